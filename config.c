@@ -1,0 +1,580 @@
+/* config.c - loads and validates /etc/pi-agent/config.json into struct config.
+ *
+ * MUST rules kept here:
+ * - the runner's file is checked on the opened fd: owned by root, not group/other writable;
+ * - every key is known, every value has its type; paths the binary execs or binds are
+ *   absolute and clean; names and environment entries cannot inject anything into the
+ *   systemd-run command line or the env file (no control characters, valid names).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fs.h"
+
+struct ctx {
+	struct config *c;
+	struct config_err *e;
+};
+
+static int fail(struct ctx *x, int tok, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (tok >= 0)
+		json_where(&x->c->doc, tok, &x->e->line, &x->e->col);
+	snprintf(x->e->key, sizeof x->e->key, "%s", key);
+	va_start(ap, fmt);
+	vsnprintf(x->e->msg, sizeof x->e->msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void *cfg_alloc(struct config *c, size_t n)
+{
+	void **p = calloc(1, sizeof(void *) + n);
+
+	if (!p)
+		return NULL;
+	*p = c->mem;
+	c->mem = p;
+	return p + 1;
+}
+
+static int has_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* An absolute path without empty, "." or ".." components and without a trailing slash. */
+static int clean_abs_path(const char *p)
+{
+	const char *s;
+
+	if (p[0] != '/' || has_ctl(p))
+		return 0;
+	if (!p[1])
+		return 1;
+	for (s = p; *s; ) {
+		const char *n = ++s;
+		size_t len;
+
+		while (*s && *s != '/')
+			s++;
+		len = (size_t)(s - n);
+		if (!len || (len == 1 && n[0] == '.') || (len == 2 && n[0] == '.' && n[1] == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+/* A portable account name: [A-Za-z_][A-Za-z0-9_.-]*, at most 32, optional trailing '$'. */
+static int valid_account(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (!n || n > 32 || !(s[0] == '_' || ((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z')))
+		return 0;
+	for (i = 1; i < n; i++) {
+		char ch = s[i];
+
+		if (ch == '$' && i == n - 1)
+			break;
+		if (!(ch == '_' || ch == '.' || ch == '-' || (ch >= '0' && ch <= '9') ||
+		      ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z')))
+			return 0;
+	}
+	return 1;
+}
+
+static int valid_env_name(const char *s)
+{
+	if (!(*s == '_' || ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z')))
+		return 0;
+	for (s++; *s; s++)
+		if (!(*s == '_' || (*s >= '0' && *s <= '9') || ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z')))
+			return 0;
+	return 1;
+}
+
+enum vkind { V_TEXT, V_ARG, V_PATH, V_PATHDIR, V_ACCOUNT, V_ENVVAL, V_PROPERTY };
+
+static const char *vcheck(enum vkind k, const char *s)
+{
+	const char *eq;
+
+	switch (k) {
+	case V_ARG:
+		return NULL;
+	case V_TEXT:
+		return has_ctl(s) ? "must not contain control characters" : NULL;
+	case V_ENVVAL:
+		for (; *s; s++)
+			if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+				return "must not contain newlines or other control characters";
+		return NULL;
+	case V_PATH:
+		return clean_abs_path(s) ? NULL :
+			"must be an absolute path without '.', '..' or empty components";
+	case V_PATHDIR:
+		if (strchr(s, ':'))
+			return "must not contain ':' (it joins PATH)";
+		return vcheck(V_PATH, s);
+	case V_ACCOUNT:
+		return valid_account(s) ? NULL : "is not a valid user or group name";
+	case V_PROPERTY:
+		eq = strchr(s, '=');
+		if (!eq || eq == s || has_ctl(s))
+			return "must be a systemd property written Name=value";
+		for (; s < eq; s++)
+			if (!((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z'))
+				return "must be a systemd property written Name=value";
+		return NULL;
+	}
+	return NULL;
+}
+
+static const char *kind_name(enum json_kind k)
+{
+	static const char *const names[] = { "null", "a boolean", "a number", "a string",
+					     "an array", "an object" };
+	return names[k];
+}
+
+static int want(struct ctx *x, int tok, const char *key, enum json_kind k)
+{
+	enum json_kind got = json_kind(&x->c->doc, tok);
+
+	if (got == k)
+		return 0;
+	return fail(x, tok, key, "must be %s, not %s", kind_name(k), kind_name(got));
+}
+
+static int get_str(struct ctx *x, int tok, const char *key, enum vkind k, int nullable, char **out)
+{
+	const char *why;
+	char *s;
+
+	if (nullable && json_kind(&x->c->doc, tok) == JSON_NULL) {
+		*out = NULL;
+		return 0;
+	}
+	if (want(x, tok, key, JSON_STRING) < 0)
+		return -1;
+	s = json_str(&x->c->doc, tok);
+	if (!s)
+		return fail(x, tok, key, "must not contain NUL or lone surrogates");
+	if (!*s && k != V_ARG) {
+		free(s);
+		return fail(x, tok, key, "must not be empty");
+	}
+	why = vcheck(k, s);
+	if (why) {
+		fail(x, tok, key, "%s", why);
+		free(s);
+		return -1;
+	}
+	*out = cfg_alloc(x->c, strlen(s) + 1);
+	if (*out)
+		strcpy(*out, s);
+	free(s);
+	return *out ? 0 : fail(x, tok, key, "out of memory");
+}
+
+static int get_list(struct ctx *x, int tok, const char *key, enum vkind k, struct strlist *l)
+{
+	const struct json_doc *d = &x->c->doc;
+	char sub[128];
+	int it = 0, v;
+
+	if (want(x, tok, key, JSON_ARRAY) < 0)
+		return -1;
+	l->n = 0;
+	l->v = cfg_alloc(x->c, ((size_t)d->tok[tok].size + 1) * sizeof *l->v);
+	if (!l->v)
+		return fail(x, tok, key, "out of memory");
+	while (json_element(d, tok, &it, &v)) {
+		snprintf(sub, sizeof sub, "%s[%zu]", key, l->n);
+		if (get_str(x, v, sub, k, 0, &l->v[l->n]) < 0)
+			return -1;
+		l->n++;
+	}
+	return 0;
+}
+
+/* Rejects a key that appears twice in one object: the file would say two things. */
+static int unique_key(struct ctx *x, int obj, int key, int val, const char *path)
+{
+	char *name = json_str(&x->c->doc, key);
+	int last;
+
+	if (!name)
+		return fail(x, key, path, "key must not contain NUL or lone surrogates");
+	last = json_find(&x->c->doc, obj, name);
+	free(name);
+	return last == val ? 0 : fail(x, key, path, "duplicate key");
+}
+
+static int get_kv(struct ctx *x, int tok, const char *key, int names_are_env, struct kvlist *l)
+{
+	const struct json_doc *d = &x->c->doc;
+	char sub[128];
+	int it = 0, k, v;
+
+	if (want(x, tok, key, JSON_OBJECT) < 0)
+		return -1;
+	l->n = 0;
+	l->v = cfg_alloc(x->c, ((size_t)d->tok[tok].size + 1) * sizeof *l->v);
+	if (!l->v)
+		return fail(x, tok, key, "out of memory");
+	while (json_member(d, tok, &it, &k, &v)) {
+		struct kv *e = &l->v[l->n];
+
+		snprintf(sub, sizeof sub, "%s", key);
+		if (get_str(x, k, sub, V_TEXT, 0, &e->key) < 0 || unique_key(x, tok, k, v, sub) < 0)
+			return -1;
+		snprintf(sub, sizeof sub, "%s.%s", key, e->key);
+		if (names_are_env && !valid_env_name(e->key))
+			return fail(x, k, sub, "is not a valid environment variable name");
+		if (get_str(x, v, sub, V_ENVVAL, 0, &e->value) < 0)
+			return -1;
+		l->n++;
+	}
+	return 0;
+}
+
+enum ftype { T_STR, T_NSTR, T_NAME, T_LIST, T_ENV, T_BOOL, T_SETTINGS, T_HOSTS, T_LIMITS, T_WRAPPER };
+
+struct field {
+	const char *name;
+	enum ftype t;
+	enum vkind k;
+	size_t off;
+};
+
+#define F(name, t, k, member) { name, t, k, offsetof(struct config, member) }
+static const struct field top_fields[] = {
+	F("user", T_STR, V_ACCOUNT, user),
+	F("group", T_STR, V_ACCOUNT, group),
+	F("stateDir", T_STR, V_PATH, state_dir),
+	F("package", T_STR, V_PATH, package),
+	F("binaryName", T_NAME, V_TEXT, binary_name),
+	F("hostUsers", T_HOSTS, V_TEXT, hosts),
+	F("settings", T_SETTINGS, V_TEXT, settings),
+	F("environment", T_ENV, V_TEXT, environment),
+	F("environmentFiles", T_LIST, V_PATH, environment_files),
+	F("extraPackages", T_LIST, V_PATHDIR, extra_packages),
+	F("runtimePath", T_LIST, V_PATHDIR, runtime_path),
+	F("projectGroup", T_NSTR, V_ACCOUNT, project_group),
+	F("runnerPath", T_STR, V_PATH, runner_path),
+	F("sudoPath", T_STR, V_PATH, sudo_path),
+	F("systemdRunPath", T_STR, V_PATH, systemd_run_path),
+	F("resourceLimits", T_LIMITS, V_TEXT, limits),
+	F("wrapper", T_WRAPPER, V_TEXT, command_name),
+};
+static const struct field wrapper_fields[] = {
+	F("commandName", T_NAME, V_TEXT, command_name),
+	F("runnerName", T_NAME, V_TEXT, runner_name),
+	F("syncConfigFromHost", T_BOOL, V_TEXT, sync_config),
+	F("hostConfigPath", T_STR, V_TEXT, host_config_path),
+	F("extraRunArgs", T_LIST, V_ARG, extra_run_args),
+	F("extraEnvironment", T_ENV, V_TEXT, extra_environment),
+	F("extraProperties", T_LIST, V_PROPERTY, extra_properties),
+};
+#undef F
+
+static const char *const limit_names[] = { "MemoryMax", "CPUQuota", "TasksMax" };
+
+static int parse_object(struct ctx *x, int tok, const char *path, const struct field *f, size_t nf);
+
+static int parse_limits(struct ctx *x, int tok, const char *path)
+{
+	struct kvlist *l = &x->c->limits;
+	char sub[128];
+	size_t i;
+	int it = 0, k, v;
+
+	if (want(x, tok, path, JSON_OBJECT) < 0)
+		return -1;
+	l->n = 0;
+	l->v = cfg_alloc(x->c, 3 * sizeof *l->v);
+	if (!l->v)
+		return fail(x, tok, path, "out of memory");
+	while (json_member(&x->c->doc, tok, &it, &k, &v)) {
+		for (i = 0; i < 3 && !json_streq(&x->c->doc, k, limit_names[i]); i++)
+			;
+		snprintf(sub, sizeof sub, "%s.%s", path, i < 3 ? limit_names[i] : "?");
+		if (i == 3)
+			return fail(x, k, path, "unknown key (known: MemoryMax, CPUQuota, TasksMax)");
+		if (unique_key(x, tok, k, v, sub) < 0 || get_str(x, v, sub, V_TEXT, 1, &l->v[l->n].value) < 0)
+			return -1;
+		if (strchr(l->v[l->n].value ? l->v[l->n].value : "", ' '))
+			return fail(x, v, sub, "must not contain spaces");
+		if (l->v[l->n].value)
+			l->v[l->n++].key = (char *)limit_names[i];
+	}
+	return 0;
+}
+
+static int parse_host(struct ctx *x, int tok, struct host_user *h, const char *path)
+{
+	const struct json_doc *d = &x->c->doc;
+	char sub[160];
+	int it = 0, k, v;
+
+	if (want(x, tok, path, JSON_OBJECT) < 0)
+		return -1;
+	while (json_member(d, tok, &it, &k, &v)) {
+		int rc;
+
+		if (json_streq(d, k, "projectRoots")) {
+			snprintf(sub, sizeof sub, "%s.projectRoots", path);
+			rc = get_list(x, v, sub, V_TEXT, &h->roots);
+		} else if (json_streq(d, k, "configPath")) {
+			snprintf(sub, sizeof sub, "%s.configPath", path);
+			rc = get_str(x, v, sub, V_TEXT, 1, &h->config_path);
+		} else if (json_streq(d, k, "agentUser")) {
+			snprintf(sub, sizeof sub, "%s.agentUser", path);
+			rc = get_str(x, v, sub, V_ACCOUNT, 1, &h->agent_user);
+		} else {
+			return fail(x, k, path, "unknown key (known: projectRoots, configPath, agentUser)");
+		}
+		if (rc < 0 || unique_key(x, tok, k, v, sub) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_hosts(struct ctx *x, int tok)
+{
+	struct config *c = x->c;
+	char sub[160];
+	int it = 0, k, v;
+
+	if (want(x, tok, "hostUsers", JSON_OBJECT) < 0)
+		return -1;
+	c->nhosts = 0;
+	c->hosts = cfg_alloc(c, ((size_t)c->doc.tok[tok].size + 1) * sizeof *c->hosts);
+	if (!c->hosts)
+		return fail(x, tok, "hostUsers", "out of memory");
+	while (json_member(&c->doc, tok, &it, &k, &v)) {
+		struct host_user *h = &c->hosts[c->nhosts];
+
+		if (get_str(x, k, "hostUsers", V_ACCOUNT, 0, &h->name) < 0)
+			return -1;
+		snprintf(sub, sizeof sub, "hostUsers.%s", h->name);
+		if (unique_key(x, tok, k, v, sub) < 0 || parse_host(x, v, h, sub) < 0)
+			return -1;
+		c->nhosts++;
+	}
+	return 0;
+}
+
+static int parse_field(struct ctx *x, const struct field *f, int v, const char *path)
+{
+	void *p = (char *)x->c + f->off;
+	int rc;
+
+	switch (f->t) {
+	case T_STR:
+	case T_NSTR:
+		return get_str(x, v, path, f->k, f->t == T_NSTR, p);
+	case T_NAME:
+		rc = get_str(x, v, path, f->k, 0, p);
+		if (rc == 0 && strchr(*(char **)p, '/'))
+			return fail(x, v, path, "must be a file name, without '/'");
+		return rc;
+	case T_LIST:
+		return get_list(x, v, path, f->k, p);
+	case T_ENV:
+		return get_kv(x, v, path, 1, p);
+	case T_BOOL:
+		if (want(x, v, path, JSON_BOOL) < 0)
+			return -1;
+		*(int *)p = json_true(&x->c->doc, v);
+		return 0;
+	case T_SETTINGS:
+		if (want(x, v, path, JSON_OBJECT) < 0)
+			return -1;
+		x->c->settings = v;
+		return 0;
+	case T_HOSTS:
+		return parse_hosts(x, v);
+	case T_LIMITS:
+		return parse_limits(x, v, path);
+	case T_WRAPPER:
+		return parse_object(x, v, "wrapper", wrapper_fields,
+				    sizeof wrapper_fields / sizeof *wrapper_fields);
+	}
+	return 0;
+}
+
+static int parse_object(struct ctx *x, int tok, const char *path, const struct field *f, size_t nf)
+{
+	char sub[128];
+	size_t i;
+	int it = 0, k, v;
+
+	if (want(x, tok, path[0] ? path : "(top level)", JSON_OBJECT) < 0)
+		return -1;
+	while (json_member(&x->c->doc, tok, &it, &k, &v)) {
+		for (i = 0; i < nf && !json_streq(&x->c->doc, k, f[i].name); i++)
+			;
+		if (i == nf) {
+			char *name = json_str(&x->c->doc, k);
+
+			snprintf(sub, sizeof sub, "%s%s%s", path, path[0] ? "." : "", name ? name : "?");
+			free(name);
+			return fail(x, k, sub, "unknown key");
+		}
+		snprintf(sub, sizeof sub, "%s%s%s", path, path[0] ? "." : "", f[i].name);
+		if (unique_key(x, tok, k, v, sub) < 0 || parse_field(x, &f[i], v, sub) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const char *const default_runtime_path[] = { "/usr/local/bin", "/usr/bin", "/bin" };
+
+static void set_defaults(struct config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->settings = -1;
+	c->user = "pi-agent";
+	c->group = "pi-agent";
+	c->state_dir = "/var/lib/pi-agent";
+	c->binary_name = "pi-agent";
+	c->runtime_path.v = (char **)default_runtime_path;
+	c->runtime_path.n = sizeof default_runtime_path / sizeof *default_runtime_path;
+	c->runner_path = PI_RUNNER_PATH;
+	c->sudo_path = "/usr/bin/sudo";
+	c->systemd_run_path = "/usr/bin/systemd-run";
+	c->command_name = "pi";
+	c->runner_name = "m3ta-pi-agent-runner";
+	c->host_config_path = ".pi/agent";
+	c->sync_config = 1;
+}
+
+/* Refuses a directory or file that someone other than root could change. */
+static int trusted(const struct stat *st, int is_dir)
+{
+	if (st->st_uid != 0)
+		return 0;
+	if (is_dir && (st->st_mode & S_ISVTX))
+		return 1;
+	return !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* Opens the real path of the config one component at a time from "/", never following a
+ * link, and checks that root alone controls every directory on the way and the file. */
+static int open_trusted(const char *path, struct ctx *x)
+{
+	char real[4096], *p, *slash;
+	struct stat st;
+	int dir, next;
+
+	if (!realpath(path, real))
+		return fail(x, -1, "", "cannot open: %s", strerror(errno));
+	dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (p = real + 1; dir >= 0; p = slash + 1) {
+		if (fstat(dir, &st) < 0 || !trusted(&st, 1)) {
+			close(dir);
+			*p = '\0';
+			return fail(x, -1, "", "directory %s is not owned by root or is writable "
+				    "by group or others", p - 1 == real ? "/" : real);
+		}
+		slash = strchr(p, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+		next = fs_open_dir(dir, p);
+		*slash = '/';
+		close(dir);
+		dir = next;
+	}
+	if (dir < 0)
+		return fail(x, -1, "", "cannot open: %s", strerror(errno));
+	next = fs_open_regular(dir, p, 0);
+	close(dir);
+	if (next < 0)
+		return fail(x, -1, "", "cannot open: %s", errno == EFTYPE_PI ? "not a regular file" :
+			    strerror(errno));
+	if (fstat(next, &st) < 0 || !trusted(&st, 0)) {
+		close(next);
+		return fail(x, -1, "", "not owned by root or writable by group or others");
+	}
+	return next;
+}
+
+int config_load(struct config *c, const char *path, enum config_trust trust, struct config_err *e)
+{
+	struct ctx x = { c, e };
+	struct json_err je;
+	char *text;
+	size_t len;
+	int fd, rc;
+
+	set_defaults(c);
+	memset(e, 0, sizeof *e);
+	c->path = (char *)path;
+	if (trust == CONFIG_TRUST_ROOT)
+		fd = open_trusted(path, &x);
+	else if ((fd = fs_open_regular(AT_FDCWD, path, 1)) < 0)
+		return fail(&x, -1, "", "cannot open: %s", errno == EFTYPE_PI ?
+			    "not a regular file" : strerror(errno));
+	if (fd < 0)
+		return -1;
+	rc = fs_read_all(fd, JSON_MAX_SIZE, &text, &len);
+	close(fd);
+	if (rc < 0)
+		return fail(&x, -1, "", "cannot read: %s", strerror(errno));
+	if (json_parse(&c->doc, text, len, &je) < 0) {
+		e->line = je.line;
+		e->col = je.col;
+		snprintf(e->msg, sizeof e->msg, "%s", je.msg);
+		return -1;
+	}
+	if (parse_object(&x, 0, "", top_fields, sizeof top_fields / sizeof *top_fields) < 0)
+		return -1;
+	if (!c->package) {
+		e->line = e->col = 0;
+		return fail(&x, -1, "package", "is required (the directory whose bin/ holds the agent)");
+	}
+	return 0;
+}
+
+void config_free(struct config *c)
+{
+	void **p = c->mem, **next;
+
+	for (; p; p = next) {
+		next = *p;
+		free(p);
+	}
+	c->mem = NULL;
+	json_free(&c->doc);
+}
+
+const struct host_user *config_host(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nhosts; i++)
+		if (!strcmp(c->hosts[i].name, name))
+			return &c->hosts[i];
+	return NULL;
+}
+
+const char *config_agent_user(const struct config *c, const struct host_user *h)
+{
+	return h->agent_user ? h->agent_user : c->user;
+}

@@ -1,0 +1,72 @@
+/* config.h - the launcher's configuration: /etc/pi-agent/config.json, keys named as the seed's options. */
+#ifndef CONFIG_H
+#define CONFIG_H
+#include <stddef.h>
+#include <sys/types.h>
+#include "json.h"
+
+#ifndef PI_CONFIG_PATH
+#define PI_CONFIG_PATH "/etc/pi-agent/config.json"
+#endif
+#ifndef PI_RUNNER_PATH
+#define PI_RUNNER_PATH "/usr/local/bin/pi-runner"
+#endif
+
+struct strlist {
+	char **v;
+	size_t n;
+};
+
+struct kv {
+	char *key;
+	char *value;
+};
+
+struct kvlist {
+	struct kv *v;
+	size_t n;
+};
+
+struct host_user {
+	char *name;
+	struct strlist roots;       /* projectRoots as written */
+	char *config_path;          /* NULL: wrapper.hostConfigPath */
+	char *agent_user;           /* NULL: user */
+};
+
+struct config {
+	void *mem;                  /* every allocation below, chained */
+	struct json_doc doc;        /* kept for settings */
+	int settings;               /* token of settings in doc, or -1 */
+	char *path;                 /* the file loaded */
+	char *user, *group, *state_dir, *package, *binary_name;
+	struct host_user *hosts;
+	size_t nhosts;
+	struct kvlist environment;
+	struct strlist environment_files, extra_packages, runtime_path;
+	char *project_group;
+	char *runner_path, *sudo_path, *systemd_run_path;
+	struct kvlist limits;       /* resourceLimits that are set: MemoryMax, CPUQuota, TasksMax */
+	char *command_name, *runner_name, *host_config_path;
+	int sync_config;
+	struct strlist extra_run_args, extra_properties;
+	struct kvlist extra_environment;
+};
+
+/* Why a config failed to load: position (0 when none), the key path and the reason. */
+struct config_err {
+	int line, col;
+	char key[128];
+	char msg[160];
+};
+
+/* Trust rule for the file: CONFIG_TRUST_ROOT refuses a file not owned by root or writable
+ * by group or others (checked on the opened fd). */
+enum config_trust { CONFIG_TRUST_ANY, CONFIG_TRUST_ROOT };
+
+int config_load(struct config *c, const char *path, enum config_trust trust, struct config_err *e);
+void config_free(struct config *c);
+const struct host_user *config_host(const struct config *c, const char *name);
+/* The agent account for a host user. */
+const char *config_agent_user(const struct config *c, const struct host_user *h);
+#endif

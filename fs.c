@@ -1,0 +1,318 @@
+/* fs.c - file primitives for root working between untrusted parties: dir fds, no links followed.
+ *
+ * MUST rules kept here:
+ * - every lookup is one name under a directory fd, with O_NOFOLLOW / AT_SYMLINK_NOFOLLOW,
+ *   or openat2 with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS for multi-component paths;
+ * - decisions are taken on the opened fd (fstat), never on a path checked earlier;
+ * - files are never opened for writing in place: temp file with O_EXCL, then renameat;
+ * - a FIFO or device is never opened blocking.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fs.h"
+
+/* openat2(2) as in linux/openat2.h, which musl's headers do not ship. */
+#ifndef RESOLVE_BENEATH
+struct open_how {
+	unsigned long long flags, mode, resolve;
+};
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_NO_SYMLINKS 0x04
+#define RESOLVE_BENEATH 0x08
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
+int fs_open_dir(int dirfd, const char *name)
+{
+	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+static int open_beneath_walk(int dirfd, const char *relpath, int flags, mode_t mode)
+{
+	char buf[4096], *p, *slash;
+	int fd = dirfd, next;
+
+	if (strlen(relpath) >= sizeof buf) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(buf, relpath);
+	for (p = buf; (slash = strchr(p, '/')); p = slash + 1) {
+		*slash = '\0';
+		if (!*p || !strcmp(p, ".") || !strcmp(p, "..")) {
+			next = -1;
+			errno = EXDEV;
+		} else {
+			next = fs_open_dir(fd, p);
+		}
+		if (fd != dirfd)
+			close(fd);
+		if (next < 0)
+			return -1;
+		fd = next;
+	}
+	if (!*p || !strcmp(p, "..")) {
+		errno = EXDEV;
+		next = -1;
+	} else {
+		next = openat(fd, p, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	}
+	if (fd != dirfd)
+		close(fd);
+	return next;
+}
+
+int fs_open_beneath(int dirfd, const char *relpath, int flags, mode_t mode)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)(flags | O_CLOEXEC),
+		.mode = (flags & O_CREAT) ? mode : 0,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, dirfd, relpath, &how, sizeof how);
+
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+		return (int)fd;
+	return open_beneath_walk(dirfd, relpath, flags, mode);
+}
+
+int fs_ensure_dir(int dirfd, const char *name, mode_t mode)
+{
+	struct stat st;
+	int fd = fs_open_dir(dirfd, name);
+
+	if (fd < 0 && errno != ENOENT) {
+		if (errno != ELOOP && errno != ENOTDIR)
+			return -1;
+		if (fs_remove(dirfd, name) < 0)
+			return -1;
+	}
+	if (fd < 0) {
+		if (mkdirat(dirfd, name, mode) < 0 && errno != EEXIST)
+			return -1;
+		fd = fs_open_dir(dirfd, name);
+		if (fd < 0)
+			return -1;
+	}
+	if (fstat(fd, &st) < 0 || ((st.st_mode & 07777) != mode && fchmod(fd, mode) < 0)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int remove_contents(int fd)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fs_remove(dirfd(d), de->d_name) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	if (!de && errno)
+		rc = -1;
+	closedir(d);
+	return rc;
+}
+
+int fs_remove(int dirfd, const char *name)
+{
+	int fd;
+
+	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -1;
+	fd = fs_open_dir(dirfd, name);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (remove_contents(fd) < 0)
+		return -1;
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+int fs_open_regular(int dirfd, const char *name, int follow)
+{
+	struct stat st;
+	int fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+			(follow ? 0 : O_NOFOLLOW));
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EFTYPE_PI;
+		return -1;
+	}
+	if (fcntl(fd, F_SETFL, 0) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int fs_read_all(int fd, size_t max, char **buf, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *b = malloc(cap + 1), *nb;
+	ssize_t r;
+
+	if (!b)
+		return -1;
+	for (;;) {
+		if (n == cap) {
+			if (cap > max) {
+				free(b);
+				errno = EFBIG;
+				return -1;
+			}
+			cap *= 2;
+			nb = realloc(b, cap + 1);
+			if (!nb) {
+				free(b);
+				return -1;
+			}
+			b = nb;
+		}
+		r = read(fd, b + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(b);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > max) {
+		free(b);
+		errno = EFBIG;
+		return -1;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int fs_write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t w;
+
+	while (len) {
+		w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int fs_tmp_open(struct fs_tmp *t, int dirfd, const char *name, int unique)
+{
+	int n;
+
+	if (unique)
+		n = snprintf(t->tmp, sizeof t->tmp, ".%s.%ld.pi-tmp", name, (long)getpid());
+	else
+		n = snprintf(t->tmp, sizeof t->tmp, ".%s.pi-tmp", name);
+	if (n < 0 || (size_t)n >= sizeof t->tmp || strlen(name) >= sizeof t->name) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(t->name, name);
+	t->dirfd = dirfd;
+	if (!unique && fs_remove(dirfd, t->tmp) < 0)
+		return -1;
+	t->fd = openat(dirfd, t->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	return t->fd < 0 ? -1 : 0;
+}
+
+void fs_tmp_abort(struct fs_tmp *t)
+{
+	int e = errno;
+
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	unlinkat(t->dirfd, t->tmp, 0);
+	errno = e;
+}
+
+int fs_tmp_commit(struct fs_tmp *t, mode_t mode)
+{
+	if (fchmod(t->fd, mode) < 0 || fsync(t->fd) < 0)
+		goto fail;
+	if (close(t->fd) < 0) {
+		t->fd = -1;
+		goto fail;
+	}
+	t->fd = -1;
+	if (renameat(t->dirfd, t->tmp, t->dirfd, t->name) == 0)
+		return 0;
+	/* a directory in the way is no good file: it goes, then the rename is tried again */
+	if ((errno != EISDIR && errno != ENOTEMPTY && errno != EEXIST) ||
+	    fs_remove(t->dirfd, t->name) < 0 ||
+	    renameat(t->dirfd, t->tmp, t->dirfd, t->name) < 0)
+		goto fail;
+	return 0;
+fail:
+	fs_tmp_abort(t);
+	return -1;
+}
+
+int fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
+{
+	struct fs_tmp t;
+
+	if (fs_tmp_open(&t, dirfd, name, 0) < 0)
+		return -1;
+	if (fs_write_full(t.fd, buf, len) < 0) {
+		fs_tmp_abort(&t);
+		return -1;
+	}
+	return fs_tmp_commit(&t, mode);
+}
+
+int fs_lock(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}

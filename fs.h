@@ -1,0 +1,42 @@
+/* fs.h - file primitives for root working between untrusted parties: dir fds, no links followed. */
+#ifndef FS_H
+#define FS_H
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Opens name under dirfd as a directory, never following a link (O_PATH-free, readable). */
+int fs_open_dir(int dirfd, const char *name);
+/* Opens relpath beneath dirfd: no component may be a link or leave dirfd. */
+int fs_open_beneath(int dirfd, const char *relpath, int flags, mode_t mode);
+/* Opens or creates the directory name under dirfd with mode; a link, file or anything
+ * else found in its place is removed first. Returns the directory fd. */
+int fs_ensure_dir(int dirfd, const char *name, mode_t mode);
+/* Removes name under dirfd whatever it is (a directory with its contents), never
+ * following a link. ENOENT is not an error. */
+int fs_remove(int dirfd, const char *name);
+/* Opens a regular file for reading without blocking on FIFOs; follow selects whether a
+ * final link is followed. Anything but a regular file: -1 with errno EFTYPE_PI. */
+int fs_open_regular(int dirfd, const char *name, int follow);
+#define EFTYPE_PI EINVAL
+/* Reads all of fd (at most max bytes, else EFBIG) into a NUL-terminated malloc'd buffer. */
+int fs_read_all(int fd, size_t max, char **buf, size_t *len);
+/* Writes len bytes, retrying short writes. */
+int fs_write_full(int fd, const void *buf, size_t len);
+
+/* Atomic replacement: create a temp file beside name (O_EXCL, never following a link),
+ * fill it, then fs_commit fchmods, fsyncs and renames it over name. With unique=0 the
+ * caller holds a lock and a stale temp of an earlier killed run is removed first. */
+struct fs_tmp {
+	int dirfd;
+	int fd;
+	char name[256];
+	char tmp[300];
+};
+int fs_tmp_open(struct fs_tmp *t, int dirfd, const char *name, int unique);
+int fs_tmp_commit(struct fs_tmp *t, mode_t mode);
+void fs_tmp_abort(struct fs_tmp *t);
+int fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);
+
+/* Takes an exclusive lock on name under dirfd (created 0600 if missing). Returns the fd. */
+int fs_lock(int dirfd, const char *name);
+#endif

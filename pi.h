@@ -1,0 +1,34 @@
+/* pi.h - the three personalities of the binary and the one way they print. */
+#ifndef PI_H
+#define PI_H
+
+#include "config.h"
+#include "policy.h"
+
+#ifndef PI_VERSION
+#define PI_VERSION "0.0.0"
+#endif
+#ifndef PI_RUNTIME_DIR
+#define PI_RUNTIME_DIR "/run/pi-agent"
+#endif
+
+/* Exit codes shared by every personality. */
+enum { EXIT_DENIED = 1, EXIT_USAGE = 2, EXIT_NO_AGENT = 127 };
+
+int wrapper_main(int argc, char **argv);
+int runner_main(int argc, char **argv);
+int mergecmd_main(int argc, char **argv);
+
+/* The name messages start with ("pi", "pi-runner", "pi-merge"). */
+extern const char *pi_prog;
+/* "<prog>: <message>\n" on stderr. */
+void pi_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The message as is, on stderr (for the seed's own wording, which has no prefix). */
+void pi_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Config selection: PI_AGENT_CONFIG, unless root runs us through sudo. */
+const char *pi_config_path(void);
+/* "<prog>: <file>: line L col C: <key>: <reason>" for a config that failed to load. */
+void pi_say_config_error(const char *path, const struct config_err *e);
+/* The seed's denial text for a policy result (nothing for POLICY_OK / POLICY_ERROR). */
+void pi_say_denial(const struct policy *p, enum policy_result r, const char *user);
+#endif

@@ -1,0 +1,213 @@
+/* sandbox.c - the systemd-run command line that starts the agent in its hardened transient unit.
+ *
+ * MUST rules kept here:
+ * - the argv is built from the config and the runner's own resolved values only, never from
+ *   the caller's environment (TERM excepted, and only when it is a plain terminal name);
+ * - every path put into a list-valued property is quoted so systemd reads back that path;
+ * - the user's arguments come last, after the agent's absolute path, so systemd-run never
+ *   parses them as its own options.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sandbox.h"
+
+/* The seed's sandbox properties, kept as they were. */
+static const char *const seed_properties[] = {
+	"NoNewPrivileges=yes", "PrivateTmp=yes", "ProtectSystem=strict", "ProtectHome=tmpfs",
+	"ProtectControlGroups=yes", "ProtectKernelTunables=yes", "ProtectKernelModules=yes",
+	"RestrictSUIDSGID=yes", "LockPersonality=yes", "RestrictRealtime=yes",
+	"RestrictNamespaces=yes", "MemoryDenyWriteExecute=no", "UMask=0007",
+};
+
+static int push(struct argv *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	if (a->n + 2 > a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 64;
+		char **v = realloc(a->v, cap * sizeof *v);
+
+		if (!v)
+			return -1;
+		a->v = v;
+		a->cap = cap;
+	}
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+	return 0;
+}
+
+void sandbox_argv_free(struct argv *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	memset(a, 0, sizeof *a);
+}
+
+int sandbox_quote_path(const char *path, char *out, size_t n)
+{
+	size_t j = 0;
+
+	if (n < 3)
+		goto toolong;
+	out[j++] = '"';
+	for (; *path; path++) {
+		if (j + 4 > n)
+			goto toolong;
+		if (*path == '"' || *path == '\\')
+			out[j++] = '\\';
+		out[j++] = *path;
+	}
+	out[j++] = '"';
+	out[j] = '\0';
+	return 0;
+toolong:
+	errno = ENAMETOOLONG;
+	return -1;
+}
+
+static int cat(char *out, size_t n, size_t *j, const char *s, const char *suffix)
+{
+	int w = snprintf(out + *j, n - *j, "%s%s%s", *j ? ":" : "", s, suffix);
+
+	if (w < 0 || (size_t)w >= n - *j) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	*j += (size_t)w;
+	return 0;
+}
+
+int sandbox_path(const struct config *c, char *out, size_t n)
+{
+	size_t i, j = 0;
+
+	out[0] = '\0';
+	if (cat(out, n, &j, c->package, "/bin") < 0)
+		return -1;
+	for (i = 0; i < c->extra_packages.n; i++)
+		if (cat(out, n, &j, c->extra_packages.v[i], "/bin") < 0)
+			return -1;
+	for (i = 0; i < c->runtime_path.n; i++)
+		if (cat(out, n, &j, c->runtime_path.v[i], "") < 0)
+			return -1;
+	return 0;
+}
+
+static int push_quoted(struct argv *a, const char *prop, const char *path)
+{
+	char q[2 * 4096 + 3];
+
+	if (sandbox_quote_path(path, q, sizeof q) < 0)
+		return -1;
+	return push(a, "%s=%s", prop, q);
+}
+
+static int push_prop(struct argv *a, const char *fmt, const char *v)
+{
+	return push(a, "-p") < 0 ? -1 : push(a, fmt, v);
+}
+
+static int push_env(struct argv *a, const char *name, const char *v)
+{
+	return push(a, "-E") < 0 ? -1 : push(a, "%s=%s", name, v);
+}
+
+/* -E NAME=<home><suffix> */
+static int push_env_home(struct argv *a, const char *name, const char *home, const char *suffix)
+{
+	return push(a, "-E") < 0 ? -1 : push(a, "%s=%s%s", name, home, suffix);
+}
+
+static int push_prop_kv(struct argv *a, const char *key, const char *value)
+{
+	return push(a, "-p") < 0 ? -1 : push(a, "%s=%s", key, value);
+}
+
+static int push_prop_path(struct argv *a, const char *prop, const char *path)
+{
+	return push(a, "-p") < 0 ? -1 : push_quoted(a, prop, path);
+}
+
+static int push_identity(const struct launch *l, struct argv *a)
+{
+	const struct config *c = l->c;
+	char path[8192];
+	size_t i;
+	int rc = 0;
+
+	rc |= push(a, "%s", c->systemd_run_path);
+	rc |= push(a, "--collect");
+	rc |= push(a, "--wait");
+	rc |= push(a, l->pty ? "--pty" : "--pipe");
+	rc |= push(a, "--service-type=exec");
+	rc |= push_prop(a, "User=%s", l->agent_user);
+	rc |= push_prop(a, "Group=%s", c->group);
+	rc |= push_prop(a, "WorkingDirectory=%s", l->cwd);
+	for (i = 0; i < sizeof seed_properties / sizeof *seed_properties; i++)
+		rc |= push_prop(a, "%s", seed_properties[i]);
+	rc |= push_prop_path(a, "TemporaryFileSystem", c->state_dir);
+	rc |= push_prop_path(a, "BindPaths", l->home);
+	rc |= push_prop_path(a, "InaccessiblePaths", l->runtime_dir);
+	rc |= push_prop(a, "EnvironmentFile=%s", l->env_file);
+	if (rc || sandbox_path(c, path, sizeof path) < 0)
+		return -1;
+	rc |= push_env(a, "HOME", l->home);
+	rc |= push_env_home(a, "PI_HOME", l->home, "/.pi");
+	rc |= push_env_home(a, "PI_CODING_AGENT_DIR", l->home, "/.pi/agent");
+	rc |= push_env(a, "MESSAGING_CWD", l->cwd);
+	rc |= push_env(a, "PATH", path);
+	rc |= push_env_home(a, "NPM_CONFIG_CACHE", l->home, "/.npm");
+	rc |= push_env_home(a, "NPM_CONFIG_PREFIX", l->home, "/.npm-global");
+	rc |= push_env(a, "PI_AGENT_INVOKING_USER", l->host_user);
+	if (l->pty && l->term)
+		rc |= push_env(a, "TERM", l->term);
+	return rc ? -1 : 0;
+}
+
+int sandbox_argv(const struct launch *l, struct argv *a)
+{
+	const struct config *c = l->c;
+	size_t i;
+	int rc;
+
+	memset(a, 0, sizeof *a);
+	rc = push_identity(l, a);
+	if (c->project_group)
+		rc |= push_prop(a, "SupplementaryGroups=%s", c->project_group);
+	for (i = 0; i < l->nhidden; i++)
+		rc |= push_prop_path(a, "TemporaryFileSystem", l->hidden[i]);
+	for (i = 0; i < l->nroots; i++)
+		rc |= push_prop_path(a, "BindPaths", l->roots[i]);
+	for (i = 0; i < c->limits.n; i++)
+		rc |= push_prop_kv(a, c->limits.v[i].key, c->limits.v[i].value);
+	for (i = 0; i < c->extra_properties.n; i++)
+		rc |= push_prop(a, "%s", c->extra_properties.v[i]);
+	for (i = 0; i < c->extra_environment.n; i++)
+		rc |= push_env(a, c->extra_environment.v[i].key, c->extra_environment.v[i].value);
+	rc |= push(a, "%s", l->agent_bin);
+	for (i = 0; i < c->extra_run_args.n; i++)
+		rc |= push(a, "%s", c->extra_run_args.v[i]);
+	for (i = 0; i < l->nargs; i++)
+		rc |= push(a, "%s", l->args[i]);
+	if (rc) {
+		sandbox_argv_free(a);
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* sandbox.h - the systemd-run command line that starts the agent in its hardened transient unit. */
+#ifndef SANDBOX_H
+#define SANDBOX_H
+#include <stddef.h>
+#include "config.h"
+
+struct launch {
+	const struct config *c;
+	const char *host_user;     /* the invoking user */
+	const char *agent_user;    /* the account the unit runs as */
+	const char *home;          /* the agent home: <stateDir>/users/<host_user> */
+	const char *cwd;           /* resolved working directory, a host path */
+	const char *env_file;      /* root-only file systemd reads */
+	const char *runtime_dir;   /* hidden from the unit */
+	const char *agent_bin;     /* absolute path of the agent */
+	char *const *roots;        /* existing resolved project roots, bound at their own path */
+	size_t nroots;
+	const char *const *hidden; /* existing top-level dirs to hide (/mnt, /media, /srv) */
+	size_t nhidden;
+	const char *term;          /* TERM for --pty, or NULL */
+	int pty;                   /* 1: --pty, 0: --pipe */
+	char *const *args;         /* the user's arguments, untouched */
+	size_t nargs;
+};
+
+struct argv {
+	char **v;       /* NULL-terminated */
+	size_t n, cap;
+};
+
+/* Builds the full argv (v[0] = systemdRunPath). Returns 0, or -1 with errno. */
+int sandbox_argv(const struct launch *l, struct argv *a);
+void sandbox_argv_free(struct argv *a);
+/* Quotes a path for a systemd list-valued property (BindPaths=, TemporaryFileSystem=): the
+ * result is read back by systemd as exactly that one path. */
+int sandbox_quote_path(const char *path, char *out, size_t n);
+/* PATH for the agent: package/bin, extraPackages' bin, then runtimePath. */
+int sandbox_path(const struct config *c, char *out, size_t n);
+#endif

@@ -1,0 +1,69 @@
+/* say.c - the one way the personalities print: prefixed messages, config errors, the seed's denials. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "pi.h"
+
+const char *pi_prog = "pi";
+
+void pi_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", pi_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void pi_plain(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+const char *pi_config_path(void)
+{
+	const char *env = getenv("PI_AGENT_CONFIG");
+
+	if (geteuid() == 0 && getenv("SUDO_UID"))
+		return PI_CONFIG_PATH;
+	return env && *env ? env : PI_CONFIG_PATH;
+}
+
+void pi_say_config_error(const char *path, const struct config_err *e)
+{
+	if (e->line && e->key[0])
+		pi_say("%s: line %d col %d: %s: %s", path, e->line, e->col, e->key, e->msg);
+	else if (e->line)
+		pi_say("%s: line %d col %d: %s", path, e->line, e->col, e->msg);
+	else if (e->key[0])
+		pi_say("%s: %s: %s", path, e->key, e->msg);
+	else
+		pi_say("%s: %s", path, e->msg);
+}
+
+void pi_say_denial(const struct policy *p, enum policy_result r, const char *user)
+{
+	size_t i;
+
+	if (r == POLICY_NO_ROOTS) {
+		pi_plain("Denied: no valid existing project roots are configured for user '%s'.", user);
+		if (p->nmissing)
+			pi_plain("Configured but missing roots:");
+		for (i = 0; i < p->nmissing; i++)
+			pi_plain(" - %s", p->missing[i]);
+	} else if (r == POLICY_OUTSIDE) {
+		pi_plain("Denied: '%s' is outside allowed project roots for user '%s'.", p->cwd, user);
+		pi_plain("Allowed roots:");
+		for (i = 0; i < p->nroots; i++)
+			pi_plain(" - %s", p->roots[i]);
+	}
+}

@@ -1,0 +1,45 @@
+/* sync.h - copy the host user's config dir into the agent's dir, like rsync -a --delete. */
+#ifndef SYNC_H
+#define SYNC_H
+#include <limits.h>
+#include "ident.h"
+
+enum {
+	SYNC_MAX_DEPTH = 64,     /* directory levels below the top */
+};
+
+struct sync_opts {
+	const struct ident *reader;    /* identity for everything under the source */
+	const struct ident *writer;    /* identity for everything under the destination */
+	const char *const *exclude;    /* names excluded at the top level only; NULL-terminated */
+	/* Called for each entry skipped with a reason (FIFO, socket, device); path is relative. */
+	void (*warn)(void *ctx, const char *path, const char *reason);
+	void *ctx;
+};
+
+struct sync_stats {
+	unsigned long entries;   /* source entries looked at */
+	unsigned long copied;    /* files and links written */
+	unsigned long updated;   /* mode or mtime fixed without a copy */
+	unsigned long deleted;   /* destination entries removed */
+	unsigned long skipped;   /* special files skipped */
+	unsigned long long bytes;
+};
+
+/* Where a sync failed: the operation, the relative path, and errno. */
+struct sync_err {
+	const char *op;          /* "read", "write", "remove", ... */
+	char path[PATH_MAX];
+	int err;
+};
+
+/* Makes dst (a directory fd opened as writer) a copy of src (opened as reader): regular
+ * files, directories and symlinks (as links), mode bits minus setuid/setgid/sticky, and
+ * mtimes; unchanged files (same size and mtime) are not rewritten; FIFOs, sockets and
+ * devices are skipped with a warning and never opened; destination entries the source
+ * lacks are removed, except excluded names at the top. Files are replaced atomically.
+ * Nothing under dst is ever followed through a link. Returns with the saved (root)
+ * identity active: 0, or -1 with e filled. */
+int sync_tree(int src, int dst, const struct sync_opts *o, struct sync_stats *st,
+	      struct sync_err *e);
+#endif

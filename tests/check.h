@@ -1,0 +1,25 @@
+/* check.h - the tiny assertion helper every C unit test uses. */
+#ifndef CHECK_H
+#define CHECK_H
+#include <stdio.h>
+#include <string.h>
+
+static int check_failed, check_run;
+
+#define CHECK(cond) do { check_run++; if (!(cond)) { check_failed++; \
+	fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); } } while (0)
+#define CHECK_STR(a, b) do { const char *a_ = (a), *b_ = (b); check_run++; \
+	if (!a_ || !b_ || strcmp(a_, b_) != 0) { check_failed++; \
+	fprintf(stderr, "%s:%d: CHECK_STR failed: %s\n  got:  \"%s\"\n  want: \"%s\"\n", \
+		__FILE__, __LINE__, #a, a_ ? a_ : "(null)", b_ ? b_ : "(null)"); } } while (0)
+#define CHECK_INT(a, b) do { long long a_ = (long long)(a), b_ = (long long)(b); check_run++; \
+	if (a_ != b_) { check_failed++; fprintf(stderr, "%s:%d: CHECK_INT failed: %s = %lld, want %lld\n", \
+		__FILE__, __LINE__, #a, a_, b_); } } while (0)
+
+/* Prints the closing line the CI reads: "N passed, N failed". */
+static inline int check_done(const char *name)
+{
+	printf("%s: %d passed, %d failed\n", name, check_run - check_failed, check_failed);
+	return check_failed ? 1 : 0;
+}
+#endif

@@ -1,0 +1,110 @@
+# fixture.bash - the integration fixture: users, sudoers rule, installed binary, recording systemd-run, config.
+# shellcheck shell=bash
+
+FIX=${PI_FIX:-/tmp/pi-it}
+REC=$FIX/record
+STATE=$FIX/state
+CONF=/etc/pi-agent/config.json
+RUNTIME=/run/pi-agent
+HOST_USERS="pitest-alice pitest-bob pitest-carol pitest-dave"
+
+# Creates the accounts, installs the binary root-owned under $FIX/bin and the sudoers rule.
+fixture_install() {
+	local u
+	getent group pitest-agent >/dev/null || groupadd --system pitest-agent
+	getent passwd pitest-agent >/dev/null ||
+		useradd --system -g pitest-agent -d /nonexistent -s /usr/sbin/nologin pitest-agent
+	getent passwd pitest-agent2 >/dev/null ||
+		useradd --system -g pitest-agent -d /nonexistent -s /usr/sbin/nologin pitest-agent2
+	for u in $HOST_USERS; do
+		getent passwd "$u" >/dev/null || useradd -m -s /bin/sh "$u"
+	done
+	rm -rf "$FIX"
+	install -d -m 0755 "$FIX" "$FIX/bin" "$FIX/pkg" "$FIX/pkg/bin" "$FIX/shared"
+	install -d -m 0700 "$REC"
+	install -m 0755 "$PI_BUILD/pi" "$FIX/bin/pi"
+	ln -s pi "$FIX/bin/pi-runner"
+	ln -s pi "$FIX/bin/pi-merge"
+	printf '#!/bin/sh\necho fake agent\n' >"$FIX/pkg/bin/pi"
+	chmod 0755 "$FIX/pkg/bin/pi"
+	cat >"$FIX/bin/systemd-run" <<REC
+#!/bin/sh
+# records its argv (NUL-separated), the env file it was given and whether stdin/stdout are terminals
+for a; do printf '%s\0' "\$a"; done >$REC/argv
+for a; do case \$a in EnvironmentFile=*) cp "\${a#EnvironmentFile=}" $REC/env;; esac; done
+id -u >$REC/uid
+exit "\$(cat $REC/exit 2>/dev/null || echo 0)"
+REC
+	chmod 0755 "$FIX/bin/systemd-run"
+	printf 'SECRET=from-file\nSHARED=file\n' >"$FIX/secret.env"
+	chmod 0600 "$FIX/secret.env"
+	printf '%s ALL=(root) NOPASSWD: %s\n' "$(echo "$HOST_USERS" | tr ' ' ,)" "$FIX/bin/pi-runner" \
+		>/etc/sudoers.d/pitest
+	chmod 0440 /etc/sudoers.d/pitest
+	visudo -cf /etc/sudoers.d/pitest >/dev/null
+	install -d -m 0755 /etc/pi-agent
+}
+
+# The default test config, deep-merged with the JSON object $1 when given.
+write_config() {
+	local patch=${1:-}
+	[ -n "$patch" ] || patch='{}'
+	FIX=$FIX STATE=$STATE SUDO=$(command -v sudo) python3 - "$patch" >"$CONF" <<'PY'
+import json, os, sys
+fix, state = os.environ["FIX"], os.environ["STATE"]
+conf = {
+    "user": "pitest-agent", "group": "pitest-agent", "stateDir": state,
+    "package": fix + "/pkg",
+    "hostUsers": {
+        "pitest-alice": {"projectRoots": ["~/p", "p2", fix + "/shared", "~/missing"]},
+        "pitest-bob": {"projectRoots": ["~/p"], "agentUser": "pitest-agent2"},
+        "pitest-dave": {"projectRoots": ["~/nothing", "/nonexistent/x"]},
+    },
+    "settings": {"defaultProvider": "managed", "nested": {"b": 2, "c": None}},
+    "environment": {"MANAGED": "from-config", "SHARED": "managed"},
+    "environmentFiles": [fix + "/secret.env", fix + "/missing.env"],
+    "runnerPath": fix + "/bin/pi-runner", "sudoPath": os.environ["SUDO"],
+    "systemdRunPath": fix + "/bin/systemd-run",
+    "wrapper": {"extraRunArgs": ["--from-config"], "extraEnvironment": {"EXTRA": "1"}},
+}
+def merge(a, b):
+    for k, v in b.items():
+        a[k] = merge(a[k], v) if isinstance(v, dict) and isinstance(a.get(k), dict) else v
+    return a
+print(json.dumps(merge(conf, json.loads(sys.argv[1])), indent=2))
+PY
+	chmod 0644 "$CONF"
+}
+
+# Fresh per-test state: homes with projects, no agent state, no records.
+reset_state() {
+	local u h
+	rm -rf "$STATE" "$RUNTIME" "${REC:?}"/*
+	for u in $HOST_USERS; do
+		h=$(getent passwd "$u" | cut -d: -f6)
+		rm -rf "$h/p" "$h/p2" "$h/.pi" "$h/outside"
+		install -d -m 0755 -o "$u" -g "$u" "$h/p" "$h/p/sub" "$h/p2"
+	done
+	write_config
+}
+
+# as USER DIR CMD...: runs CMD as USER in DIR (no tty), with the binary dir on PATH.
+as() {
+	local u=$1 d=$2
+	shift 2
+	runuser -u "$u" -- env -C "$d" PATH="$FIX/bin:/usr/bin:/bin" "$@"
+}
+
+home_of() { getent passwd "$1" | cut -d: -f6; }
+
+# The recorded systemd-run argv, one element per line.
+recorded_argv() { tr '\0' '\n' <"$REC/argv"; }
+
+# The user's arguments as recorded: everything after the agent path.
+recorded_args() {
+	local seen=0 a
+	while IFS= read -r -d '' a; do
+		if [ "$seen" = 1 ]; then printf '[%s]\n' "$a"; fi
+		if [ "$a" = "$FIX/pkg/bin/pi" ]; then seen=1; fi
+	done <"$REC/argv"
+}

@@ -1,0 +1,29 @@
+#!/bin/bash
+# run.sh - runs the integration suite (bats) against one build dir: real users, real sudo, a recording systemd-run.
+set -euo pipefail
+build=${1:?usage: run.sh BUILD_DIR}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=$(cd "$top" && cd "$build" && pwd)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "run.sh: the integration suite creates users and sudoers rules: run it as root" >&2
+	exit 1
+fi
+for tool in sudo bats rsync python3 visudo useradd; do
+	command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing (see .ci/run)" >&2; exit 1; }
+done
+
+export PI_BUILD=$build PI_TOP=$top PI_FIX=/tmp/pi-it
+# shellcheck source=tests/integration/fixture.bash
+. "$here/fixture.bash"
+fixture_install
+
+status=0
+out=$(mktemp)
+bats --tap "$here"/*.bats | tee "$out" || status=$?
+passed=$(grep -c '^ok ' "$out" || true)
+failed=$(grep -c '^not ok ' "$out" || true)
+rm -f "$out"
+echo "integration ($build): $passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -1,0 +1,224 @@
+// links: config.c json.c fs.c
+/* test_config.c - unit tests for loading config.json: defaults, types, errors with key and position, trust. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "config.h"
+
+static char dir[PATH_MAX];
+
+static const char *put(const char *name, const char *text, mode_t mode)
+{
+	static char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	unlink(path);
+	f = fopen(path, "w");
+	if (!f)
+		return path;
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+	return path;
+}
+
+static void test_defaults(void)
+{
+	struct config c;
+	struct config_err e;
+	const char *p = put("min.json", "{\"package\": \"/opt/pi\"}", 0644);
+
+	CHECK(config_load(&c, p, CONFIG_TRUST_ROOT, &e) == 0);
+	CHECK_STR(c.user, "pi-agent");
+	CHECK_STR(c.group, "pi-agent");
+	CHECK_STR(c.state_dir, "/var/lib/pi-agent");
+	CHECK_STR(c.binary_name, "pi-agent");
+	CHECK_STR(c.command_name, "pi");
+	CHECK_STR(c.runner_name, "m3ta-pi-agent-runner");
+	CHECK_STR(c.host_config_path, ".pi/agent");
+	CHECK_STR(c.sudo_path, "/usr/bin/sudo");
+	CHECK_STR(c.systemd_run_path, "/usr/bin/systemd-run");
+	CHECK_STR(c.runner_path, PI_RUNNER_PATH);
+	CHECK_INT(c.sync_config, 1);
+	CHECK_INT(c.nhosts, 0);
+	CHECK_INT(c.settings, -1);
+	CHECK(c.project_group == NULL);
+	CHECK_INT(c.runtime_path.n, 3);
+	config_free(&c);
+}
+
+static const char full[] =
+	"{\n"
+	"  \"user\": \"agent\", \"group\": \"agents\", \"stateDir\": \"/var/lib/pa\",\n"
+	"  \"package\": \"/opt/pi\", \"binaryName\": \"pi\",\n"
+	"  \"hostUsers\": {\n"
+	"    \"alice\": {\"projectRoots\": [\"~/p\", \"/srv/a\"], \"configPath\": null},\n"
+	"    \"bob\": {\"projectRoots\": [\"work\"], \"configPath\": \"/etc/bob\", \"agentUser\": \"pi-bob\"}\n"
+	"  },\n"
+	"  \"settings\": {\"a\": {\"b\": 1}},\n"
+	"  \"environment\": {\"A\": \"1\", \"B_2\": \"x y\"},\n"
+	"  \"environmentFiles\": [\"/run/secrets/pi\"],\n"
+	"  \"extraPackages\": [\"/opt/x\"], \"runtimePath\": [\"/usr/bin\"],\n"
+	"  \"projectGroup\": \"users\", \"runnerPath\": \"/usr/bin/pi-runner\",\n"
+	"  \"sudoPath\": \"/usr/bin/sudo\", \"systemdRunPath\": \"/bin/systemd-run\",\n"
+	"  \"resourceLimits\": {\"MemoryMax\": \"4G\", \"CPUQuota\": null, \"TasksMax\": \"100\"},\n"
+	"  \"wrapper\": {\"commandName\": \"pi-safe\", \"runnerName\": \"pi-run\",\n"
+	"    \"syncConfigFromHost\": false, \"hostConfigPath\": \".config/pi\",\n"
+	"    \"extraRunArgs\": [\"--x\", \"\"], \"extraEnvironment\": {\"E\": \"v\"},\n"
+	"    \"extraProperties\": [\"CPUWeight=20\"]}\n"
+	"}\n";
+
+static void test_full(void)
+{
+	struct config c;
+	struct config_err e;
+	const struct host_user *h;
+
+	CHECK(config_load(&c, put("full.json", full, 0644), CONFIG_TRUST_ROOT, &e) == 0);
+	CHECK_STR(c.user, "agent");
+	CHECK_STR(c.state_dir, "/var/lib/pa");
+	CHECK_INT(c.nhosts, 2);
+	h = config_host(&c, "alice");
+	CHECK(h && h->roots.n == 2 && h->config_path == NULL);
+	CHECK_STR(config_agent_user(&c, h), "agent");
+	h = config_host(&c, "bob");
+	CHECK(h && !strcmp(h->config_path, "/etc/bob"));
+	CHECK_STR(config_agent_user(&c, h), "pi-bob");
+	CHECK(config_host(&c, "carol") == NULL);
+	CHECK(c.settings > 0);
+	CHECK_INT(c.environment.n, 2);
+	CHECK_STR(c.environment.v[1].value, "x y");
+	CHECK_STR(c.project_group, "users");
+	CHECK_INT(c.limits.n, 2);
+	CHECK_STR(c.limits.v[1].key, "TasksMax");
+	CHECK_STR(c.command_name, "pi-safe");
+	CHECK_INT(c.sync_config, 0);
+	CHECK_INT(c.extra_run_args.n, 2);
+	CHECK_STR(c.extra_run_args.v[1], "");
+	CHECK_STR(c.extra_environment.v[0].key, "E");
+	CHECK_STR(c.extra_properties.v[0], "CPUWeight=20");
+	config_free(&c);
+}
+
+/* Loading text must fail naming key with msg containing want, at line/col when given. */
+static void bad(const char *text, const char *key, const char *want, int line, int col)
+{
+	struct config c;
+	struct config_err e;
+
+	CHECK(config_load(&c, put("bad.json", text, 0644), CONFIG_TRUST_ROOT, &e) == -1);
+	CHECK_STR(e.key, key);
+	if (!strstr(e.msg, want)) {
+		check_failed++;
+		fprintf(stderr, "for %s: message '%s' lacks '%s'\n", text, e.msg, want);
+	}
+	if (line) {
+		CHECK_INT(e.line, line);
+		CHECK_INT(e.col, col);
+	}
+	config_free(&c);
+}
+
+static void test_errors(void)
+{
+	bad("{}", "package", "required", 0, 0);
+	bad("{\"package\": \"/p\", \"usr\": 1}", "usr", "unknown key", 1, 19);
+	bad("{\"package\": \"p\"}", "package", "absolute", 1, 13);
+	bad("{\"package\": \"/p/../q\"}", "package", "absolute", 0, 0);
+	bad("{\"package\": \"/p//q\"}", "package", "absolute", 0, 0);
+	bad("{\"package\": \"/p\",\n \"user\": 5}", "user", "must be a string, not a number", 2, 10);
+	bad("{\"package\": \"/p\", \"user\": \"a b\"}", "user", "not a valid user", 0, 0);
+	bad("{\"package\": \"/p\", \"user\": \"\"}", "user", "empty", 0, 0);
+	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"projectRoots\": \"~/p\"}}}",
+	    "hostUsers.a.projectRoots", "must be an array", 0, 0);
+	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"roots\": []}}}",
+	    "hostUsers.a", "unknown key", 0, 0);
+	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"projectRoots\": [\"x\\ny\"]}}}",
+	    "hostUsers.a.projectRoots[0]", "control", 0, 0);
+	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"projectRoots\": [\"x\\u0000\"]}}}",
+	    "hostUsers.a.projectRoots[0]", "NUL", 0, 0);
+	bad("{\"package\": \"/p\", \"environment\": {\"A=B\": \"1\"}}", "environment.A=B",
+	    "environment variable name", 0, 0);
+	bad("{\"package\": \"/p\", \"environment\": {\"A\": \"1\\n2\"}}", "environment.A",
+	    "newlines", 0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"extraProperties\": [\"nope\"]}}",
+	    "wrapper.extraProperties[0]", "Name=value", 0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"commandName\": \"a/b\"}}",
+	    "wrapper.commandName", "without '/'", 0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"syncConfigFromHost\": \"yes\"}}",
+	    "wrapper.syncConfigFromHost", "boolean", 0, 0);
+	bad("{\"package\": \"/p\", \"extraPackages\": [\"/a:b\"]}", "extraPackages[0]", "':'", 0, 0);
+	bad("{\"package\": \"/p\", \"resourceLimits\": {\"Memory\": \"1G\"}}", "resourceLimits",
+	    "unknown key", 0, 0);
+	bad("{\"package\": \"/p\", \"settings\": []}", "settings", "must be an object", 0, 0);
+	bad("{\"package\": \"/p\", \"package\": \"/q\"}", "package", "duplicate", 1, 19);
+	bad("{\"package\": \"/p\",}", "", "", 1, 18);
+	bad("[]", "(top level)", "must be an object", 0, 0);
+}
+
+static void test_trust(void)
+{
+	struct config c;
+	struct config_err e;
+	const char *p;
+	char sub[PATH_MAX], link[PATH_MAX];
+
+	p = put("gw.json", "{\"package\": \"/p\"}", 0664);
+	CHECK(config_load(&c, p, CONFIG_TRUST_ROOT, &e) == -1);
+	CHECK(strstr(e.msg, "writable by group") != NULL);
+	config_free(&c);
+	CHECK(config_load(&c, p, CONFIG_TRUST_ANY, &e) == 0);
+	config_free(&c);
+
+	p = put("user.json", "{\"package\": \"/p\"}", 0644);
+	CHECK(chown(p, 65534, 65534) == 0);
+	CHECK(config_load(&c, p, CONFIG_TRUST_ROOT, &e) == -1);
+	CHECK(strstr(e.msg, "not owned by root") != NULL);
+	config_free(&c);
+
+	/* a root-owned link to a user's file is refused: the file is what counts */
+	snprintf(link, sizeof link, "%s/link.json", dir);
+	CHECK(symlink(p, link) == 0);
+	CHECK(config_load(&c, link, CONFIG_TRUST_ROOT, &e) == -1);
+	config_free(&c);
+
+	/* a file in a directory a user can write is refused */
+	snprintf(sub, sizeof sub, "%s/userdir", dir);
+	mkdir(sub, 0755);
+	CHECK(chown(sub, 65534, 65534) == 0);
+	snprintf(sub, sizeof sub, "%s/userdir/c.json", dir);
+	p = put("userdir/c.json", "{\"package\": \"/p\"}", 0644);
+	CHECK(config_load(&c, p, CONFIG_TRUST_ROOT, &e) == -1);
+	CHECK(strstr(e.msg, "directory") != NULL);
+	config_free(&c);
+
+	CHECK(config_load(&c, "/nonexistent/c.json", CONFIG_TRUST_ROOT, &e) == -1);
+	CHECK(strstr(e.msg, "No such file") != NULL);
+	config_free(&c);
+	p = put("fifo", "", 0644);
+	unlink(p);
+	CHECK(mkfifo(p, 0644) == 0);
+	CHECK(config_load(&c, p, CONFIG_TRUST_ANY, &e) == -1);
+	CHECK(strstr(e.msg, "not a regular file") != NULL);
+	config_free(&c);
+}
+
+int main(void)
+{
+	char tmpl[] = "/tmp/test_config.XXXXXX";
+
+	if (!mkdtemp(tmpl) || !realpath(tmpl, dir) || chmod(dir, 0755) < 0)
+		return 1;
+	test_defaults();
+	test_full();
+	test_errors();
+	if (geteuid() == 0)
+		test_trust();
+	return check_done("config");
+}

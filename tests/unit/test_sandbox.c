@@ -1,0 +1,143 @@
+// links: sandbox.c
+/* test_sandbox.c - unit tests for the systemd-run command line: order, quoting, env, args. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "sandbox.h"
+
+/* Index of the first argv element equal to s at or after from, or -1. */
+static int find(const struct argv *a, const char *s, int from)
+{
+	for (size_t i = (size_t)from; i < a->n; i++)
+		if (!strcmp(a->v[i], s))
+			return (int)i;
+	return -1;
+}
+
+static struct config base_config(void)
+{
+	static char *extra_pkgs[] = { "/opt/extra" };
+	static char *runtime[] = { "/usr/bin", "/bin" };
+	static char *run_args[] = { "--extra", "x y" };
+	static char *props[] = { "CPUWeight=50" };
+	static struct kv env[] = { { "FOO", "bar baz" } };
+	static struct kv lim[] = { { "MemoryMax", "4G" } };
+	struct config c;
+
+	memset(&c, 0, sizeof c);
+	c.user = "pi-agent";
+	c.group = "pi-agent";
+	c.state_dir = "/var/lib/pi-agent";
+	c.package = "/opt/pi";
+	c.systemd_run_path = "/usr/bin/systemd-run";
+	c.extra_packages = (struct strlist){ extra_pkgs, 1 };
+	c.runtime_path = (struct strlist){ runtime, 2 };
+	c.extra_run_args = (struct strlist){ run_args, 2 };
+	c.extra_properties = (struct strlist){ props, 1 };
+	c.extra_environment = (struct kvlist){ env, 1 };
+	c.limits = (struct kvlist){ lim, 1 };
+	return c;
+}
+
+static void test_argv(void)
+{
+	struct config c = base_config();
+	char *roots[] = { "/home/alice/p", "/home/alice/my project: \"x\"" };
+	const char *hidden[] = { "/srv" };
+	char *args[] = { "-p", "--pty", "hello world", "" };
+	struct launch l = {
+		.c = &c, .host_user = "alice", .agent_user = "pi-agent",
+		.home = "/var/lib/pi-agent/users/alice", .cwd = "/home/alice/p/sub",
+		.env_file = "/run/pi-agent/alice.env", .runtime_dir = "/run/pi-agent",
+		.agent_bin = "/opt/pi/bin/pi", .roots = roots, .nroots = 2, .hidden = hidden,
+		.nhidden = 1, .term = "xterm", .pty = 0, .args = args, .nargs = 4,
+	};
+	struct argv a;
+	int bin;
+
+	CHECK(sandbox_argv(&l, &a) == 0);
+	CHECK_STR(a.v[0], "/usr/bin/systemd-run");
+	CHECK_STR(a.v[1], "--collect");
+	CHECK_STR(a.v[2], "--wait");
+	CHECK_STR(a.v[3], "--pipe");
+	CHECK(find(&a, "--pty", 0) > find(&a, "/opt/pi/bin/pi", 0));
+	CHECK(find(&a, "User=pi-agent", 0) > 0);
+	CHECK(find(&a, "Group=pi-agent", 0) > 0);
+	CHECK(find(&a, "WorkingDirectory=/home/alice/p/sub", 0) > 0);
+	CHECK(find(&a, "ProtectSystem=strict", 0) > 0);
+	CHECK(find(&a, "NoNewPrivileges=yes", 0) > 0);
+	CHECK(find(&a, "EnvironmentFile=/run/pi-agent/alice.env", 0) > 0);
+	CHECK(find(&a, "InaccessiblePaths=\"/run/pi-agent\"", 0) > 0);
+	CHECK(find(&a, "TemporaryFileSystem=\"/var/lib/pi-agent\"", 0) > 0);
+	CHECK(find(&a, "BindPaths=\"/var/lib/pi-agent/users/alice\"", 0) > 0);
+	CHECK(find(&a, "BindPaths=\"/home/alice/p\"", 0) > 0);
+	CHECK(find(&a, "BindPaths=\"/home/alice/my project: \\\"x\\\"\"", 0) > 0);
+	CHECK(find(&a, "TemporaryFileSystem=\"/srv\"", 0) > 0);
+	CHECK(find(&a, "HOME=/var/lib/pi-agent/users/alice", 0) > 0);
+	CHECK(find(&a, "PI_HOME=/var/lib/pi-agent/users/alice/.pi", 0) > 0);
+	CHECK(find(&a, "PI_CODING_AGENT_DIR=/var/lib/pi-agent/users/alice/.pi/agent", 0) > 0);
+	CHECK(find(&a, "MESSAGING_CWD=/home/alice/p/sub", 0) > 0);
+	CHECK(find(&a, "PATH=/opt/pi/bin:/opt/extra/bin:/usr/bin:/bin", 0) > 0);
+	CHECK(find(&a, "NPM_CONFIG_CACHE=/var/lib/pi-agent/users/alice/.npm", 0) > 0);
+	CHECK(find(&a, "NPM_CONFIG_PREFIX=/var/lib/pi-agent/users/alice/.npm-global", 0) > 0);
+	CHECK(find(&a, "PI_AGENT_INVOKING_USER=alice", 0) > 0);
+	CHECK(find(&a, "TERM=xterm", 0) < 0);
+	CHECK(find(&a, "SupplementaryGroups=users", 0) < 0);
+	CHECK(find(&a, "MemoryMax=4G", 0) > 0);
+	CHECK(find(&a, "CPUWeight=50", 0) > 0);
+	CHECK(find(&a, "FOO=bar baz", 0) > 0);
+	/* every -p and -E before the agent is followed by its value */
+	bin = find(&a, "/opt/pi/bin/pi", 0);
+	for (size_t i = 0; i < (size_t)bin; i++)
+		if (!strcmp(a.v[i], "-p") || !strcmp(a.v[i], "-E"))
+			CHECK(i + 1 < a.n && strchr(a.v[i + 1], '='));
+	/* the agent, then extraRunArgs, then the user's args untouched, last */
+	CHECK_INT(a.n, (size_t)bin + 7);
+	CHECK_STR(a.v[bin + 1], "--extra");
+	CHECK_STR(a.v[bin + 2], "x y");
+	CHECK_STR(a.v[bin + 3], "-p");
+	CHECK_STR(a.v[bin + 4], "--pty");
+	CHECK_STR(a.v[bin + 5], "hello world");
+	CHECK_STR(a.v[bin + 6], "");
+	CHECK(a.v[a.n] == NULL);
+	sandbox_argv_free(&a);
+
+	c.project_group = "users";
+	l.pty = 1;
+	CHECK(sandbox_argv(&l, &a) == 0);
+	CHECK_STR(a.v[3], "--pty");
+	CHECK(find(&a, "SupplementaryGroups=users", 0) > 0);
+	CHECK(find(&a, "TERM=xterm", 0) > 0);
+	sandbox_argv_free(&a);
+}
+
+static void test_quote(void)
+{
+	char out[64];
+
+	CHECK(sandbox_quote_path("/a b:c", out, sizeof out) == 0);
+	CHECK_STR(out, "\"/a b:c\"");
+	CHECK(sandbox_quote_path("/a\\\"", out, sizeof out) == 0);
+	CHECK_STR(out, "\"/a\\\\\\\"\"");
+	CHECK(sandbox_quote_path("/0123456789012345678901234567890123456789", out, 20) == -1);
+}
+
+static void test_path(void)
+{
+	struct config c = base_config();
+	char out[64];
+
+	CHECK(sandbox_path(&c, out, sizeof out) == 0);
+	CHECK_STR(out, "/opt/pi/bin:/opt/extra/bin:/usr/bin:/bin");
+	CHECK(sandbox_path(&c, out, 40) == -1);
+}
+
+int main(void)
+{
+	test_argv();
+	test_quote();
+	test_path();
+	return check_done("sandbox");
+}
