@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # launcher.bats - pi and pi-runner through real sudo up to a recording systemd-run: argv, env, state, denials.
 
+bats_require_minimum_version 1.5.0
+
 setup() {
 	load fixture
 	reset_state

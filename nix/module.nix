@@ -1,0 +1,485 @@
+# nix/module.nix - NixOS module m3ta.pi-agent: writes /etc/pi-agent/config.json for the static pi launcher, creates the agent accounts, the state directories and the sudo rule.
+{
+  config,
+  lib,
+  pkgs,
+  ...
+}: let
+  inherit
+    (lib)
+    attrNames
+    elem
+    filterAttrs
+    hasInfix
+    literalExpression
+    mapAttrs
+    mapAttrsToList
+    mkEnableOption
+    mkForce
+    mkIf
+    mkOption
+    optional
+    optionals
+    optionalString
+    types
+    unique
+    ;
+
+  cfg = config.m3ta.pi-agent;
+  launcher = cfg.launcherPackage;
+
+  hostUserNames = attrNames cfg.hostUsers;
+
+  # The account the agent runs as for host user `name`: the explicit agentUser, else the
+  # per-user account, else the shared cfg.user.
+  agentUserFor = name: userCfg:
+    if userCfg.agentUser != null
+    then userCfg.agentUser
+    else if cfg.perUserAgentAccounts
+    then "${cfg.user}-${name}"
+    else cfg.user;
+
+  # Accounts this module creates (with createUser): the shared one, which the binary checks
+  # exists, and the per-user ones. An explicit agentUser is an account the admin manages.
+  createdAgentUsers = unique (
+    [cfg.user]
+    ++ optionals cfg.perUserAgentAccounts
+    (mapAttrsToList agentUserFor (filterAttrs (_: userCfg: userCfg.agentUser == null) cfg.hostUsers))
+  );
+
+  # The launcher under the configured names. The binary takes the wrapper's or the runner's
+  # personality from its argv[0] basename, matched against the names in config.json.
+  commands = pkgs.runCommand "pi-agent-commands" {} ''
+    mkdir -p $out/bin $out/share
+    ln -s ${launcher}/bin/pi $out/bin/${lib.escapeShellArg cfg.wrapper.commandName}
+    ln -s ${launcher}/bin/pi $out/bin/${lib.escapeShellArg cfg.wrapper.runnerName}
+    ln -s ${launcher}/bin/pi $out/bin/pi-merge
+    if [ -d ${launcher}/share/man ]; then
+      ln -s ${launcher}/share/man $out/share/man
+    fi
+  '';
+
+  # The one path sudo lets host users run as root; config.json names the same path.
+  runnerPath = "${commands}/bin/${cfg.wrapper.runnerName}";
+
+  # Directories on the agent's PATH after package/bin and the extraPackages' bin/ (the seed's list).
+  runtimePath =
+    map (p: "${p}/bin") [
+      pkgs.nodejs
+      pkgs.git
+      pkgs.coreutils
+      pkgs.findutils
+      pkgs.gnugrep
+      pkgs.gnused
+      pkgs.util-linux
+    ]
+    ++ ["/run/current-system/sw/bin"];
+
+  # Exactly the keys the binary reads; it rejects unknown ones. Nix-only options are left out.
+  configData = {
+    inherit (cfg) user group stateDir binaryName settings environment environmentFiles projectGroup;
+    inherit runtimePath runnerPath;
+    package = "${cfg.package}";
+    hostUsers =
+      mapAttrs (name: userCfg: {
+        inherit (userCfg) projectRoots configPath;
+        agentUser = agentUserFor name userCfg;
+      })
+      cfg.hostUsers;
+    extraPackages = map (p: "${p}") cfg.extraPackages;
+    sudoPath = "/run/wrappers/bin/sudo";
+    systemdRunPath = "${pkgs.systemd}/bin/systemd-run";
+    resourceLimits = {inherit (cfg.resourceLimits) MemoryMax CPUQuota TasksMax;};
+    wrapper = {
+      inherit
+        (cfg.wrapper)
+        commandName
+        runnerName
+        syncConfigFromHost
+        hostConfigPath
+        extraRunArgs
+        extraEnvironment
+        extraProperties
+        ;
+    };
+  };
+  configText = builtins.toJSON configData;
+  configFile = pkgs.writeText "pi-agent-config.json" configText;
+
+  # The file /etc gets: the same text, checked by the binary's own parser at build time.
+  # --offline skips what only the live system can tell (users, groups, paths existing).
+  # A cross-built system whose builder cannot run the target's binary skips the check.
+  canRunLauncher = let
+    build = pkgs.stdenv.buildPlatform;
+    host = pkgs.stdenv.hostPlatform;
+  in
+    if build ? canExecute
+    then build.canExecute host
+    else build.system == host.system;
+  checkedConfigFile = pkgs.runCommand "pi-agent-config-checked.json" {} ''
+    ${optionalString canRunLauncher ''
+      ${launcher}/bin/pi-runner --check --offline ${configFile}
+    ''}
+    cp ${configFile} $out
+  '';
+
+  # Names the binary answers to by itself; configured names must not shadow another personality.
+  builtinNames = ["pi" "pi-runner" "pi-merge"];
+  validCommandName = n: n != "" && !(hasInfix "/" n) && n != "." && n != "..";
+in {
+  options.m3ta.pi-agent = {
+    enable = mkEnableOption "isolated Pi execution with dedicated system user and policy-enforced wrapper";
+
+    package = mkOption {
+      type = types.package;
+      default = pkgs.pi-coding-agent;
+      defaultText = literalExpression "pkgs.pi-coding-agent";
+      description = "Pi package providing the executable used in isolated runtime.";
+    };
+
+    launcherPackage = mkOption {
+      type = types.package;
+      default = pkgs.pkgsStatic.callPackage ./package.nix {};
+      defaultText = literalExpression "pkgs.pkgsStatic.callPackage ./nix/package.nix { }";
+      description = ''
+        The static launcher providing bin/pi (wrapper, runner and pi-merge in one binary).
+        It is put on PATH under wrapper.commandName and wrapper.runnerName, and it checks
+        the generated /etc/pi-agent/config.json at build time.
+      '';
+    };
+
+    binaryName = mkOption {
+      type = types.str;
+      default = "pi-agent";
+      description = "Preferred executable name inside the package's bin/ (falls back to pi/pi-agent auto-detection).";
+      example = "pi";
+    };
+
+    user = mkOption {
+      type = types.str;
+      default = "pi-agent";
+      description = ''
+        System user that executes Pi in isolated mode, for every host user without an
+        agentUser of their own. With perUserAgentAccounts, the per-user accounts are named
+        `<user>-<host user>`.
+      '';
+    };
+
+    group = mkOption {
+      type = types.str;
+      default = "pi-agent";
+      description = "System group for the isolated Pi user(s).";
+    };
+
+    stateDir = mkOption {
+      type = types.str;
+      default = "/var/lib/pi-agent";
+      description = ''
+        State directory of the isolated Pi runtime, owned by root (mode 0755). Each host user
+        gets a private agent home `<stateDir>/users/<host user>` (owned by that user's agent
+        account, mode 0700) holding .pi/agent (settings, auth.json, sessions), .npm and
+        .npm-global; the runner creates it on first launch.
+      '';
+    };
+
+    createUser = mkOption {
+      type = types.bool;
+      default = true;
+      description = ''
+        Whether to create the dedicated Pi user/group automatically (and, with
+        perUserAgentAccounts, the per-host-user accounts). Accounts named by an explicit
+        hostUsers.<name>.agentUser are not created: manage those yourself.
+      '';
+    };
+
+    perUserAgentAccounts = mkOption {
+      type = types.bool;
+      default = false;
+      description = ''
+        Run each host user's agent as an account of its own, `<user>-<host user>` (created
+        when createUser is true, in group `group`), instead of the shared `user`. A host
+        user's explicit agentUser still takes precedence.
+      '';
+    };
+
+    hostUsers = mkOption {
+      type = types.attrsOf (types.submodule {
+        options = {
+          projectRoots = mkOption {
+            type = types.listOf types.str;
+            default = [];
+            description = ''
+              Allowed project roots for this host user.
+              `~` and `~/...` are expanded relative to that host user's home.
+            '';
+            example = ["~/p" "~/work/client-a"];
+          };
+
+          configPath = mkOption {
+            type = types.nullOr types.str;
+            default = null;
+            description = ''
+              Optional host path for this user's Pi config source. If null,
+              wrapper.hostConfigPath is used. Relative paths resolve from the
+              host user's home.
+            '';
+            example = ".pi/agent";
+          };
+
+          agentUser = mkOption {
+            type = types.nullOr types.str;
+            default = null;
+            description = ''
+              Account the agent runs as for this host user. If null, the shared `user`
+              (or, with perUserAgentAccounts, `<user>-<host user>`). An account named here
+              is not created by this module.
+            '';
+            example = "pi-agent-alice";
+          };
+        };
+      });
+      default = {};
+      description = ''
+        Per-host-user policy map. Keys are host usernames.
+        Each user defines their own allowed project roots and optional config source.
+      '';
+      example = literalExpression ''
+        {
+          m3tam3re = {
+            projectRoots = [ "~/p" "~/src/private" ];
+            configPath = ".pi/agent";
+          };
+          teammate = {
+            projectRoots = [ "~/projects" ];
+          };
+        }
+      '';
+    };
+
+    settings = mkOption {
+      type = types.attrsOf types.anything;
+      default = {};
+      description = ''
+        Nix-managed Pi settings merged into each host user's isolated
+        `<stateDir>/users/<host user>/.pi/agent/settings.json`.
+        Merge precedence: synced host settings first, Nix-managed values override recursively.
+      '';
+      example = literalExpression ''
+        {
+          defaultModel = "anthropic/claude-sonnet-4";
+          defaultProvider = "anthropic";
+          quietStartup = true;
+        }
+      '';
+    };
+
+    environment = mkOption {
+      type = types.attrsOf types.str;
+      default = {};
+      description = ''
+        Non-secret Nix-managed environment variables appended to the isolated runtime's
+        environment file after synced host values. The runner assembles that file per launch
+        in a root-owned runtime directory (/run/pi-agent) the agent cannot write.
+      '';
+    };
+
+    environmentFiles = mkOption {
+      type = types.listOf types.str;
+      default = [];
+      description = ''
+        Paths to env files (secrets/tokens) appended to the isolated runtime's environment
+        file after `environment` entries.
+      '';
+    };
+
+    extraPackages = mkOption {
+      type = types.listOf types.package;
+      default = [];
+      description = "Extra packages added to isolated runtime PATH.";
+    };
+
+    projectGroup = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      description = ''
+        When set, the pi-agent user(s) are added to this group and the group is
+        passed as SupplementaryGroups to the systemd-run sandbox. This allows
+        pi-agent to write to project directories that grant group write access.
+        The user must ensure project directories have appropriate group ownership
+        and permissions (e.g. setgid + group write).
+      '';
+      example = "users";
+    };
+
+    resourceLimits = {
+      MemoryMax = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        description = "systemd MemoryMax= of the agent's unit (null: no limit set).";
+        example = "4G";
+      };
+
+      CPUQuota = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        description = "systemd CPUQuota= of the agent's unit (null: no limit set).";
+        example = "200%";
+      };
+
+      TasksMax = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        description = "systemd TasksMax= of the agent's unit (null: systemd's default).";
+        example = "512";
+      };
+    };
+
+    wrapper = {
+      enable = mkOption {
+        type = types.bool;
+        default = true;
+        description = "Enable host-side wrapper command that enforces policy and runs isolated Pi.";
+      };
+
+      commandName = mkOption {
+        type = types.str;
+        default = "pi";
+        description = "Host wrapper command name.";
+      };
+
+      runnerName = mkOption {
+        type = types.str;
+        default = "m3ta-pi-agent-runner";
+        description = "Privileged runner command invoked via scoped sudo rule.";
+      };
+
+      hideDirectBinary = mkOption {
+        type = types.bool;
+        default = true;
+        description = ''
+          When true and wrapper is enabled, do not add the raw Pi package to host PATH,
+          reducing bypass risk by making wrapper the canonical entrypoint.
+        '';
+      };
+
+      syncConfigFromHost = mkOption {
+        type = types.bool;
+        default = true;
+        description = ''
+          Sync the host Pi config directory into the host user's isolated
+          `<stateDir>/users/<host user>/.pi/agent` on each invocation.
+        '';
+      };
+
+      hostConfigPath = mkOption {
+        type = types.str;
+        default = ".pi/agent";
+        description = ''
+          Default source path for host Pi config sync. Relative paths resolve from
+          the invoking user's home. Per-user hostUsers.<name>.configPath overrides this.
+        '';
+      };
+
+      extraRunArgs = mkOption {
+        type = types.listOf types.str;
+        default = [];
+        description = "Extra arguments inserted before user-provided Pi args.";
+      };
+
+      extraEnvironment = mkOption {
+        type = types.attrsOf types.str;
+        default = {};
+        description = "Additional environment variables passed to isolated Pi runtime.";
+      };
+
+      extraProperties = mkOption {
+        type = types.listOf types.str;
+        default = [];
+        description = "Extra systemd unit properties (`Name=value`) for the agent's unit, passed to systemd-run after the built-in ones.";
+        example = ["IOWeight=50" "Nice=5"];
+      };
+    };
+  };
+
+  config = mkIf cfg.enable {
+    assertions =
+      [
+        {
+          assertion = cfg.hostUsers != {};
+          message = "m3ta.pi-agent.hostUsers must define at least one authorized host user.";
+        }
+        {
+          assertion = (!cfg.wrapper.enable) || (cfg.hostUsers != {});
+          message = "m3ta.pi-agent.hostUsers must not be empty when wrapper is enabled.";
+        }
+        {
+          assertion = validCommandName cfg.wrapper.commandName && validCommandName cfg.wrapper.runnerName;
+          message = "m3ta.pi-agent.wrapper.commandName and wrapper.runnerName must be plain file names (non-empty, no '/').";
+        }
+        {
+          assertion = cfg.wrapper.commandName != cfg.wrapper.runnerName;
+          message = "m3ta.pi-agent.wrapper.commandName and wrapper.runnerName must differ.";
+        }
+        {
+          assertion =
+            !(elem cfg.wrapper.commandName (builtins.filter (n: n != "pi") builtinNames))
+            && !(elem cfg.wrapper.runnerName (builtins.filter (n: n != "pi-runner") builtinNames));
+          message = "m3ta.pi-agent.wrapper: commandName may not be pi-runner or pi-merge, and runnerName may not be pi or pi-merge (the launcher answers to those names itself).";
+        }
+      ]
+      ++ mapAttrsToList (user: userCfg: {
+        assertion = userCfg.projectRoots != [];
+        message = "m3ta.pi-agent.hostUsers.${user}.projectRoots must not be empty.";
+      })
+      cfg.hostUsers;
+
+    users.groups = mkIf cfg.createUser {
+      "${cfg.group}" = {};
+    };
+
+    # No home is created: stateDir stays root-owned and the runner makes each agent home.
+    users.users = mkIf cfg.createUser (builtins.listToAttrs (map (name: {
+        inherit name;
+        value = {
+          isSystemUser = true;
+          group = cfg.group;
+          extraGroups = optional (cfg.projectGroup != null) cfg.projectGroup;
+          description = "Isolated Pi agent user";
+          home = "/var/empty";
+          createHome = false;
+        };
+      })
+      createdAgentUsers));
+
+    systemd.tmpfiles.rules = [
+      "d ${cfg.stateDir} 0755 root root - -"
+      "d ${cfg.stateDir}/users 0711 root root - -"
+    ];
+
+    # `text` shows what is written; the file itself is the same text after the build-time
+    # check. Forced: the etc module derives a `source` from `text` at text's priority.
+    environment.etc."pi-agent/config.json" = {
+      text = configText;
+      source = mkForce checkedConfigFile;
+    };
+
+    # Wrapper is canonical when enabled; raw package on PATH is optional and
+    # disabled by default to reduce bypass opportunities.
+    environment.systemPackages =
+      optional cfg.wrapper.enable commands
+      ++ optional ((!cfg.wrapper.enable) || (!cfg.wrapper.hideDirectBinary)) cfg.package;
+
+    security.sudo.extraRules = mkIf (cfg.wrapper.enable && hostUserNames != []) [
+      {
+        users = hostUserNames;
+        runAs = "root";
+        commands = [
+          {
+            command = runnerPath;
+            options = ["NOPASSWD"];
+          }
+        ];
+      }
+    ];
+  };
+}
