@@ -221,7 +221,7 @@ static int unique_key(struct ctx *x, int obj, int key, int val, const char *path
 		return fail(x, key, path, "key must not contain NUL or lone surrogates");
 	last = json_find(&x->c->doc, obj, name);
 	free(name);
-	return last == val ? 0 : fail(x, key, path, "duplicate key");
+	return last == val ? 0 : fail(x, last - 1, path, "duplicate key");
 }
 
 static int get_kv(struct ctx *x, int tok, const char *key, int names_are_env, struct kvlist *l)

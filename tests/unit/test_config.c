@@ -1,6 +1,7 @@
 // links: config.c json.c fs.c
 /* test_config.c - unit tests for loading config.json: defaults, types, errors with key and position, trust. */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

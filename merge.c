@@ -1,0 +1,446 @@
+/* merge.c - the seed's deep merge of two JSON documents, printed byte for byte like Python's json.dump. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "merge.h"
+
+/* Output goes through a small buffer; the first error (write or malloc) sticks and stops
+ * further work. */
+struct out {
+	int fd, err;
+	size_t n;
+	char buf[8192];
+};
+
+/* One member of the base (src 0) or the override (src 1) object; seq keeps text order. */
+struct entry {
+	const struct json_doc *doc;
+	int key, val, src, seq;
+};
+
+/* Shortest decimal digits of a double: d[0].d[1..n) x 10^exp. */
+struct digits {
+	char d[24];
+	int n, exp;
+};
+
+static const struct json_val none = { NULL, -1 };
+
+static void emit_value(struct out *o, struct json_val v, int level);
+static void emit_object(struct out *o, struct json_val a, struct json_val b, int level);
+
+static void flush(struct out *o)
+{
+	size_t done = 0;
+	ssize_t r;
+
+	while (!o->err && done < o->n) {
+		r = write(o->fd, o->buf + done, o->n - done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			o->err = r < 0 ? errno : EIO;
+		else
+			done += (size_t)r;
+	}
+	o->n = 0;
+}
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	size_t k;
+
+	while (n > 0 && !o->err) {
+		k = sizeof o->buf - o->n;
+		if (k > n)
+			k = n;
+		memcpy(o->buf + o->n, s, k);
+		o->n += k;
+		s += k;
+		n -= k;
+		if (o->n == sizeof o->buf)
+			flush(o);
+	}
+}
+
+static void puts_(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static void newline(struct out *o, int level)
+{
+	put(o, "\n", 1);
+	while (level-- > 0)
+		put(o, "  ", 2);
+}
+
+static void emit_u(struct out *o, long c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char b[6] = { '\\', 'u', hex[c >> 12 & 15], hex[c >> 8 & 15], hex[c >> 4 & 15], hex[c & 15] };
+
+	put(o, b, sizeof b);
+}
+
+/* ensure_ascii: printable ASCII as is, short escapes, everything else \uXXXX (astral code
+ * points as a surrogate pair). */
+static void emit_char(struct out *o, long c)
+{
+	const char *esc;
+	char b = (char)c;
+
+	switch (c) {
+	case '"':
+		esc = "\\\"";
+		break;
+	case '\\':
+		esc = "\\\\";
+		break;
+	case '\b':
+		esc = "\\b";
+		break;
+	case '\f':
+		esc = "\\f";
+		break;
+	case '\n':
+		esc = "\\n";
+		break;
+	case '\r':
+		esc = "\\r";
+		break;
+	case '\t':
+		esc = "\\t";
+		break;
+	default:
+		esc = NULL;
+	}
+	if (esc) {
+		put(o, esc, 2);
+	} else if (c >= 0x20 && c < 0x7f) {
+		put(o, &b, 1);
+	} else if (c >= 0x10000) {
+		emit_u(o, 0xd800 | (c - 0x10000) >> 10);
+		emit_u(o, 0xdc00 | (c & 0x3ff));
+	} else {
+		emit_u(o, c);
+	}
+}
+
+static void emit_string(struct out *o, const struct json_doc *d, int i)
+{
+	size_t pos = 0;
+	long c;
+
+	put(o, "\"", 1);
+	while ((c = json_codepoint(d, i, &pos)) >= 0)
+		emit_char(o, c);
+	put(o, "\"", 1);
+}
+
+/* "%.*e" output ("d.ddde+XX") into digits. */
+static void split(const char *s, struct digits *g)
+{
+	g->n = 0;
+	for (; *s && *s != 'e' && g->n < (int)sizeof g->d; s++)
+		if (*s != '.')
+			g->d[g->n++] = *s;
+	g->exp = *s == 'e' ? atoi(s + 1) : 0;
+}
+
+static int roundtrips(const struct digits *g, double x)
+{
+	char b[48];
+
+	snprintf(b, sizeof b, "%.*se%d", g->n, g->d, g->exp - (g->n - 1));
+	return strtod(b, NULL) == x;
+}
+
+/* The next decimal up with as many digits. */
+static void bump(struct digits *g)
+{
+	int i = g->n - 1;
+
+	while (i >= 0 && g->d[i] == '9')
+		g->d[i--] = '0';
+	if (i >= 0) {
+		g->d[i]++;
+	} else {
+		g->d[0] = '1';
+		g->exp++;
+	}
+}
+
+/* Whether a decimal of p digits reads back as x, and which: the nearest one, or else the
+ * one above it. Only a power of two needs the second look: the doubles around it are closer
+ * below than above, so the nearest decimal can be just too far below while the next one up
+ * still reads back. No other decimal can fit when those two do not. */
+static int fits(double x, int p, struct digits *g)
+{
+	char b[48];
+	int e;
+
+	snprintf(b, sizeof b, "%.*e", p - 1, x);
+	split(b, g);
+	if (roundtrips(g, x))
+		return 1;
+	if (frexp(x, &e) != 0.5)
+		return 0;
+	bump(g);
+	return roundtrips(g, x);
+}
+
+/* The fewest digits (from 1 to 16, 16 known to fit and in g) that read back as x. */
+static void bisect(double x, struct digits *g)
+{
+	struct digits t;
+	int lo = 1, hi = 16, mid;
+
+	while (lo < hi) {	/* g holds the digits of hi */
+		mid = (lo + hi) / 2;
+		if (fits(x, mid, &t)) {
+			hi = mid;
+			*g = t;
+		} else {
+			lo = mid + 1;
+		}
+	}
+}
+
+/* The shortest digits that read back as x (finite, >= 0), nearest first, as Python's repr
+ * finds them. Every p-digit decimal has p + 1 digits too, so whether p digits fit only
+ * grows with p; 17 digits always fit. Most doubles need 16 or 17, short ones are bisected. */
+static void shortest(double x, struct digits *g)
+{
+	char b[48];
+
+	if (fits(x, 16, g)) {
+		bisect(x, g);
+	} else {
+		snprintf(b, sizeof b, "%.16e", x);
+		split(b, g);
+	}
+	while (g->n > 1 && g->d[g->n - 1] == '0')
+		g->n--;
+}
+
+/* float.__repr__: exponent form when the decimal point is before -4 or beyond 16 digits
+ * ("1e+16", "1.5e-07"), otherwise fixed with at least one fractional digit. b: 32 bytes. */
+static size_t float_repr(double x, char *b)
+{
+	struct digits g;
+	size_t n = 0;
+	int decpt, i;
+
+	if (signbit(x))
+		b[n++] = '-';
+	shortest(fabs(x), &g);
+	decpt = g.exp + 1;
+	if (decpt <= -4 || decpt > 16) {
+		b[n++] = g.d[0];
+		if (g.n > 1)
+			b[n++] = '.';
+		for (i = 1; i < g.n; i++)
+			b[n++] = g.d[i];
+		return n + (size_t)snprintf(b + n, 8, "e%+03d", g.exp);
+	}
+	if (decpt <= 0) {
+		b[n++] = '0';
+		b[n++] = '.';
+		for (i = decpt; i < 0; i++)
+			b[n++] = '0';
+		memcpy(b + n, g.d, (size_t)g.n);
+		return n + (size_t)g.n;
+	}
+	for (i = 0; i < g.n || i < decpt; i++) {
+		if (i == decpt)
+			b[n++] = '.';
+		b[n++] = i < g.n ? g.d[i] : '0';
+	}
+	if (decpt >= g.n) {
+		b[n++] = '.';
+		b[n++] = '0';
+	}
+	return n;
+}
+
+/* An integer is printed as Python's int prints it: the same digits, but "-0" is 0. A
+ * number with '.', 'e' or 'E' is a float (json_parse refused those that overflow). */
+static void emit_number(struct out *o, const struct json_doc *d, int i)
+{
+	const char *s = d->text + d->tok[i].start;
+	size_t n = (size_t)(d->tok[i].end - d->tok[i].start);
+	char b[32];
+	double x;
+
+	if (memchr(s, '.', n) || memchr(s, 'e', n) || memchr(s, 'E', n)) {
+		x = strtod(s, NULL);
+		if (isfinite(x))
+			put(o, b, float_repr(x, b));
+		else
+			o->err = EINVAL;
+	} else if (n == 2 && !memcmp(s, "-0", 2)) {
+		put(o, "0", 1);
+	} else {
+		put(o, s, n);
+	}
+}
+
+static void emit_array(struct out *o, struct json_val v, int level)
+{
+	int it = 0, e, first = 1;
+
+	put(o, "[", 1);
+	while (!o->err && json_element(v.doc, v.tok, &it, &e)) {
+		if (!first)
+			put(o, ",", 1);
+		first = 0;
+		newline(o, level + 1);
+		emit_value(o, (struct json_val){ v.doc, e }, level + 1);
+	}
+	if (!first)
+		newline(o, level);
+	put(o, "]", 1);
+}
+
+static void emit_value(struct out *o, struct json_val v, int level)
+{
+	switch (json_kind(v.doc, v.tok)) {
+	case JSON_OBJECT:
+		emit_object(o, v, none, level);
+		break;
+	case JSON_ARRAY:
+		emit_array(o, v, level);
+		break;
+	case JSON_STRING:
+		emit_string(o, v.doc, v.tok);
+		break;
+	case JSON_NUMBER:
+		emit_number(o, v.doc, v.tok);
+		break;
+	case JSON_BOOL:
+		puts_(o, json_true(v.doc, v.tok) ? "true" : "false");
+		break;
+	case JSON_NULL:
+		puts_(o, "null");
+		break;
+	}
+}
+
+static int is_object(struct json_val v)
+{
+	return v.doc && v.tok >= 0 && v.tok < v.doc->ntok && json_kind(v.doc, v.tok) == JSON_OBJECT;
+}
+
+static int count_members(struct json_val v)
+{
+	int it = 0, k, val, n = 0;
+
+	while (v.tok >= 0 && json_member(v.doc, v.tok, &it, &k, &val))
+		n++;
+	return n;
+}
+
+static void collect(struct entry *e, int *n, struct json_val v, int src)
+{
+	int it = 0, k, val;
+
+	while (v.tok >= 0 && json_member(v.doc, v.tok, &it, &k, &val)) {
+		e[*n] = (struct entry){ v.doc, k, val, src, *n };
+		(*n)++;
+	}
+}
+
+/* Decoded keys compare by code point, as Python sorts str. */
+static int key_cmp(const struct entry *a, const struct entry *b)
+{
+	size_t pa = 0, pb = 0;
+	long ca, cb;
+
+	do {
+		ca = json_codepoint(a->doc, a->key, &pa);
+		cb = json_codepoint(b->doc, b->key, &pb);
+	} while (ca == cb && ca >= 0);
+	return ca < cb ? -1 : ca > cb;
+}
+
+static int entry_cmp(const void *pa, const void *pb)
+{
+	const struct entry *a = pa, *b = pb;
+	int r = key_cmp(a, b);
+
+	return r ? r : a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* The n entries of one key, the base's before the override's: the last of each side
+ * counts; the override's replaces the base's unless both are objects, which merge. */
+static void emit_member(struct out *o, const struct entry *e, int n, int level)
+{
+	const struct entry *last = &e[n - 1], *base = NULL;
+	struct json_val bv, lv = { last->doc, last->val };
+	int i;
+
+	for (i = n - 1; i >= 0 && !base; i--)
+		if (e[i].src == 0)
+			base = &e[i];
+	if (last->src == 1 && base) {
+		bv = (struct json_val){ base->doc, base->val };
+		if (is_object(bv) && is_object(lv)) {
+			emit_object(o, bv, lv, level);
+			return;
+		}
+	}
+	emit_value(o, lv, level);
+}
+
+/* deep_merge(a, b) of two objects (either may be none), keys sorted, duplicates folded. */
+static void emit_object(struct out *o, struct json_val a, struct json_val b, int level)
+{
+	int n = 0, i, j, total = count_members(a) + count_members(b);
+	struct entry *e;
+
+	if (total == 0) {
+		put(o, "{}", 2);
+		return;
+	}
+	e = malloc((size_t)total * sizeof *e);
+	if (!e) {
+		o->err = ENOMEM;
+		return;
+	}
+	collect(e, &n, a, 0);
+	collect(e, &n, b, 1);
+	qsort(e, (size_t)n, sizeof *e, entry_cmp);
+	put(o, "{", 1);
+	for (i = 0; i < n && !o->err; i = j) {
+		for (j = i + 1; j < n && key_cmp(&e[i], &e[j]) == 0; j++)
+			;
+		if (i > 0)
+			put(o, ",", 1);
+		newline(o, level + 1);
+		emit_string(o, e[i].doc, e[i].key);
+		put(o, ": ", 2);
+		emit_member(o, e + i, j - i, level + 1);
+	}
+	newline(o, level);
+	put(o, "}", 1);
+	free(e);
+}
+
+int merge_json(int fd, struct json_val base, struct json_val over)
+{
+	struct out o = { .fd = fd };
+
+	emit_object(&o, is_object(base) ? base : none, is_object(over) ? over : none, 0);
+	put(&o, "\n", 1);
+	flush(&o);
+	if (o.err) {
+		errno = o.err;
+		return -1;
+	}
+	return 0;
+}
