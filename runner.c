@@ -8,7 +8,8 @@
  *   state is written with the agent's identity, through directory fds, never following links;
  * - root-only work (runtime dir, env file, ownership of the agent home) happens on fds;
  * - preparation is serialised per host user by a lock in the root-only runtime dir;
- * - systemd-run is exec'd by absolute path with an environment built from scratch.
+ * - systemd-run runs by absolute path with an environment built from scratch; the runner
+ *   stays to stop the unit when it is signalled (systemd-run alone would leave it running).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,7 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -48,7 +52,8 @@ struct run {
 	int synced;                       /* the host config dir was copied */
 	struct ident host_id, agent_id;
 	struct policy pol;
-	int runtime_fd, home_fd, agent_dir_fd;
+	int runtime_fd, home_fd, agent_dir_fd, lock_fd;
+	char unit[128];                   /* the transient unit's name */
 };
 
 static const char *const sync_excludes[] = {
@@ -507,7 +512,8 @@ static int prepare(struct run *r)
 	if (r->runtime_fd < 0 || fchmod(r->runtime_fd, 0700) < 0)
 		return -1;
 	snprintf(name, sizeof name, "%s.lock", r->user);
-	if (fs_lock(r->runtime_fd, name) < 0) {
+	r->lock_fd = fs_lock(r->runtime_fd, name);
+	if (r->lock_fd < 0) {
 		pi_say("cannot lock %s/%s: %s", PI_RUNTIME_DIR, name, strerror(errno));
 		return -1;
 	}
@@ -553,6 +559,87 @@ static const char *plain_term(void)
 	return t;
 }
 
+/* pi-agent-<user>-<random>.service ('$' of a user name, not allowed in units, becomes '_'). */
+static int unit_name(struct run *r)
+{
+	unsigned char rnd[4];
+	char *p;
+
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		return -1;
+	snprintf(r->unit, sizeof r->unit, "pi-agent-%s-%02x%02x%02x%02x.service", r->user,
+		 rnd[0], rnd[1], rnd[2], rnd[3]);
+	for (p = r->unit; *p; p++)
+		if (*p == '$')
+			*p = '_';
+	return 0;
+}
+
+/* Runs argv in a child with the signals unblocked; returns its pid. */
+static pid_t spawn(char *const *argv, char **envp, const sigset_t *old)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, old, NULL);
+		execve(argv[0], argv, envp);
+		pi_say("cannot run %s: %s", argv[0], strerror(errno));
+		_exit(EXIT_DENIED);
+	}
+	return pid;
+}
+
+/* systemctl stop <unit>, from systemd-run's own directory. */
+static pid_t stop_unit(struct run *r, char **envp, const sigset_t *old)
+{
+	char ctl[PATH_MAX], *slash;
+	char *argv[] = { ctl, "stop", r->unit, NULL };
+
+	snprintf(ctl, sizeof ctl, "%s", r->c.systemd_run_path);
+	slash = strrchr(ctl, '/');
+	snprintf(slash + 1, sizeof ctl - (size_t)(slash + 1 - ctl), "systemctl");
+	return spawn(argv, envp, old);
+}
+
+/* Waits for systemd-run; SIGINT, SIGTERM, SIGHUP or SIGQUIT stop the unit first (systemd-run
+ * itself leaves it running), and then the exit status is 128 + the signal. */
+static int supervise(struct run *r, char *const *argv, char **envp)
+{
+	sigset_t set, old;
+	pid_t pid, stopper = -1, w;
+	int sig, status = 0, got = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	pid = spawn(argv, envp, &old);
+	if (pid < 0) {
+		pi_say("cannot run %s: %s", argv[0], strerror(errno));
+		return EXIT_DENIED;
+	}
+	for (;;) {
+		sig = sigwaitinfo(&set, NULL);
+		if (sig > 0 && sig != SIGCHLD && !got) {
+			got = sig;
+			stopper = stop_unit(r, envp, &old);
+		}
+		while ((w = waitpid(-1, &sig, WNOHANG)) > 0)
+			if (w == pid)
+				status = sig, pid = 0;
+			else if (w == stopper)
+				stopper = -1;
+		if (!pid && stopper <= 0)
+			break;
+	}
+	if (got)
+		return 128 + got;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 static int launch(struct run *r, char **args, size_t nargs)
 {
 	static const char *const maybe_hidden[] = { "/mnt", "/media", "/srv" };
@@ -564,16 +651,17 @@ static int launch(struct run *r, char **args, size_t nargs)
 		.cwd = r->pol.cwd, .env_file = r->env_file, .runtime_dir = PI_RUNTIME_DIR,
 		.agent_bin = r->agent_bin, .roots = r->pol.roots, .nroots = r->pol.nroots,
 		.hidden = hidden, .term = plain_term(), .pty = isatty(0) && isatty(1),
-		.args = args, .nargs = nargs,
+		.args = args, .nargs = nargs, .unit = r->unit,
 	};
 	struct argv a;
 	struct stat st;
 	size_t i;
+	int rc;
 
 	for (i = 0; i < 3; i++)
 		if (lstat(maybe_hidden[i], &st) == 0)
 			hidden[l.nhidden++] = maybe_hidden[i];
-	if (sandbox_argv(&l, &a) < 0) {
+	if (unit_name(r) < 0 || sandbox_argv(&l, &a) < 0) {
 		pi_say("cannot build the systemd-run command: %s", strerror(errno));
 		return EXIT_DENIED;
 	}
@@ -581,10 +669,14 @@ static int launch(struct run *r, char **args, size_t nargs)
 		snprintf(term_env, sizeof term_env, "TERM=%s", l.term);
 		envp[1] = term_env;
 	}
-	execve(a.v[0], a.v, envp);
-	pi_say("cannot run %s: %s", a.v[0], strerror(errno));
+	/* preparation is over: the next launch of this user may start */
+	close(r->lock_fd);
+	close(r->runtime_fd);
+	close(r->home_fd);
+	close(r->agent_dir_fd);
+	rc = supervise(r, a.v, envp);
 	sandbox_argv_free(&a);
-	return EXIT_DENIED;
+	return rc;
 }
 
 /* One line per problem the live system shows for a loaded config. */
@@ -674,7 +766,7 @@ int runner_main(int argc, char **argv)
 	if (argc < 3 || argv[2][0] != '/')
 		return usage();
 	memset(&r, 0, sizeof r);
-	r.runtime_fd = r.home_fd = r.agent_dir_fd = -1;
+	r.runtime_fd = r.home_fd = r.agent_dir_fd = r.lock_fd = -1;
 	r.user = argv[1];
 	if (check_caller(r.user) < 0 || ident_save_root() < 0)
 		return EXIT_DENIED;

@@ -155,6 +155,9 @@ static int push_identity(const struct launch *l, struct argv *a)
 	rc |= push(a, "--wait");
 	rc |= push(a, l->pty ? "--pty" : "--pipe");
 	rc |= push(a, "--service-type=exec");
+	rc |= push(a, "--quiet");
+	if (l->unit)
+		rc |= push(a, "--unit=%s", l->unit);
 	rc |= push_prop(a, "User=%s", l->agent_user);
 	rc |= push_prop(a, "Group=%s", c->group);
 	rc |= push_prop(a, "WorkingDirectory=%s", l->cwd);

@@ -19,6 +19,7 @@ struct launch {
 	size_t nhidden;
 	const char *term;          /* TERM for --pty, or NULL */
 	int pty;                   /* 1: --pty, 0: --pipe */
+	const char *unit;          /* --unit= name, or NULL */
 	char *const *args;         /* the user's arguments, untouched */
 	size_t nargs;
 };

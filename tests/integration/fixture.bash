@@ -33,9 +33,18 @@ fixture_install() {
 for a; do printf '%s\0' "\$a"; done >$REC/argv
 for a; do case \$a in EnvironmentFile=*) cp "\${a#EnvironmentFile=}" $REC/env;; esac; done
 id -u >$REC/uid
+# with $REC/hold (a FIFO) present, it stays like a running unit until systemctl stop releases it
+if [ -p $REC/hold ]; then echo started >$REC/started; read -r _ <$REC/hold; exit 1; fi
 exit "\$(cat $REC/exit 2>/dev/null || echo 0)"
 REC
-	chmod 0755 "$FIX/bin/systemd-run"
+	cat >"$FIX/bin/systemctl" <<REC
+#!/bin/sh
+# records its argv and releases a held systemd-run stand-in, as stopping the unit would
+printf '%s\n' "\$*" >>$REC/systemctl
+[ -p $REC/hold ] && echo stopped >$REC/hold
+exit 0
+REC
+	chmod 0755 "$FIX/bin/systemd-run" "$FIX/bin/systemctl"
 	printf 'SECRET=from-file\nSHARED=file\n' >"$FIX/secret.env"
 	chmod 0600 "$FIX/secret.env"
 	printf '%s ALL=(root) NOPASSWD: %s\n' "$(echo "$HOST_USERS" | tr ' ' ,)" "$FIX/bin/pi-runner" \
@@ -88,11 +97,12 @@ reset_state() {
 	write_config
 }
 
-# as USER DIR CMD...: runs CMD as USER in DIR (no tty), with the binary dir on PATH.
+# as USER DIR CMD...: execs CMD as USER in DIR (no tty), with the binary dir on PATH.
 as() {
 	local u=$1 d=$2
 	shift 2
-	runuser -u "$u" -- env -C "$d" PATH="$FIX/bin:/usr/bin:/bin" "$@"
+	setpriv --reuid "$u" --regid "$u" --init-groups --reset-env \
+		env -C "$d" PATH="$FIX/bin:/usr/bin:/bin" "$@"
 }
 
 home_of() { getent passwd "$1" | cut -d: -f6; }

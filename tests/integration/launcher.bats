@@ -242,3 +242,30 @@ setup() {
 	[ "$(cat "$D/auth.json")" = agent-login ]
 	[ ! -e "$D/models.json" ]
 }
+
+# wait_for FILE: polls for FILE for at most 10 s (a condition, not a delay).
+wait_for() {
+	local i
+	for i in $(seq 200); do [ -e "$1" ] && return 0; read -r -t 0.05 <> <(:) || true; done
+	return 1
+}
+
+@test "a signal to pi stops the agent's unit by name and pi reports it" {
+	for sig in TERM INT HUP; do
+		rm -f "$REC/started" "$REC/systemctl" "$REC/hold"
+		mkfifo "$REC/hold"
+		# a session of its own, so sudo relays the signal (it ignores one sent by its own group)
+		setsid setpriv --reuid pitest-alice --regid pitest-alice --init-groups --reset-env \
+			env -C "$A/p" PATH="$FIX/bin:/usr/bin:/bin" pi &
+		pid=$!
+		wait_for "$REC/started"
+		unit=$(recorded_argv | sed -n 's/^--unit=//p')
+		[[ "$unit" == pi-agent-pitest-alice-????????.service ]]
+		kill -s "$sig" "$pid"
+		status=0
+		wait "$pid" || status=$?
+		[ "$(cat "$REC/systemctl")" = "stop $unit" ]
+		case $sig in TERM) [ "$status" -eq 143 ] ;; INT) [ "$status" -eq 130 ] ;; HUP) [ "$status" -eq 129 ] ;; esac
+	done
+	rm -f "$REC/hold"
+}

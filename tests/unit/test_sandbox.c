@@ -53,6 +53,7 @@ static void test_argv(void)
 		.env_file = "/run/pi-agent/alice.env", .runtime_dir = "/run/pi-agent",
 		.agent_bin = "/opt/pi/bin/pi", .roots = roots, .nroots = 2, .hidden = hidden,
 		.nhidden = 1, .term = "xterm", .pty = 0, .args = args, .nargs = 4,
+		.unit = "pi-agent-alice-0123abcd.service",
 	};
 	struct argv a;
 	int bin;
@@ -63,6 +64,8 @@ static void test_argv(void)
 	CHECK_STR(a.v[2], "--wait");
 	CHECK_STR(a.v[3], "--pipe");
 	CHECK(find(&a, "--pty", 0) > find(&a, "/opt/pi/bin/pi", 0));
+	CHECK(find(&a, "--quiet", 0) > 0);
+	CHECK(find(&a, "--unit=pi-agent-alice-0123abcd.service", 0) > 0);
 	CHECK(find(&a, "User=pi-agent", 0) > 0);
 	CHECK(find(&a, "Group=pi-agent", 0) > 0);
 	CHECK(find(&a, "WorkingDirectory=/home/alice/p/sub", 0) > 0);
