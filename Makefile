@@ -31,7 +31,7 @@ SRCS  = pi.c say.c wrapper.c runner.c mergecmd.c config.c policy.c sync.c merge.
 HDRS  = $(wildcard *.h)
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all release asan unit test integration install clean e2e bench fuzz
+.PHONY: all release asan unit test integration install clean e2e demo bench fuzz
 all: release
 release: build/pi build/pi-runner build/pi-merge
 
@@ -70,8 +70,14 @@ integration: release asan
 test: unit integration
 	@if [ -x tests/nix.sh ]; then tests/nix.sh; fi
 
+# A real systemd in a container (systemd-nspawn): see tests/e2e/lib.sh.
 e2e: release
 	tests/e2e/run.sh
+
+# On a fresh Debian 12 machine: installs what it needs, builds, boots, launches, shows.
+demo:
+	./build.sh
+	E2E_NO_BUILD=1 tests/e2e/demo.sh
 
 install: release
 	install -d $(DESTDIR)$(BINDIR)

@@ -1,0 +1,112 @@
+// mock-llm.js - loopback-only OpenAI-compatible chat server that scripts one pi tool-using turn.
+// Usage: node mock-llm.js PORT LOGFILE [IDLE_SECONDS]
+// Reply 1: a `write` tool call creating e2e-written.txt; reply 2: a `bash` tool call recording
+// `id -un` and `pwd` into e2e-bash.txt; reply 3: final text "E2E-DONE". Each request is logged
+// as one JSON line to LOGFILE. Listens on 127.0.0.1 only and exits after IDLE_SECONDS idle.
+"use strict";
+const http = require("http");
+const fs = require("fs");
+
+const port = Number(process.argv[2] || 18080);
+const logFile = process.argv[3] || "/dev/null";
+const idleSeconds = Number(process.argv[4] || 120);
+const MODEL = "mock-model";
+
+let idleTimer;
+function armIdle() {
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => process.exit(0), idleSeconds * 1000);
+}
+
+function log(entry) {
+  fs.appendFileSync(logFile, JSON.stringify(entry) + "\n");
+}
+
+function chunk(id, delta, finish) {
+  return {
+    id,
+    object: "chat.completion.chunk",
+    created: Math.floor(Date.now() / 1000),
+    model: MODEL,
+    choices: [{ index: 0, delta, finish_reason: finish || null }],
+  };
+}
+
+// plan: what to answer, from how many tool results the conversation already holds.
+function plan(messages) {
+  const toolResults = messages.filter((m) => m.role === "tool").length;
+  if (toolResults === 0) {
+    return { tool: "write", args: { path: "e2e-written.txt", content: "written by the agent\n" } };
+  }
+  if (toolResults === 1) {
+    return { tool: "bash", args: { command: "{ id -un; pwd; } > e2e-bash.txt" } };
+  }
+  return { text: "E2E-DONE: wrote e2e-written.txt and e2e-bash.txt" };
+}
+
+function streamReply(res, id, p) {
+  const events = [];
+  events.push(chunk(id, { role: "assistant", content: "" }));
+  if (p.tool) {
+    const args = JSON.stringify(p.args);
+    const half = Math.floor(args.length / 2);
+    events.push(chunk(id, { tool_calls: [{ index: 0, id: "call_" + id, type: "function",
+      function: { name: p.tool, arguments: args.slice(0, half) } }] }));
+    events.push(chunk(id, { tool_calls: [{ index: 0, function: { arguments: args.slice(half) } }] }));
+    events.push(chunk(id, {}, "tool_calls"));
+  } else {
+    for (const word of p.text.split(/(?= )/)) events.push(chunk(id, { content: word }));
+    events.push(chunk(id, {}, "stop"));
+  }
+  const last = events[events.length - 1];
+  last.usage = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 };
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  for (const e of events) res.write("data: " + JSON.stringify(e) + "\n\n");
+  res.end("data: [DONE]\n\n");
+}
+
+function plainReply(res, id, p) {
+  const message = p.tool
+    ? { role: "assistant", content: null, tool_calls: [{ id: "call_" + id, type: "function",
+      function: { name: p.tool, arguments: JSON.stringify(p.args) } }] }
+    : { role: "assistant", content: p.text };
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(JSON.stringify({ id, object: "chat.completion", created: 0, model: MODEL,
+    choices: [{ index: 0, message, finish_reason: p.tool ? "tool_calls" : "stop" }],
+    usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } }));
+}
+
+let counter = 0;
+const server = http.createServer((req, res) => {
+  armIdle();
+  let body = "";
+  req.on("data", (d) => { body += d; });
+  req.on("end", () => {
+    if (req.method === "GET" && req.url.endsWith("/models")) {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ object: "list", data: [{ id: MODEL, object: "model" }] }));
+      return;
+    }
+    if (req.method !== "POST" || !req.url.endsWith("/chat/completions")) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    let request;
+    try {
+      request = JSON.parse(body);
+    } catch (e) {
+      res.writeHead(400);
+      res.end("bad json");
+      return;
+    }
+    const id = "mock" + (++counter);
+    const p = plan(request.messages || []);
+    log({ n: counter, url: req.url, model: request.model, stream: !!request.stream,
+      tools: (request.tools || []).map((t) => t.function && t.function.name),
+      roles: (request.messages || []).map((m) => m.role), reply: p.tool || "text" });
+    if (request.stream) streamReply(res, id, p); else plainReply(res, id, p);
+  });
+});
+
+server.listen(port, "127.0.0.1", () => armIdle());

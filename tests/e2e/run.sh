@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# run.sh - end-to-end suite: boots a Debian 12 container with systemd and runs the pi launcher scenarios in it.
+# Usage: tests/e2e/run.sh [scenario...]   scenarios: smoke 1 2 3 4 5 (default: all)
+#   smoke  systemd-run with a DynamicUser works in the container (the harness itself)
+#   1      fake agent: identity, cwd, visibility, env precedence, exit codes, pipe and pty
+#   2      the real pi agent against a loopback mock LLM (directly, then through the launcher)
+#   3      two host users at once see neither the other's project, state nor env
+#   4      denials through real sudo start no unit
+#   5      SIGINT/SIGTERM/SIGHUP to pi end the agent's unit
+# Env: E2E_KEEP=1 leaves nothing running either way but prints the container journal at the end.
+set -Eeuo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+for f in "$E2E_SRC"/scenario-*.sh; do
+	# shellcheck source=/dev/null
+	. "$f"
+done
+
+[ "$(id -u)" -eq 0 ] || die "run as root (systemd-nspawn and nsenter need it)"
+need_tools
+ALL=(smoke 1 2 3 4 5)
+want=("$@")
+[ ${#want[@]} -gt 0 ] || want=("${ALL[@]}")
+for w in "${want[@]}"; do
+	declare -F "scenario_$w" >/dev/null || die "unknown scenario '$w' (known: ${ALL[*]})"
+done
+
+on_exit() {
+	local rc=$?
+	if [ "$rc" -ne 0 ] || [ "$E2E_FAIL" -gt 0 ]; then
+		[ -n "$CPID" ] && { log "container journal (tail):"; container_journal 80; }
+	fi
+	container_stop
+	exit "$rc"
+}
+trap on_exit EXIT
+trap 'log "aborted: ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND"' ERR
+trap 'exit 130' INT TERM HUP
+
+mkdir -p "$E2E_DIR"
+timings=()
+t=$(now_ms); rootfs_ensure; timings+=("rootfs $(($(now_ms) - t)) ms")
+if [[ " ${want[*]} " == *" 2 "* ]]; then
+	t=$(now_ms); agent_ensure; timings+=("agent-install $(($(now_ms) - t)) ms")
+fi
+t=$(now_ms); container_boot; timings+=("boot $(($(now_ms) - t)) ms")
+t=$(now_ms); world_setup; write_config /opt/fake-agent; timings+=("setup $(($(now_ms) - t)) ms")
+have_launcher || log "build/pi is missing: launcher cases will fail (run make release)"
+
+for w in "${want[@]}"; do
+	printf -- '--- scenario %s\n' "$w"
+	E2E_SCN_CURSOR=$(journal_cursor)
+	t=$(now_ms)
+	"scenario_$w"
+	timings+=("scenario-$w $(($(now_ms) - t)) ms")
+done
+for x in "${timings[@]}"; do log "time: $x"; done
+summary || exit 1
