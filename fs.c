@@ -289,6 +289,24 @@ fail:
 	return -1;
 }
 
+/* fs_tmp_commit without the fsync: for many files made durable together by one syncfs. */
+int fs_tmp_commit_nosync(struct fs_tmp *t, mode_t mode)
+{
+	int rc = fchmod(t->fd, mode);
+
+	if (close(t->fd) < 0)
+		rc = -1;
+	t->fd = -1;
+	if (rc == 0 && renameat(t->dirfd, t->tmp, t->dirfd, t->name) == 0)
+		return 0;
+	/* a directory in the way is no good file: it goes, then the rename is tried again */
+	if (rc == 0 && (errno == EISDIR || errno == ENOTEMPTY || errno == EEXIST) &&
+	    fs_remove(t->dirfd, t->name) == 0 && renameat(t->dirfd, t->tmp, t->dirfd, t->name) == 0)
+		return 0;
+	fs_tmp_abort(t);
+	return -1;
+}
+
 int fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
 {
 	struct fs_tmp t;
@@ -315,4 +333,11 @@ int fs_lock(int dirfd, const char *name)
 		}
 	}
 	return fd;
+}
+
+int fs_executable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
 }

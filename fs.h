@@ -34,8 +34,13 @@ struct fs_tmp {
 };
 int fs_tmp_open(struct fs_tmp *t, int dirfd, const char *name, int unique);
 int fs_tmp_commit(struct fs_tmp *t, mode_t mode);
+/* The same without the fsync: the caller makes the whole batch durable (syncfs). */
+int fs_tmp_commit_nosync(struct fs_tmp *t, mode_t mode);
 void fs_tmp_abort(struct fs_tmp *t);
 int fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);
+
+/* Nonzero when path (links followed) is a regular file with an execute bit. */
+int fs_executable(const char *path);
 
 /* Takes an exclusive lock on name under dirfd (created 0600 if missing). Returns the fd. */
 int fs_lock(int dirfd, const char *name);

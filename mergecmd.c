@@ -13,11 +13,15 @@
 #include "merge.h"
 #include "pi.h"
 
-static int usage(void)
+static int usage(FILE *to, int rc)
 {
-	pi_plain("usage: %s BASE.json [OVERRIDE.json] [-o OUT]", pi_prog);
-	pi_plain("       without OVERRIDE, the settings of %s are the override", pi_config_path());
-	return EXIT_USAGE;
+	fprintf(to, "usage: %s BASE.json [OVERRIDE.json] [-o OUT]\n"
+		"       without OVERRIDE, the settings of %s are the override\n", pi_prog,
+		pi_config_path());
+	if (to == stdout)
+		fputs("Prints the seed's deep merge of BASE and OVERRIDE as the agent's settings.json "
+		      "gets it.\nSee pi-merge(1).\n", to);
+	return rc;
 }
 
 static int load(struct json_doc *d, const char *path)
@@ -81,18 +85,22 @@ int mergecmd_main(int argc, char **argv)
 		pi_say("refusing to run as root through sudo; run it as yourself");
 		return EXIT_DENIED;
 	}
+	if (argc == 2 && !strcmp(argv[1], "--help"))
+		return usage(stdout, 0);
+	if (argc == 2 && !strcmp(argv[1], "--version"))
+		return pi_version();
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-o") && i + 1 < argc && !out)
 			out = argv[++i];
 		else if (argv[i][0] == '-' && argv[i][1])
-			return usage();
+			return usage(stderr, EXIT_USAGE);
 		else if (n < 2)
 			files[n++] = argv[i];
 		else
-			return usage();
+			return usage(stderr, EXIT_USAGE);
 	}
 	if (!n)
-		return usage();
+		return usage(stderr, EXIT_USAGE);
 	if (load(&base, files[0]) < 0)
 		goto done;
 	if (n == 2 && load(&over, files[1]) < 0)

@@ -30,5 +30,10 @@ const char *pi_config_path(void);
 /* "<prog>: <file>: line L col C: <key>: <reason>" for a config that failed to load. */
 void pi_say_config_error(const char *path, const struct config_err *e);
 /* The seed's denial text for a policy result (nothing for POLICY_OK / POLICY_ERROR). */
-void pi_say_denial(const struct policy *p, enum policy_result r, const char *user);
+void pi_say_denial(const struct policy *p, enum policy_result r, const char *user,
+		   const char *config);
+/* "<prog> (pi-agent launcher) <version>" on stdout; returns 0. */
+int pi_version(void);
+/* The seed's refusal of a user missing from hostUsers, with what to do. */
+void pi_say_not_allowed(const char *user, const char *command, const char *config);
 #endif

@@ -50,7 +50,8 @@ void pi_say_config_error(const char *path, const struct config_err *e)
 		pi_say("%s: %s", path, e->msg);
 }
 
-void pi_say_denial(const struct policy *p, enum policy_result r, const char *user)
+void pi_say_denial(const struct policy *p, enum policy_result r, const char *user,
+		   const char *config)
 {
 	size_t i;
 
@@ -60,10 +61,26 @@ void pi_say_denial(const struct policy *p, enum policy_result r, const char *use
 			pi_plain("Configured but missing roots:");
 		for (i = 0; i < p->nmissing; i++)
 			pi_plain(" - %s", p->missing[i]);
+		pi_say("create one of them, or ask an admin to change hostUsers.%s.projectRoots in %s",
+		       user, config);
 	} else if (r == POLICY_OUTSIDE) {
 		pi_plain("Denied: '%s' is outside allowed project roots for user '%s'.", p->cwd, user);
 		pi_plain("Allowed roots:");
 		for (i = 0; i < p->nroots; i++)
 			pi_plain(" - %s", p->roots[i]);
+		pi_say("cd into one of them, or ask an admin to add the directory to "
+		       "hostUsers.%s.projectRoots in %s", user, config);
 	}
+}
+
+void pi_say_not_allowed(const char *user, const char *command, const char *config)
+{
+	pi_plain("User '%s' is not allowed to use %s", user, command);
+	pi_say("ask an admin to add %s to hostUsers in %s", user, config);
+}
+
+int pi_version(void)
+{
+	printf("%s (pi-agent launcher) %s\n", pi_prog, PI_VERSION);
+	return 0;
 }

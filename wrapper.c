@@ -11,6 +11,49 @@
 
 extern char **environ;
 
+/* `pi --help` and `pi --version` belong to the agent: the launcher adds a note on stderr. */
+static void launcher_note(int argc, char **argv, const char *agent_user)
+{
+	if (argc != 2)
+		return;
+	if (!strcmp(argv[1], "--version"))
+		pi_say("pi-agent launcher %s; the agent's version follows", PI_VERSION);
+	else if (!strcmp(argv[1], "--help"))
+		pi_say("the pi-agent launcher %s runs the agent as '%s' in a sandbox, in your project "
+		       "roots; PI_AGENT_EXPLAIN=1 pi shows what a launch would do, man pi tells more. "
+		       "The agent's help follows.", PI_VERSION, agent_user);
+}
+
+/* PI_AGENT_EXPLAIN=1: ask the runner what it would do, instead of launching. */
+static int explaining(void)
+{
+	const char *e = getenv("PI_AGENT_EXPLAIN");
+
+	return e && *e && strcmp(e, "0") != 0;
+}
+
+static int run_runner(const struct config *c, const char *user, const char *cwd, int argc,
+		      char **argv)
+{
+	char **args = calloc((size_t)argc + 6, sizeof *args);
+	int i, n = 0;
+
+	if (!args)
+		return EXIT_DENIED;
+	args[n++] = c->sudo_path;
+	args[n++] = "--non-interactive";
+	args[n++] = c->runner_path;
+	if (explaining())
+		args[n++] = "--explain";
+	args[n++] = (char *)user;
+	args[n++] = (char *)cwd;
+	for (i = 1; i < argc; i++)
+		args[n++] = argv[i];
+	execve(c->sudo_path, args, environ);
+	pi_say("cannot run %s: %s", c->sudo_path, strerror(errno));
+	return EXIT_DENIED;
+}
+
 int wrapper_main(int argc, char **argv)
 {
 	struct config c;
@@ -19,9 +62,8 @@ int wrapper_main(int argc, char **argv)
 	const struct host_user *h;
 	struct passwd *pw;
 	const char *home;
-	char cwd[PATH_MAX], **args;
+	char cwd[PATH_MAX];
 	enum policy_result r;
-	int i;
 
 	if (geteuid() != getuid() || getegid() != getgid()) {
 		pi_say("must not be installed setuid or setgid; the runner is reached through sudo");
@@ -37,36 +79,28 @@ int wrapper_main(int argc, char **argv)
 		return EXIT_DENIED;
 	}
 	h = config_host(&c, pw->pw_name);
+	launcher_note(argc, argv, h ? config_agent_user(&c, h) : c.user);
 	if (!h) {
-		pi_plain("User '%s' is not allowed to use %s", pw->pw_name, c.command_name);
+		pi_say_not_allowed(pw->pw_name, c.command_name, c.path);
 		return EXIT_DENIED;
 	}
 	home = pw->pw_dir && *pw->pw_dir ? pw->pw_dir : getenv("HOME");
-	if (!home || !getcwd(cwd, sizeof cwd)) {
-		pi_say(home ? "cannot determine the working directory: %s" :
-		       "cannot determine the home directory of '%s'", home ? strerror(errno) : pw->pw_name);
+	if (!home) {
+		pi_say("cannot determine the home directory of '%s'", pw->pw_name);
+		return EXIT_DENIED;
+	}
+	if (!getcwd(cwd, sizeof cwd)) {
+		pi_say("cannot determine the working directory: %s", strerror(errno));
 		return EXIT_DENIED;
 	}
 	r = policy_check(&p, &h->roots, home, cwd);
 	if (r == POLICY_ERROR) {
-		pi_say("cannot resolve the project roots: %s", strerror(errno));
+		pi_say("cannot resolve the project roots of '%s': %s", pw->pw_name, strerror(errno));
 		return EXIT_DENIED;
 	}
 	if (r != POLICY_OK) {
-		pi_say_denial(&p, r, pw->pw_name);
+		pi_say_denial(&p, r, pw->pw_name, c.path);
 		return EXIT_DENIED;
 	}
-	args = calloc((size_t)argc + 5, sizeof *args);
-	if (!args)
-		return EXIT_DENIED;
-	args[0] = c.sudo_path;
-	args[1] = "--non-interactive";
-	args[2] = c.runner_path;
-	args[3] = pw->pw_name;
-	args[4] = p.cwd;
-	for (i = 1; i < argc; i++)
-		args[4 + i] = argv[i];
-	execve(c.sudo_path, args, environ);
-	pi_say("cannot run %s: %s", c.sudo_path, strerror(errno));
-	return EXIT_DENIED;
+	return run_runner(&c, pw->pw_name, p.cwd, argc, argv);
 }

@@ -35,7 +35,7 @@ teardown() { rm -f "$FIX/bin/m3ta-pi-agent-runner" "$FIX/bin/unknown-name" "$FIX
 	ln -sf pi "$FIX/bin/pi-safe"
 	run as pitest-carol / pi-safe
 	[ "$status" -eq 1 ]
-	[ "$output" = "User 'pitest-carol' is not allowed to use pi-safe" ]
+	[ "${lines[0]}" = "User 'pitest-carol' is not allowed to use pi-safe" ]
 }
 
 @test "a wrapper installed setuid refuses to run" {

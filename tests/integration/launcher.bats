@@ -105,10 +105,12 @@ setup() {
 @test "an unconfigured user is denied with the seed's message" {
 	run as pitest-carol "$(home_of pitest-carol)/p" pi
 	[ "$status" -eq 1 ]
-	[ "$output" = "User 'pitest-carol' is not allowed to use pi" ]
+	[ "${lines[0]}" = "User 'pitest-carol' is not allowed to use pi" ]
+	[ "${lines[1]}" = "pi: ask an admin to add pitest-carol to hostUsers in /etc/pi-agent/config.json" ]
 	run as pitest-carol / sudo -n "$FIX/bin/pi-runner" pitest-carol /
 	[ "$status" -eq 1 ]
-	[ "$output" = "User 'pitest-carol' is not allowed to use pi" ]
+	[ "${lines[0]}" = "User 'pitest-carol' is not allowed to use pi" ]
+	[ "${lines[1]}" = "pi-runner: ask an admin to add pitest-carol to hostUsers in /etc/pi-agent/config.json" ]
 	[ ! -e "$REC/argv" ]
 }
 
@@ -120,6 +122,7 @@ setup() {
 	[ "${lines[2]}" = " - $A/p" ]
 	[ "${lines[3]}" = " - $A/p2" ]
 	[ "${lines[4]}" = " - $FIX/shared" ]
+	[ "${lines[5]}" = "pi: cd into one of them, or ask an admin to add the directory to hostUsers.pitest-alice.projectRoots in /etc/pi-agent/config.json" ]
 	run as pitest-alice /tmp sudo -n "$FIX/bin/pi-runner" pitest-alice /tmp
 	[ "$status" -eq 1 ]
 	[ "${lines[0]}" = "Denied: '/tmp' is outside allowed project roots for user 'pitest-alice'." ]
@@ -140,6 +143,7 @@ setup() {
 	[ "${lines[1]}" = "Configured but missing roots:" ]
 	[ "${lines[2]}" = " - $(home_of pitest-dave)/nothing" ]
 	[ "${lines[3]}" = " - /nonexistent/x" ]
+	[ "${lines[4]}" = "pi: create one of them, or ask an admin to change hostUsers.pitest-dave.projectRoots in /etc/pi-agent/config.json" ]
 }
 
 @test "a user argument naming someone else under sudo is denied" {

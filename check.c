@@ -1,0 +1,187 @@
+/* check.c - pi-runner --check (validate a config like visudo -c) and --explain (what a launch would do). */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fs.h"
+#include "pi.h"
+#include "runner.h"
+
+static int usage(void)
+{
+	pi_plain("Usage: %s --check [--offline] [CONFIG]", pi_prog);
+	return EXIT_USAGE;
+}
+
+/* Roots that do not exist are skipped at launch: worth a warning, not a failure. */
+static void warn_missing_roots(const struct config *c, const struct host_user *h, const char *home)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < h->roots.n; i++)
+		if (policy_expand(h->roots.v[i], home, path, sizeof path) == 0 &&
+		    (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)))
+			pi_say("%s: warning: hostUsers.%s.projectRoots: %s does not exist", c->path,
+			       h->name, path);
+}
+
+/* One line per problem the live system shows for a loaded config. */
+static int check_live(const struct config *c)
+{
+	char path[PATH_MAX];
+	const char *bins[] = { c->binary_name, "pi", "pi-agent" };
+	const char *exe[] = { c->sudo_path, c->systemd_run_path, c->runner_path };
+	const char *exe_key[] = { "sudoPath", "systemdRunPath", "runnerPath" };
+	int bad = 0, found = 0;
+	size_t i;
+
+	if (!getgrnam(c->group) && ++bad)
+		pi_say("%s: group: group '%s' does not exist", c->path, c->group);
+	if (c->project_group && !getgrnam(c->project_group) && ++bad)
+		pi_say("%s: projectGroup: group '%s' does not exist", c->path, c->project_group);
+	if (!getpwnam(c->user) && ++bad)
+		pi_say("%s: user: user '%s' does not exist", c->path, c->user);
+	for (i = 0; i < c->nhosts; i++) {
+		struct passwd *pw = getpwnam(c->hosts[i].name);
+
+		if (!pw && ++bad)
+			pi_say("%s: hostUsers.%s: user does not exist", c->path, c->hosts[i].name);
+		else
+			warn_missing_roots(c, &c->hosts[i], pw->pw_dir);
+		if (c->hosts[i].agent_user && !getpwnam(c->hosts[i].agent_user) && ++bad)
+			pi_say("%s: hostUsers.%s.agentUser: user '%s' does not exist", c->path,
+			       c->hosts[i].name, c->hosts[i].agent_user);
+	}
+	for (i = 0; i < 3 && !found; i++) {
+		snprintf(path, sizeof path, "%s/bin/%s", c->package, bins[i]);
+		found = fs_executable(path);
+	}
+	if (!found && ++bad)
+		pi_say("%s: package: no executable %s, pi or pi-agent in %s/bin", c->path,
+		       c->binary_name, c->package);
+	for (i = 0; i < 3; i++)
+		if (!fs_executable(exe[i]) && ++bad)
+			pi_say("%s: %s: %s is not an executable file", c->path, exe_key[i], exe[i]);
+	return bad;
+}
+
+/* --check [--offline] [FILE]: validates a config like visudo -c. */
+int runner_check(int argc, char **argv)
+{
+	struct config c;
+	struct config_err e;
+	const char *path = NULL;
+	int offline = 0, i, bad;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--offline"))
+			offline = 1;
+		else if (!path && argv[i][0] != '-')
+			path = argv[i];
+		else
+			return usage();
+	}
+	if (path && geteuid() == 0 && getenv("SUDO_UID")) {
+		pi_say("--check FILE is not available through sudo; run it as yourself");
+		return EXIT_USAGE;
+	}
+	if (config_load(&c, path ? path : pi_config_path(), path ? CONFIG_TRUST_ANY :
+			CONFIG_TRUST_ROOT, &e) < 0) {
+		pi_say_config_error(path ? path : pi_config_path(), &e);
+		config_free(&c);
+		return EXIT_DENIED;
+	}
+	if (!c.nhosts)
+		pi_say("%s: hostUsers: no host user is configured; every launch is denied", c.path);
+	bad = offline ? 0 : check_live(&c);
+	config_free(&c);
+	if (bad)
+		return EXIT_DENIED;
+	puts("OK");
+	return 0;
+}
+
+
+/* An argument as a POSIX shell reads it back: bare when safe, else in single quotes. */
+static void put_quoted(const char *s)
+{
+	const char *p = s;
+
+	for (; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-", *p))
+			break;
+	if (*s && !*p) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('\'');
+	for (p = s; *p; p++)
+		if (*p == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*p);
+	putchar('\'');
+}
+
+static void explain_env(const struct run *r)
+{
+	size_t i;
+
+	printf("env file:       %s (root only, hidden from the agent), from, later lines winning:\n",
+	       r->env_file);
+	printf("                %s/.env (read as %s, if present)\n", r->source, r->user);
+	printf("                environment: %zu variable%s\n", r->c.environment.n,
+	       r->c.environment.n == 1 ? "" : "s");
+	for (i = 0; i < r->c.environment_files.n; i++)
+		printf("                %s%s\n", r->c.environment_files.v[i],
+		       access(r->c.environment_files.v[i], F_OK) ? " (missing: skipped)" : "");
+}
+
+int runner_explain(struct run *r, char **args, size_t nargs)
+{
+	struct argv a;
+	struct stat st;
+	size_t i;
+
+	printf("user:           %s, allowed in %s (inside %s)\n", r->user, r->pol.cwd,
+	       r->pol.roots[r->pol.match]);
+	for (i = 0; i < r->pol.nroots; i++)
+		printf("root:           %s (bound at its own path)\n", r->pol.roots[i]);
+	for (i = 0; i < r->pol.nmissing; i++)
+		printf("root:           %s (missing: skipped)\n", r->pol.missing[i]);
+	printf("agent account:  %s (uid %u), group %s\n", r->agent, (unsigned)r->agent_id.uid,
+	       r->c.group);
+	printf("agent home:     %s (%s)\n", r->agent_home,
+	       stat(r->agent_home, &st) == 0 ? "exists" : "created at the first launch");
+	if (r->c.sync_config)
+		printf("config copy:    %s -> %s/.pi/agent\n", r->source, r->agent_home);
+	else
+		printf("config copy:    off (wrapper.syncConfigFromHost is false)\n");
+	printf("settings:       %s merged with the %s settings\n", r->c.sync_config ?
+	       "your settings.json" : "the agent's settings.json", r->c.path);
+	explain_env(r);
+	if (runner_find_agent(r, 0) < 0) {
+		printf("agent:          none executable among %s, pi, pi-agent in %s/bin: a launch "
+		       "would exit 127\n", r->c.binary_name, r->c.package);
+		return EXIT_NO_AGENT;
+	}
+	printf("agent:          %s\n", r->agent_bin);
+	if (runner_argv(r, args, nargs, &a) < 0)
+		return EXIT_DENIED;
+	printf("command (the unit name is new at each launch):\n");
+	for (i = 0; i < a.n; i++) {
+		fputs(i ? " " : "  ", stdout);
+		put_quoted(a.v[i]);
+	}
+	putchar('\n');
+	sandbox_argv_free(&a);
+	return 0;
+}

@@ -1,0 +1,382 @@
+/* prepare.c - pi-runner's preparation of the agent's state: home, config copy, settings, env file, links.
+ *
+ * MUST rules kept here:
+ * - the host user's files are read with the host user's filesystem identity (ident_enter);
+ * - the agent's state is written with the agent's identity, through directory fds, never
+ *   following a link: temp file + rename, fs_ensure_dir replaces a link in a dir's place;
+ * - root alone writes the runtime dir and the env file, and creates the agent home;
+ * - preparation is serialised per host user by a lock in the root-only runtime dir.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "merge.h"
+#include "pi.h"
+#include "runner.h"
+#include "sync.h"
+
+enum { ENV_MAX = 1 << 20 };
+
+static const char *const sync_excludes[] = {
+	"auth.json", "mcp-oauth", "sessions", "bin", "mcp-cache.json", NULL,
+};
+
+/* A directory root alone may change, created 0755 (or mode) if missing. */
+static int open_root_dir(int at, const char *path, mode_t mode, const char *what)
+{
+	struct stat st;
+	int fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT && (mkdirat(at, path, mode) == 0 || errno == EEXIST))
+		fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		pi_say("cannot open %s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		pi_say("%s %s must be owned by root and not writable by group or others "
+		       "(found uid %u, mode %04o): run chown root:root %s && chmod %04o %s", what,
+		       path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), path,
+		       (unsigned)mode, path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The agent home <stateDir>/users/<user>: created by root for the agent, 0700. */
+static int open_agent_home(struct run *r, int users)
+{
+	struct stat st;
+	int fd = fs_open_dir(users, r->user);
+
+	if (fd < 0 && errno == ENOENT && mkdirat(users, r->user, 0700) == 0) {
+		fd = fs_open_dir(users, r->user);
+		if (fd >= 0 && fchown(fd, r->agent_id.uid, r->agent_id.gid) < 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		pi_say("cannot open the agent home %s: %s", r->agent_home, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (st.st_uid != r->agent_id.uid) {
+		pi_say("agent home %s belongs to uid %u, not to the agent account '%s': run "
+		       "chown -R %s: %s", r->agent_home, (unsigned)st.st_uid, r->agent, r->agent,
+		       r->agent_home);
+		close(fd);
+		return -1;
+	}
+	if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0) {
+		pi_say("cannot set the mode of %s: %s", r->agent_home, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The seed's directories inside the agent home, made as the agent; a link in the way of
+ * one is replaced, never followed. */
+static int make_agent_dirs(struct run *r)
+{
+	static const char *const dirs[] = {
+		".pi", ".pi/agent", ".pi/agent/sessions", ".npm", ".npm-global",
+		".npm-global/bin", ".npm-global/lib", "projects",
+	};
+	char parent[64], *slash;
+	size_t i;
+	int pfd, fd;
+
+	for (i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+		snprintf(parent, sizeof parent, "%s", dirs[i]);
+		slash = strrchr(parent, '/');
+		if (slash)
+			*slash = '\0';
+		pfd = slash ? fs_open_beneath(r->home_fd, parent, O_RDONLY | O_DIRECTORY, 0) :
+			      r->home_fd;
+		fd = pfd < 0 ? -1 : fs_ensure_dir(pfd, slash ? slash + 1 : dirs[i], 0750);
+		if (pfd >= 0 && pfd != r->home_fd)
+			close(pfd);
+		if (fd < 0) {
+			pi_say("cannot create %s/%s: %s", r->agent_home, dirs[i], strerror(errno));
+			return -1;
+		}
+		if (!strcmp(dirs[i], ".pi/agent"))
+			r->agent_dir_fd = fd;
+		else
+			close(fd);
+	}
+	return 0;
+}
+
+static void sync_warning(void *ctx, const char *path, const char *reason)
+{
+	pi_say("warning: skipped %s/%s: %s", (const char *)ctx, path, reason);
+}
+
+/* Copies the host config dir into the agent dir, reading as the host user. */
+static int sync_config(struct run *r)
+{
+	struct sync_opts o = {
+		.reader = &r->host_id, .writer = &r->agent_id, .exclude = sync_excludes,
+		.warn = sync_warning, .ctx = r->source,
+	};
+	struct sync_stats st;
+	struct sync_err e;
+	int src, rc, err;
+
+	if (ident_enter(&r->host_id) < 0)
+		return -1;
+	src = open(r->source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	err = errno;
+	ident_enter(NULL);
+	errno = err;
+	if (src < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return 0;          /* like the seed: no config dir, nothing to sync */
+	if (src < 0) {
+		pi_say("cannot open %s as %s: %s", r->source, r->user, strerror(errno));
+		return -1;
+	}
+	memset(&st, 0, sizeof st);
+	rc = sync_tree(src, r->agent_dir_fd, &o, &st, &e);
+	close(src);
+	r->synced = 1;
+	r->settings_from = r->source;
+	snprintf(r->host_settings, sizeof r->host_settings, "%s/settings.json", r->source);
+	if (rc < 0)
+		pi_say("cannot copy %s/%s to %s: %s: %s", r->source, e.path, r->agent_dir, e.op,
+		       strerror(e.err));
+	return rc;
+}
+
+/* settings.json = the seed's deep merge of the (synced) host settings and the managed ones.
+ * An invalid host file is a warning; the managed settings alone are written then. */
+static int write_settings(struct run *r)
+{
+	struct json_doc base = { 0 };
+	struct json_err je;
+	struct fs_tmp t;
+	struct json_val b = { &base, -1 }, o = { &r->c.doc, r->c.settings };
+	int fd, rc = -1;
+
+	if (ident_enter(r->synced ? &r->host_id : &r->agent_id) < 0)
+		return -1;
+	fd = r->synced ? fs_open_regular(AT_FDCWD, r->host_settings, 1) :
+			 fs_open_regular(r->agent_dir_fd, "settings.json", 0);
+	if (ident_enter(&r->agent_id) < 0) {
+		if (fd >= 0)
+			close(fd);
+		ident_enter(NULL);
+		return -1;
+	}
+	if (fd < 0 && errno != ENOENT)
+		pi_say("warning: ignoring %s/settings.json: %s; using the managed settings alone",
+		       r->settings_from, errno == EFTYPE_PI ? "not a regular file" : strerror(errno));
+	if (fd >= 0) {
+		if (json_load(&base, fd, &je) == 0)
+			b.tok = 0;
+		else if (je.msg[0])
+			pi_say("warning: ignoring %s/settings.json: line %d col %d: %s; using the "
+			       "managed settings alone", r->settings_from, je.line, je.col, je.msg);
+		else
+			pi_say("warning: ignoring %s/settings.json: %s; using the managed settings "
+			       "alone", r->settings_from, strerror(errno));
+		close(fd);
+	}
+	if (fs_tmp_open(&t, r->agent_dir_fd, "settings.json", 0) < 0) {
+		pi_say("cannot write %s/settings.json: %s", r->agent_dir, strerror(errno));
+	} else if (merge_json(t.fd, b, o) < 0 || fs_tmp_commit(&t, 0640) < 0) {
+		pi_say("cannot write %s/settings.json: %s", r->agent_dir, strerror(errno));
+		fs_tmp_abort(&t);
+	} else {
+		rc = 0;
+	}
+	json_free(&base);
+	ident_enter(NULL);
+	return rc;
+}
+
+struct buf {
+	char *p;
+	size_t n, cap;
+};
+
+static int buf_add(struct buf *b, const char *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = (b->n + n + 1) * 2;
+		char *p = realloc(b->p, cap);
+
+		if (!p)
+			return -1;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+	return 0;
+}
+
+/* Appends path's content and a newline, as the seed's `cat f >> env; printf '\n'` did.
+ * A missing file is skipped (the seed tested -f); so is a FIFO or other special file, with
+ * a warning; an unreadable one is an error. */
+static int env_add_file(struct buf *b, const char *path)
+{
+	char *text;
+	size_t len;
+	int fd = fs_open_regular(AT_FDCWD, path, 1), rc;
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 && errno == EFTYPE_PI) {
+		pi_say("warning: skipped %s: not a regular file", path);
+		return 0;
+	}
+	if (fd < 0) {
+		pi_say("cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = fs_read_all(fd, ENV_MAX, &text, &len);
+	close(fd);
+	if (rc < 0) {
+		pi_say("cannot read %s: %s", path, errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
+		return -1;
+	}
+	rc = buf_add(b, text, len);
+	if (rc == 0)
+		rc = buf_add(b, "\n", 1);
+	free(text);
+	if (rc < 0)
+		pi_say("cannot read %s: %s", path, strerror(errno));
+	return rc;
+}
+
+/* The env file systemd reads: host .env, then `environment`, then environmentFiles (later
+ * lines win), written root-only into the runtime dir the agent cannot reach. */
+static int write_env(struct run *r)
+{
+	struct buf b = { 0 };
+	char path[PATH_MAX + 8], name[300];
+	size_t i;
+	int rc = 0;
+
+	snprintf(path, sizeof path, "%s/.env", r->source);
+	if (ident_enter(&r->host_id) < 0)
+		return -1;
+	rc = env_add_file(&b, path);
+	ident_enter(NULL);
+	for (i = 0; rc == 0 && i < r->c.environment.n; i++) {
+		const struct kv *e = &r->c.environment.v[i];
+
+		if ((i && buf_add(&b, "\n", 1) < 0) || buf_add(&b, e->key, strlen(e->key)) < 0 ||
+		    buf_add(&b, "=", 1) < 0 || buf_add(&b, e->value, strlen(e->value)) < 0)
+			rc = -1;
+	}
+	if (rc == 0)
+		rc = buf_add(&b, "\n", 1);
+	for (i = 0; rc == 0 && i < r->c.environment_files.n; i++) {
+		if (access(r->c.environment_files.v[i], F_OK) < 0 && errno == ENOENT)
+			pi_say("warning: environment file %s is missing; skipped",
+			       r->c.environment_files.v[i]);
+		rc = env_add_file(&b, r->c.environment_files.v[i]);
+	}
+	snprintf(name, sizeof name, "%s.env", r->user);
+	if (rc == 0 && fs_write_atomic(r->runtime_fd, name, b.p ? b.p : "", b.n, 0600) < 0) {
+		pi_say("cannot write %s: %s", r->env_file, strerror(errno));
+		rc = -1;
+	}
+	free(b.p);
+	return rc;
+}
+
+/* projects/<index>-<slug> links to each root, for browsing; anything else there goes. */
+static int link_projects(struct run *r)
+{
+	char slug[PATH_MAX], tmp[PATH_MAX + 16];
+	struct dirent *de;
+	DIR *d;
+	size_t i;
+	int fd, keep, rc = 0;
+
+	fd = fs_open_beneath(r->home_fd, "projects", O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0)
+		return -1;
+	for (i = 0; rc == 0 && i < r->pol.nroots; i++) {
+		policy_slug(r->pol.roots[i], i, slug, sizeof slug);
+		snprintf(tmp, sizeof tmp, ".%s.pi-tmp", slug);
+		if (fs_remove(fd, tmp) < 0 || symlinkat(r->pol.roots[i], fd, tmp) < 0 ||
+		    renameat(fd, tmp, fd, slug) < 0)
+			rc = -1;
+	}
+	d = rc == 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	while (rc == 0 && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		for (keep = 0, i = 0; !keep && i < r->pol.nroots; i++) {
+			policy_slug(r->pol.roots[i], i, slug, sizeof slug);
+			keep = !strcmp(slug, de->d_name);
+		}
+		if (!keep)
+			rc = fs_remove(dirfd(d), de->d_name);
+	}
+	closedir(d);
+	return rc;
+}
+
+int runner_prepare(struct run *r)
+{
+	char name[300];
+	int state, users;
+
+	r->runtime_fd = open_root_dir(AT_FDCWD, PI_RUNTIME_DIR, 0700, "runtime directory");
+	if (r->runtime_fd < 0 || fchmod(r->runtime_fd, 0700) < 0)
+		return -1;
+	snprintf(name, sizeof name, "%s.lock", r->user);
+	r->lock_fd = fs_lock(r->runtime_fd, name);
+	if (r->lock_fd < 0) {
+		pi_say("cannot lock %s/%s: %s", PI_RUNTIME_DIR, name, strerror(errno));
+		return -1;
+	}
+	state = open_root_dir(AT_FDCWD, r->c.state_dir, 0755, "stateDir");
+	users = state < 0 ? -1 : open_root_dir(state, "users", 0711, "directory");
+	if (state >= 0)
+		close(state);
+	r->home_fd = users < 0 ? -1 : open_agent_home(r, users);
+	if (users >= 0)
+		close(users);
+	if (r->home_fd < 0 || ident_enter(&r->agent_id) < 0)
+		return -1;
+	if (make_agent_dirs(r) < 0) {
+		ident_enter(NULL);
+		return -1;
+	}
+	ident_enter(NULL);
+	r->settings_from = r->agent_dir;
+	if (r->c.sync_config && sync_config(r) < 0)
+		return -1;
+	if (write_settings(r) < 0 || write_env(r) < 0 || ident_enter(&r->agent_id) < 0)
+		return -1;
+	if (link_projects(r) < 0) {
+		pi_say("cannot update %s/projects: %s", r->agent_home, strerror(errno));
+		ident_enter(NULL);
+		return -1;
+	}
+	ident_enter(NULL);
+	return 0;
+}
+

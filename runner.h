@@ -1,0 +1,42 @@
+/* runner.h - the state of one pi-runner call, shared by its parts: runner.c, prepare.c, check.c. */
+#ifndef RUNNER_H
+#define RUNNER_H
+#include <limits.h>
+#include "config.h"
+#include "ident.h"
+#include "policy.h"
+#include "sandbox.h"
+
+struct run {
+	struct config c;
+	const struct host_user *host;
+	const char *user;                 /* the invoking host user */
+	const char *agent;                /* the agent account */
+	char home[PATH_MAX];              /* the host user's home */
+	char source[PATH_MAX];            /* the host user's config dir */
+	char agent_home[PATH_MAX];        /* <stateDir>/users/<user> */
+	char env_file[PATH_MAX];
+	char agent_bin[PATH_MAX];
+	char agent_dir[PATH_MAX];         /* <agent_home>/.pi/agent */
+	const char *settings_from;        /* the directory settings.json came from */
+	char host_settings[PATH_MAX + 16];
+	int synced;                       /* the host config dir was copied */
+	struct ident host_id, agent_id;
+	struct policy pol;
+	int runtime_fd, home_fd, agent_dir_fd, lock_fd;
+	char unit[128];                   /* the transient unit's name */
+};
+
+/* Agent home, config copy, settings.json, env file and project links (prepare.c).
+ * Returns 0, or -1 after printing why. Takes the per-user lock, kept in r->lock_fd. */
+int runner_prepare(struct run *r);
+/* The agent in <package>/bin: binaryName, then pi, then pi-agent (runner.c). With loud, a
+ * miss is printed with the seed's listing of bin/. */
+int runner_find_agent(struct run *r, int loud);
+/* The full systemd-run command line of a launch (runner.c). */
+int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a);
+/* --check [--offline] [FILE] (check.c). */
+int runner_check(int argc, char **argv);
+/* --explain: what a launch would do and why, without doing it (check.c). */
+int runner_explain(struct run *r, char **args, size_t nargs);
+#endif

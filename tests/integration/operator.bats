@@ -1,0 +1,107 @@
+#!/usr/bin/env bats
+# operator.bats - what admins and users ask the launcher: --check, PI_AGENT_EXPLAIN, --help, --version.
+
+setup() {
+	load fixture
+	reset_state
+	A=$(home_of pitest-alice)
+}
+
+@test "--check says OK for a good config and needs no root" {
+	run "$FIX/bin/pi-runner" --check
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = OK ]
+	cp "$CONF" "$FIX/copy.json"
+	chmod 0644 "$FIX/copy.json"
+	run as pitest-alice / pi-runner --check --offline "$FIX/copy.json"
+	[ "$status" -eq 0 ]
+	[ "$output" = OK ]
+}
+
+@test "--check names a syntax error's position and a wrong key" {
+	printf '{\n  "user": "x",\n  "group" "y"\n}\n' >"$FIX/bad.json"
+	run "$FIX/bin/pi-runner" --check "$FIX/bad.json"
+	[ "$status" -eq 1 ]
+	[ "$output" = "pi-runner: $FIX/bad.json: line 3 col 11: expected ':'" ]
+	printf '{"package": "/p", "wrapper": {"comandName": "x"}}' >"$FIX/bad.json"
+	run "$FIX/bin/pi-runner" --check "$FIX/bad.json"
+	[ "$status" -eq 1 ]
+	[ "$output" = "pi-runner: $FIX/bad.json: line 1 col 31: wrapper.comandName: unknown key" ]
+}
+
+@test "--check lists each missing account, group and binary on the live system" {
+	write_config '{"user": "pitest-nobody", "projectGroup": "pitest-nogroup", "hostUsers": {"pitest-ghost": {"projectRoots": ["~/p"]}}, "sudoPath": "/nonexistent/sudo"}'
+	run "$FIX/bin/pi-runner" --check
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"projectGroup: group 'pitest-nogroup' does not exist"* ]]
+	[[ "$output" == *"user: user 'pitest-nobody' does not exist"* ]]
+	[[ "$output" == *"hostUsers.pitest-ghost: user does not exist"* ]]
+	[[ "$output" == *"sudoPath: /nonexistent/sudo is not an executable file"* ]]
+	run "$FIX/bin/pi-runner" --check --offline
+	[ "$status" -eq 0 ]
+}
+
+@test "--check warns about roots that do not exist, and still says OK" {
+	run "$FIX/bin/pi-runner" --check
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"warning: hostUsers.pitest-alice.projectRoots: $A/missing does not exist"* ]]
+	[ "${lines[-1]}" = OK ]
+}
+
+@test "--check FILE through sudo is refused: it would read files as root" {
+	run as pitest-alice / sudo -n "$FIX/bin/pi-runner" --check /etc/shadow
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--check FILE is not available through sudo"* ]]
+	[[ "$output" != *root:* ]]
+}
+
+@test "PI_AGENT_EXPLAIN=1 pi shows the decision, roots, account and the command, and launches nothing" {
+	run as pitest-alice "$A/p/sub" env PI_AGENT_EXPLAIN=1 pi "two words"
+	[ "$status" -eq 0 ]
+	[ ! -e "$REC/argv" ]
+	[ ! -e "$STATE/users/pitest-alice" ]
+	[[ "$output" == *"user:           pitest-alice, allowed in $A/p/sub (inside $A/p)"* ]]
+	[[ "$output" == *"root:           $A/missing (missing: skipped)"* ]]
+	[[ "$output" == *"agent account:  pitest-agent"* ]]
+	[[ "$output" == *"agent home:     $STATE/users/pitest-alice (created at the first launch)"* ]]
+	[[ "$output" == *"$FIX/missing.env (missing: skipped)"* ]]
+	[[ "$output" == *"  $FIX/bin/systemd-run --collect --wait --pipe"* ]]
+	[[ "$output" == *" $FIX/pkg/bin/pi --from-config 'two words'"* ]]
+}
+
+@test "PI_AGENT_EXPLAIN=1 pi outside the roots explains the denial" {
+	run as pitest-alice /tmp env PI_AGENT_EXPLAIN=1 pi
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "Denied: '/tmp' is outside allowed project roots for user 'pitest-alice'." ]
+}
+
+@test "--explain through sudo gives no power: another user's name is still denied" {
+	B=$(home_of pitest-bob)
+	run as pitest-alice "$A/p" sudo -n "$FIX/bin/pi-runner" --explain pitest-bob "$B/p"
+	[ "$status" -eq 1 ]
+	[ "$output" = "Denied: user argument 'pitest-bob' does not match the invoking user 'pitest-alice'." ]
+}
+
+@test "--help and --version for each name" {
+	run "$FIX/bin/pi-runner" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^pi-runner\ \(pi-agent\ launcher\)\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+	run "$FIX/bin/pi-merge" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^pi-merge\ \(pi-agent\ launcher\) ]]
+	run "$FIX/bin/pi-runner" --help
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "Usage: pi-runner <invoking-user> <cwd> [pi-args...]" ]]
+	run "$FIX/bin/pi-merge" --help
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "usage: pi-merge BASE.json [OVERRIDE.json] [-o OUT]" ]]
+	# pi's own --help and --version reach the agent; the launcher adds a note on stderr
+	run as pitest-alice "$A/p" pi --version
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "pi: pi-agent launcher "*"; the agent's version follows" ]]
+	[ "$(recorded_args)" = "$(printf '[--from-config]\n[--version]')" ]
+	run as pitest-alice "$A/p" pi --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"PI_AGENT_EXPLAIN=1 pi shows what a launch would do"* ]]
+	[ "$(recorded_args)" = "$(printf '[--from-config]\n[--help]')" ]
+}
