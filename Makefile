@@ -31,15 +31,21 @@ SRCS  = pi.c say.c wrapper.c runner.c prepare.c check.c mergecmd.c config.c poli
 HDRS  = $(wildcard *.h)
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all release asan unit test integration install clean e2e demo bench fuzz
+.PHONY: FORCE all release asan unit test integration install clean e2e demo bench fuzz
 all: release
 release: build/pi build/pi-runner build/pi-merge
+
+# Rebuilds when the compiled-in paths change (make install PREFIX=/usr after make).
+build/flags: FORCE
+	@mkdir -p build
+	@echo '$(DEFS) $(JSMN_H)' | cmp -s - $@ || echo '$(DEFS) $(JSMN_H)' >$@
+FORCE:
 
 build/include/jsmn.h: $(JSMN_H)
 	@mkdir -p build/include
 	ln -sf $(JSMN_H) $@
 
-build/pi: $(SRCS) $(HDRS) Makefile build/include/jsmn.h
+build/pi: $(SRCS) $(HDRS) Makefile build/include/jsmn.h build/flags
 	@mkdir -p build
 	$(MUSL_CC) $(REL_CFLAGS) -o $@ $(SRCS) $(REL_LDFLAGS)
 
@@ -47,7 +53,7 @@ build/pi-runner build/pi-merge: build/pi
 	ln -sf pi $@
 
 asan: build/asan/pi
-build/asan/pi: $(SRCS) $(HDRS) Makefile build/include/jsmn.h
+build/asan/pi: $(SRCS) $(HDRS) Makefile build/include/jsmn.h build/flags
 	@mkdir -p build/asan
 	$(CC) $(SAN_CFLAGS) -o $@ $(SRCS) tests/asan-options.c
 	ln -sf pi build/asan/pi-runner
@@ -68,7 +74,9 @@ integration: release asan
 	tests/integration/run.sh build/asan
 
 test: unit integration
-	@if [ -x tests/nix.sh ]; then tests/nix.sh; fi
+	tests/sync-vs-rsync.sh
+	tests/man.sh
+	tests/nix.sh
 
 # A real systemd in a container (systemd-nspawn): see tests/e2e/lib.sh.
 e2e: release
@@ -84,6 +92,9 @@ install: release
 	install -m 0755 build/pi $(DESTDIR)$(BINDIR)/pi
 	ln -sf pi $(DESTDIR)$(BINDIR)/pi-runner
 	ln -sf pi $(DESTDIR)$(BINDIR)/pi-merge
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 man/pi.1 man/pi-merge.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/pi-runner.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:
 	rm -rf build
