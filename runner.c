@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "config.h"
 #include "fs.h"
 #include "ident.h"
@@ -51,7 +52,7 @@ static int check_caller(const char *named)
 {
 	const char *sudo_uid = getenv("SUDO_UID");
 	struct passwd *pw;
-	char *end;
+	char *end, q[128];
 	unsigned long uid;
 
 	if (!sudo_uid)
@@ -72,6 +73,8 @@ static int check_caller(const char *named)
 	if (strcmp(pw->pw_name, named) != 0) {
 		pi_plain("Denied: user argument '%s' does not match the invoking user '%s'.",
 			 named, pw->pw_name);
+		audit("deny", pw->pw_name, NULL, "reason=\"named another user\" named=%s",
+		      audit_quote(named, q, sizeof q));
 		return -1;
 	}
 	return 0;
@@ -129,12 +132,16 @@ static int check_policy(struct run *r, const char *cwd)
 	}
 	ident_enter(NULL);
 	pi_say_denial(&r->pol, res, r->user, r->c.path);
-	for (i = 0; res == POLICY_OK && i < r->pol.nroots; i++)
-		if (has_ctl(r->pol.roots[i]) || has_ctl(r->pol.cwd)) {
+	for (i = 0; res == POLICY_OK && i <= r->pol.nroots; i++)
+		if (has_ctl(i < r->pol.nroots ? r->pol.roots[i] : r->pol.cwd)) {
 			pi_plain("Denied: project paths of user '%s' must not contain control characters.",
 				 r->user);
 			res = POLICY_ERROR;
 		}
+	if (res != POLICY_OK)
+		audit("deny", r->user, r->pol.cwd[0] ? r->pol.cwd : cwd, "reason=%s",
+		      res == POLICY_OUTSIDE ? "outside-roots" : res == POLICY_NO_ROOTS ?
+		      "no-existing-roots" : "policy-error");
 	return res == POLICY_OK ? 0 : -1;
 }
 
@@ -285,6 +292,19 @@ int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 	return 0;
 }
 
+static void audit_launch(const struct run *r)
+{
+	char roots[8192], q[4200];
+	size_t i, j = 0;
+
+	roots[0] = '\0';
+	for (i = 0; i < r->pol.nroots && j < sizeof roots; i++)
+		j += (size_t)snprintf(roots + j, sizeof roots - j, "%s%s", i ? "," : "",
+				      r->pol.roots[i]);
+	audit("launch", r->user, r->pol.cwd, "agent=%s unit=%s roots=%s", r->agent, r->unit,
+	      audit_quote(roots, q, sizeof q));
+}
+
 static int launch(struct run *r, char **args, size_t nargs)
 {
 	const char *term = plain_term();
@@ -304,7 +324,9 @@ static int launch(struct run *r, char **args, size_t nargs)
 	close(r->runtime_fd);
 	close(r->home_fd);
 	close(r->agent_dir_fd);
+	audit_launch(r);
 	rc = supervise(r, a.v, envp);
+	audit("end", r->user, r->pol.cwd, "unit=%s status=%d", r->unit, rc);
 	sandbox_argv_free(&a);
 	return rc;
 }
@@ -325,6 +347,7 @@ int runner_main(int argc, char **argv)
 		pi_plain("%s must run as root", pi_prog);
 		return EXIT_DENIED;
 	}
+	audit_open(pi_prog);
 	explain = argc >= 2 && !strcmp(argv[1], "--explain");
 	argv += explain;
 	argc -= explain;
@@ -337,11 +360,13 @@ int runner_main(int argc, char **argv)
 		return EXIT_DENIED;
 	if (config_load(&r.c, pi_config_path(), CONFIG_TRUST_ROOT, &e) < 0) {
 		pi_say_config_error(pi_config_path(), &e);
+		audit("fail", r.user, argv[2], "reason=config-error");
 		return EXIT_DENIED;
 	}
 	r.host = config_host(&r.c, r.user);
 	if (!r.host) {
 		pi_say_not_allowed(r.user, r.c.command_name, r.c.path);
+		audit("deny", r.user, argv[2], "reason=not-in-hostUsers");
 		return EXIT_DENIED;
 	}
 	r.agent = config_agent_user(&r.c, r.host);
@@ -358,9 +383,13 @@ int runner_main(int argc, char **argv)
 	snprintf(r.env_file, sizeof r.env_file, "%s/%s.env", PI_RUNTIME_DIR, r.user);
 	if (explain)
 		return runner_explain(&r, argv + 3, (size_t)(argc - 3));
-	if (runner_prepare(&r) < 0)
+	if (runner_prepare(&r) < 0) {
+		audit("fail", r.user, r.pol.cwd, "reason=prepare-failed");
 		return EXIT_DENIED;
-	if (runner_find_agent(&r, 1) < 0)
+	}
+	if (runner_find_agent(&r, 1) < 0) {
+		audit("fail", r.user, r.pol.cwd, "reason=agent-missing");
 		return EXIT_NO_AGENT;
+	}
 	return launch(&r, argv + 3, (size_t)(argc - 3));
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "config.h"
 #include "pi.h"
 #include "policy.h"
@@ -69,6 +70,7 @@ int wrapper_main(int argc, char **argv)
 		pi_say("must not be installed setuid or setgid; the runner is reached through sudo");
 		return EXIT_DENIED;
 	}
+	audit_open(pi_prog);
 	pw = getpwuid(getuid());
 	if (!pw) {
 		pi_say("uid %u has no passwd entry", (unsigned)getuid());
@@ -82,6 +84,7 @@ int wrapper_main(int argc, char **argv)
 	launcher_note(argc, argv, h ? config_agent_user(&c, h) : c.user);
 	if (!h) {
 		pi_say_not_allowed(pw->pw_name, c.command_name, c.path);
+		audit("deny", pw->pw_name, NULL, "reason=not-in-hostUsers");
 		return EXIT_DENIED;
 	}
 	home = pw->pw_dir && *pw->pw_dir ? pw->pw_dir : getenv("HOME");
@@ -100,6 +103,8 @@ int wrapper_main(int argc, char **argv)
 	}
 	if (r != POLICY_OK) {
 		pi_say_denial(&p, r, pw->pw_name, c.path);
+		audit("deny", pw->pw_name, p.cwd, "reason=%s",
+		      r == POLICY_OUTSIDE ? "outside-roots" : "no-existing-roots");
 		return EXIT_DENIED;
 	}
 	return run_runner(&c, pw->pw_name, p.cwd, argc, argv);
