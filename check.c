@@ -145,6 +145,22 @@ static void explain_env(const struct run *r)
 		       access(r->c.environment_files.v[i], F_OK) ? " (missing: skipped)" : "");
 }
 
+/* The staging paths a launch would bind the roots from (mounts.c attaches them then). */
+static int predict_staging(struct run *r)
+{
+	size_t i;
+
+	snprintf(r->mnt.dir, sizeof r->mnt.dir, "%s/%ld", PI_BINDS_DIR, (long)getpid());
+	r->mnt.staged = calloc(r->pol.nroots + 1, sizeof *r->mnt.staged);
+	if (!r->mnt.staged)
+		return -1;
+	for (i = 0; i < r->pol.nroots; i++)
+		if (asprintf(&r->mnt.staged[i], "%s/%zu", r->mnt.dir, i) < 0)
+			return -1;
+	r->mnt.n = r->pol.nroots;
+	return 0;
+}
+
 int runner_explain(struct run *r, char **args, size_t nargs)
 {
 	struct argv a;
@@ -174,9 +190,9 @@ int runner_explain(struct run *r, char **args, size_t nargs)
 		return EXIT_NO_AGENT;
 	}
 	printf("agent:          %s\n", r->agent_bin);
-	if (runner_argv(r, args, nargs, &a) < 0)
+	if (predict_staging(r) < 0 || runner_argv(r, args, nargs, &a) < 0)
 		return EXIT_DENIED;
-	printf("command (the unit name is new at each launch):\n");
+	printf("command (the unit name and the staging dir of the roots are new at each launch):\n");
 	for (i = 0; i < a.n; i++) {
 		fputs(i ? " " : "  ", stdout);
 		put_quoted(a.v[i]);

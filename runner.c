@@ -278,6 +278,7 @@ int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 		.agent_bin = r->agent_bin, .roots = r->pol.roots, .nroots = r->pol.nroots,
 		.hidden = hidden, .term = plain_term(), .pty = isatty(0) && isatty(1),
 		.args = args, .nargs = nargs, .unit = r->unit,
+		.bind_from = r->mnt.n == r->pol.nroots ? r->mnt.staged : NULL,
 	};
 	struct stat st;
 	size_t i;
@@ -313,8 +314,20 @@ static int launch(struct run *r, char **args, size_t nargs)
 	struct argv a;
 	int rc;
 
-	if (runner_argv(r, args, nargs, &a) < 0)
+	const char *bad;
+
+	mounts_reap();
+	if (mounts_stage(&r->mnt, r->pol.roots, r->pol.nroots, &r->host_id, &bad) < 0) {
+		pi_say("cannot stage project root %s: %s", bad, errno == ELOOP ?
+		       "it was replaced by a link during the launch" : strerror(errno));
+		audit("deny", r->user, r->pol.cwd, "reason=root-changed root=%s",
+		      audit_quote(bad, term_env, sizeof term_env));
 		return EXIT_DENIED;
+	}
+	if (runner_argv(r, args, nargs, &a) < 0) {
+		mounts_release(&r->mnt);
+		return EXIT_DENIED;
+	}
 	if (term && isatty(0) && isatty(1)) {
 		snprintf(term_env, sizeof term_env, "TERM=%s", term);
 		envp[1] = term_env;
@@ -326,6 +339,7 @@ static int launch(struct run *r, char **args, size_t nargs)
 	close(r->agent_dir_fd);
 	audit_launch(r);
 	rc = supervise(r, a.v, envp);
+	mounts_release(&r->mnt);
 	audit("end", r->user, r->pol.cwd, "unit=%s status=%d", r->unit, rc);
 	sandbox_argv_free(&a);
 	return rc;

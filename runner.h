@@ -4,6 +4,7 @@
 #include <limits.h>
 #include "config.h"
 #include "ident.h"
+#include "mounts.h"
 #include "policy.h"
 #include "sandbox.h"
 
@@ -25,6 +26,7 @@ struct run {
 	struct policy pol;
 	int runtime_fd, home_fd, agent_dir_fd, lock_fd;
 	char unit[128];                   /* the transient unit's name */
+	struct mounts mnt;                /* the roots, staged by fd for the unit to bind */
 };
 
 /* Agent home, config copy, settings.json, env file and project links (prepare.c).

@@ -23,6 +23,18 @@ static const char *const seed_properties[] = {
 	"RestrictNamespaces=yes", "MemoryDenyWriteExecute=no", "UMask=0007",
 };
 
+/* Hardening on top of the seed's set: what the agent (node, git, bash) does not need.
+ * docs/HARDENING.md gives each one's reason and what stays relaxed for which agent feature. */
+static const char *const hardening_properties[] = {
+	"PrivateDevices=yes", "ProtectClock=yes", "ProtectKernelLogs=yes", "ProtectHostname=yes",
+	"ProtectProc=invisible", "CapabilityBoundingSet=", "AmbientCapabilities=",
+	"RemoveIPC=yes", "KeyringMode=private", "SystemCallArchitectures=native",
+	"RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+	/* node's pkey_alloc at start is outside @system-service: refused with EPERM, not SIGSYS */
+	"SystemCallFilter=@system-service", "SystemCallFilter=~@privileged @resources",
+	"SystemCallFilter=@chown", "SystemCallErrorNumber=EPERM",
+};
+
 static int push(struct argv *a, const char *fmt, ...)
 {
 	va_list ap;
@@ -138,6 +150,16 @@ static int push_prop_kv(struct argv *a, const char *key, const char *value)
 	return push(a, "-p") < 0 ? -1 : push(a, "%s=%s", key, value);
 }
 
+/* -p BindPaths="<from>":"<to>" */
+static int push_bind(struct argv *a, const char *from, const char *to)
+{
+	char qf[2 * 4096 + 3], qt[2 * 4096 + 3];
+
+	if (sandbox_quote_path(from, qf, sizeof qf) < 0 || sandbox_quote_path(to, qt, sizeof qt) < 0)
+		return -1;
+	return push(a, "-p") < 0 ? -1 : push(a, "BindPaths=%s:%s", qf, qt);
+}
+
 static int push_prop_path(struct argv *a, const char *prop, const char *path)
 {
 	return push(a, "-p") < 0 ? -1 : push_quoted(a, prop, path);
@@ -163,6 +185,8 @@ static int push_identity(const struct launch *l, struct argv *a)
 	rc |= push_prop(a, "WorkingDirectory=%s", l->cwd);
 	for (i = 0; i < sizeof seed_properties / sizeof *seed_properties; i++)
 		rc |= push_prop(a, "%s", seed_properties[i]);
+	for (i = 0; i < sizeof hardening_properties / sizeof *hardening_properties; i++)
+		rc |= push_prop(a, "%s", hardening_properties[i]);
 	rc |= push_prop_path(a, "TemporaryFileSystem", c->state_dir);
 	rc |= push_prop_path(a, "BindPaths", l->home);
 	rc |= push_prop_path(a, "InaccessiblePaths", l->runtime_dir);
@@ -195,7 +219,8 @@ int sandbox_argv(const struct launch *l, struct argv *a)
 	for (i = 0; i < l->nhidden; i++)
 		rc |= push_prop_path(a, "TemporaryFileSystem", l->hidden[i]);
 	for (i = 0; i < l->nroots; i++)
-		rc |= push_prop_path(a, "BindPaths", l->roots[i]);
+		rc |= l->bind_from ? push_bind(a, l->bind_from[i], l->roots[i]) :
+				     push_prop_path(a, "BindPaths", l->roots[i]);
 	for (i = 0; i < c->limits.n; i++)
 		rc |= push_prop_kv(a, c->limits.v[i].key, c->limits.v[i].value);
 	for (i = 0; i < c->extra_properties.n; i++)

@@ -14,6 +14,7 @@ struct launch {
 	const char *runtime_dir;   /* hidden from the unit */
 	const char *agent_bin;     /* absolute path of the agent */
 	char *const *roots;        /* existing resolved project roots, bound at their own path */
+	char *const *bind_from;    /* where each root is staged (NULL: bound from its path) */
 	size_t nroots;
 	const char *const *hidden; /* existing top-level dirs to hide (/mnt, /media, /srv) */
 	size_t nhidden;

@@ -182,8 +182,8 @@ relaunch_ok() {
 	install -d -o pitest-alice "$A/real2"
 	ln -s real2 "$A/p2"
 	relaunch_ok
-	grep -qx -- "BindPaths=\"$A/real2\"" < <(recorded_argv)
-	! grep -q "BindPaths=\"$A/p2\"" < <(recorded_argv)
+	grep -qx -- "BindPaths=\"/run/pi-agent-binds/[0-9]*/1\":\"$A/real2\"" < <(recorded_argv)
+	! grep -q "\"$A/p2\"" < <(recorded_argv)
 }
 
 @test "a state dir not root's alone stops the launch" {
@@ -193,4 +193,45 @@ relaunch_ok() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"stateDir $STATE must be owned by root"* ]]
 	[ ! -e "$REC/argv" ]
+}
+
+@test "a root swapped for a link during launches is never bound: the checked directory is the bound one" {
+	echo real >"$A/p/real-marker"
+	echo victim >"$V/dir/victim-marker"
+	chmod 0755 "$V/dir"
+	before=$(snapshot)
+	stop=$FIX/stop-swapping
+	rm -f "$stop"
+	setpriv --reuid pitest-alice --regid pitest-alice --init-groups /usr/bin/python3 - "$A" "$V/dir" "$stop" <<'PY' &
+import os, sys
+home, victim, stop = sys.argv[1:]
+os.chdir(home)
+while not os.path.exists(stop):
+    os.rename("p", "p.real")
+    os.symlink(victim, "p")
+    os.unlink("p")
+    os.rename("p.real", "p")
+PY
+	swapper=$!
+	launched=0 refused=0
+	for i in $(seq 40); do
+		rm -f "$REC/binds"
+		if timeout 20 setpriv --reuid pitest-alice --regid pitest-alice --init-groups --reset-env \
+			env -C "$A/p2" PATH="$FIX/bin:/usr/bin:/bin" pi >/dev/null 2>"$FIX/err"; then
+			launched=$((launched + 1))
+			grep -q "^$A/p2 " "$REC/binds"
+			! grep -q victim-marker "$REC/binds"
+			if grep -q "^$A/p " "$REC/binds"; then grep -q "^$A/p .*real-marker" "$REC/binds"; fi
+		else
+			refused=$((refused + 1))
+			grep -Eq "cannot stage project root $A/p: it was replaced by a link|cannot resolve|outside" "$FIX/err" ||
+				grep -q "Configured but missing\|cannot stage" "$FIX/err"
+		fi
+	done
+	touch "$stop"
+	wait "$swapper"
+	echo "launched $launched, refused $refused" >&3
+	[ "$launched" -gt 0 ]
+	[ "$(snapshot)" = "$before" ]
+	[ -z "$(ls -A /run/pi-agent-binds)" ]
 }

@@ -33,6 +33,11 @@ fixture_install() {
 for a; do printf '%s\0' "\$a"; done >$REC/argv
 for a; do case \$a in EnvironmentFile=*) cp "\${a#EnvironmentFile=}" $REC/env;; esac; done
 id -u >$REC/uid
+# what each staged project bind shows the unit: "<destination> <entries of the source>"
+: >$REC/binds
+for a; do case \$a in BindPaths=*) src=\${a#BindPaths=\"}; src=\${src%%\"*}
+	dst=\${a##*\"\:\"}; dst=\${dst#BindPaths=\"}; dst=\${dst%\"}
+	echo "\$dst \$(ls -A "\$src" | tr '\n' ' ')" >>$REC/binds;; esac; done
 # with $REC/hold (a FIFO) present, it stays like a running unit until systemctl stop releases it
 if [ -p $REC/hold ]; then echo started >$REC/started; read -r _ <$REC/hold; exit 1; fi
 exit "\$(cat $REC/exit 2>/dev/null || echo 0)"
@@ -91,7 +96,7 @@ reset_state() {
 	rm -rf "$STATE" "$RUNTIME" "${REC:?}"/*
 	for u in $HOST_USERS; do
 		h=$(getent passwd "$u" | cut -d: -f6)
-		rm -rf "$h/p" "$h/p2" "$h/.pi" "$h/outside"
+		rm -rf "$h/p" "$h/p2" "$h/p.real" "$h/p-two" "$h/real2" "$h/.pi" "$h/outside" "$h/dotfile.json"
 		install -d -m 0755 -o "$u" -g "$u" "$h/p" "$h/p/sub" "$h/p2"
 	done
 	write_config
