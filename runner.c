@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -293,6 +294,48 @@ int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 	return 0;
 }
 
+/* Host users who share one agent account never run at the same time: one's agent could read
+ * the other's through /proc (same uid). The shared lock is held for the unit's life. */
+static int claim_account(struct run *r)
+{
+	char name[300];
+	const struct host_user *h;
+	int check, fd;
+	size_t i;
+
+	snprintf(name, sizeof name, "account-%s.lock", r->agent);
+	check = fs_lock(r->runtime_fd, name);
+	if (check < 0)
+		return -1;
+	for (i = 0; i < r->c.nhosts; i++) {
+		h = &r->c.hosts[i];
+		if (h == r->host || strcmp(config_agent_user(&r->c, h), r->agent) != 0)
+			continue;
+		snprintf(name, sizeof name, "account-%s-%s.lock", r->agent, h->name);
+		fd = openat(r->runtime_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+			pi_say("the agent account '%s' is in use by the agent of %s; host users who "
+			       "share an account run one at a time: give each its own "
+			       "(hostUsers.%s.agentUser in %s)", r->agent, h->name, r->user, r->c.path);
+			close(fd);
+			close(check);
+			errno = EBUSY;
+			return -1;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	snprintf(name, sizeof name, "account-%s-%s.lock", r->agent, r->user);
+	r->account_fd = openat(r->runtime_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (r->account_fd < 0 || flock(r->account_fd, LOCK_SH) < 0) {
+		pi_say("cannot lock %s/%s: %s", PI_RUNTIME_DIR, name, strerror(errno));
+		close(check);
+		return -1;
+	}
+	close(check);
+	return 0;
+}
+
 static void audit_launch(const struct run *r)
 {
 	char roots[8192], q[4200];
@@ -316,6 +359,10 @@ static int launch(struct run *r, char **args, size_t nargs)
 
 	const char *bad;
 
+	if (claim_account(r) < 0) {
+		audit("deny", r->user, r->pol.cwd, "reason=account-busy agent=%s", r->agent);
+		return EXIT_DENIED;
+	}
 	mounts_reap();
 	if (mounts_stage(&r->mnt, r->pol.roots, r->pol.nroots, &r->host_id, &bad) < 0) {
 		pi_say("cannot stage project root %s: %s", bad, errno == ELOOP ?
@@ -328,7 +375,7 @@ static int launch(struct run *r, char **args, size_t nargs)
 		mounts_release(&r->mnt);
 		return EXIT_DENIED;
 	}
-	if (term && isatty(0) && isatty(1)) {
+	if (term && (isatty(0) || isatty(1) || isatty(2))) {
 		snprintf(term_env, sizeof term_env, "TERM=%s", term);
 		envp[1] = term_env;
 	}
@@ -368,7 +415,7 @@ int runner_main(int argc, char **argv)
 	if (argc < 3 || argv[1][0] == '-' || argv[2][0] != '/')
 		return usage(stderr, EXIT_USAGE);
 	memset(&r, 0, sizeof r);
-	r.runtime_fd = r.home_fd = r.agent_dir_fd = r.lock_fd = -1;
+	r.runtime_fd = r.home_fd = r.agent_dir_fd = r.lock_fd = r.account_fd = -1;
 	r.user = argv[1];
 	if (check_caller(r.user) < 0 || ident_save_root() < 0)
 		return EXIT_DENIED;

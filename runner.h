@@ -25,6 +25,7 @@ struct run {
 	struct ident host_id, agent_id;
 	struct policy pol;
 	int runtime_fd, home_fd, agent_dir_fd, lock_fd;
+	int account_fd;                   /* shared lock on the agent account, held to the end */
 	char unit[128];                   /* the transient unit's name */
 	struct mounts mnt;                /* the roots, staged by fd for the unit to bind */
 };

@@ -60,6 +60,31 @@ static int push(struct argv *a, const char *fmt, ...)
 	return 0;
 }
 
+/* An argument of the agent's command line: systemd expands $NAME and ${NAME} in it and reads
+ * $$ as $, so each $ is doubled to reach the agent as it was given. */
+static int push_arg(struct argv *a, const char *s)
+{
+	size_t n = 0;
+	const char *p;
+	char *d, *q;
+	int rc;
+
+	for (p = s; *p; p++)
+		n += *p == '$' ? 2 : 1;
+	d = malloc(n + 1);
+	if (!d)
+		return -1;
+	for (p = s, q = d; *p; p++) {
+		if (*p == '$')
+			*q++ = '$';
+		*q++ = *p;
+	}
+	*q = '\0';
+	rc = push(a, "%s", d);
+	free(d);
+	return rc;
+}
+
 void sandbox_argv_free(struct argv *a)
 {
 	size_t i;
@@ -201,6 +226,10 @@ static int push_identity(const struct launch *l, struct argv *a)
 	rc |= push_env_home(a, "NPM_CONFIG_CACHE", l->home, "/.npm");
 	rc |= push_env_home(a, "NPM_CONFIG_PREFIX", l->home, "/.npm-global");
 	rc |= push_env(a, "PI_AGENT_INVOKING_USER", l->host_user);
+	/* the projects belong to the host user: without this, git refuses them to the agent */
+	rc |= push_env(a, "GIT_CONFIG_COUNT", "1");
+	rc |= push_env(a, "GIT_CONFIG_KEY_0", "safe.directory");
+	rc |= push_env(a, "GIT_CONFIG_VALUE_0", "*");
 	if (l->pty && l->term)
 		rc |= push_env(a, "TERM", l->term);
 	return rc ? -1 : 0;
@@ -229,9 +258,9 @@ int sandbox_argv(const struct launch *l, struct argv *a)
 		rc |= push_env(a, c->extra_environment.v[i].key, c->extra_environment.v[i].value);
 	rc |= push(a, "%s", l->agent_bin);
 	for (i = 0; i < c->extra_run_args.n; i++)
-		rc |= push(a, "%s", c->extra_run_args.v[i]);
+		rc |= push_arg(a, c->extra_run_args.v[i]);
 	for (i = 0; i < l->nargs; i++)
-		rc |= push(a, "%s", l->args[i]);
+		rc |= push_arg(a, l->args[i]);
 	if (rc) {
 		sandbox_argv_free(a);
 		errno = ENOMEM;

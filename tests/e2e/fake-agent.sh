@@ -4,6 +4,10 @@
 #   --see PATH     print see:PATH=readable|empty|denied|absent (empty: a listable empty dir)
 #   --write DIR    print write:DIR=ok|denied (creates and removes a file in DIR)
 #   --make NAME    create NAME in the cwd, print made:NAME=group:octal-mode
+#   --chgrp NAME   create NAME in HOME, move it into the cwd, give it the cwd's group:
+#                  print chgrp:NAME=ok|failed: why (what fixes a file moved in from elsewhere)
+#   --git NAME     git init NAME in the cwd, commit a file: print git:NAME=commits:N|failed: why
+#   --pipeline     print pipeline=… from a bash pipeline, a process substitution and a here-string
 #   --stdin        echo each stdin line as stdin:LINE
 #   --lines N      print N lines "line-000001" … then "END"
 #   --hold         touch .e2e-ready in the cwd, wait (≤ 30 s) for .e2e-release, then report
@@ -11,13 +15,16 @@
 #   --quiet        no identity/env report
 #   --exit N       exit with N (default 0)
 set -u
-code=0 quiet=0 hold=0 sleep_forever=0 lines=0 read_stdin=0
-see=() write=() make=()
+code=0 quiet=0 hold=0 sleep_forever=0 lines=0 read_stdin=0 pipeline=0
+see=() write=() make=() regroup=() repos=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--see) see+=("$2"); shift ;;
 	--write) write+=("$2"); shift ;;
 	--make) make+=("$2"); shift ;;
+	--chgrp) regroup+=("$2"); shift ;;
+	--git) repos+=("$2"); shift ;;
+	--pipeline) pipeline=1 ;;
 	--stdin) read_stdin=1 ;;
 	--lines) lines=$2; shift ;;
 	--hold) hold=1 ;;
@@ -80,6 +87,17 @@ if [ "$quiet" = 0 ]; then
 	echo "lc_all=${LC_ALL:-}"
 	echo "charmap=$(locale charmap 2>/dev/null)"
 	echo "unit=$(sed -n 's|^0::.*/||p' /proc/self/cgroup 2>/dev/null)"
+	# what the kernel enforces on this process: seccomp mode, bounding set, no_new_privs
+	sed -n 's/^Seccomp:\s*/seccomp=/p; s/^CapBnd:\s*/capbnd=/p; s/^NoNewPrivs:\s*/nnp=/p' /proc/self/status
+	# what an agent's bash tool runs to look around; /proc/meminfo and /proc/uptime must be there
+	{ ps aux && free && uptime; } >/dev/null 2>&1 && echo "procps=ok" || echo "procps=failed"
+	# nice(1) only warns when setpriority fails with EPERM; a seccomp kill shows in the status
+	out=$(nice -n 1 true 2>&1) && rc=0 || rc=$?
+	case "$rc:$out" in
+	0:) echo "nice=ok" ;;
+	0:*"not permitted"*) echo "nice=refused" ;;
+	*) echo "nice=failed: status $rc $out" ;;
+	esac
 	env | LC_ALL=C sort | sed -n 's/^\(E2E_[A-Za-z0-9_]*=\)/env:\1/p'
 fi
 for p in "${see[@]}"; do echo "see:$p=$(probe "$p")"; done
@@ -94,6 +112,27 @@ for n in "${make[@]}"; do
 		echo "made:$n=failed"
 	fi
 done
+for n in "${regroup[@]}"; do
+	if out=$( (echo "moved in by $(id -un)" >"$HOME/$n" && mv -- "$HOME/$n" "$n" &&
+		chgrp -- "$(stat -c %g .)" "$n") 2>&1); then
+		echo "chgrp:$n=ok"
+	else
+		echo "chgrp:$n=failed: $(tr '\n' ' ' <<<"$out")"
+	fi
+done
+for n in "${repos[@]}"; do
+	# the user's own git config is not the agent's: name the author on the command line
+	if out=$( (git init -q -- "$n" && cd -- "$n" && echo "made by the agent" >file.txt &&
+		git add file.txt && git -c user.name=pi-agent -c user.email=pi-agent@localhost \
+		commit -q -m "agent commit" && git rev-list --count HEAD) 2>&1); then
+		echo "git:$n=commits:$out"
+	else
+		echo "git:$n=failed: $(tr '\n' ' ' <<<"$out")"
+	fi
+done
+if [ "$pipeline" = 1 ]; then
+	echo "pipeline=$(printf '%s\n' c a b | sort | paste -sd, -)+$(wc -l < <(seq 3))+$(cat /dev/stdin <<<here)"
+fi
 if [ "$read_stdin" = 1 ]; then
 	while IFS= read -r l; do echo "stdin:$l"; done
 fi

@@ -9,7 +9,7 @@ E2E_DIR=${E2E_DIR:-$E2E_BUILD/e2e}
 E2E_SUITE=${E2E_SUITE:-bookworm}
 # Packages of the rootfs on top of minbase; the cache key is derived from this list.
 E2E_PACKAGES=(systemd systemd-sysv dbus sudo libpam-systemd procps util-linux passwd bsdutils
-	libstdc++6)
+	libstdc++6 git)
 E2E_ROOTFS_RECIPE=3 # bump when the customize hooks below change
 E2E_BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-90}
 E2E_MACHINE=pi-e2e
@@ -236,6 +236,23 @@ journal_cursor() { ctr journalctl -q -n 0 --show-cursor | sed -n 's/^-- cursor: 
 # started_since CURSOR: lines where PID 1 started or stopped a unit after CURSOR.
 started_since() {
 	ctr journalctl -q --after-cursor="$1" _PID=1 -o cat | grep -E '^(Start(ed|ing)|Finished) ' || true
+}
+
+# Highest systemd-analyze exposure an agent unit may have (docs/HARDENING.md); CI's gate.
+E2E_MAX_EXPOSURE=${E2E_MAX_EXPOSURE:-2.0}
+# check_exposure NAME UNIT: UNIT (running) scores <= E2E_MAX_EXPOSURE with
+# `systemd-analyze security`; the per-setting JSON goes to $E2E_DIR/security-NAME.json.
+check_exposure() {
+	local n=$1 unit=$2 out score
+	out=$(ctr systemd-analyze security --no-pager "$unit" 2>&1 | tail -n 3)
+	ctr systemd-analyze security --no-pager --json=short "$unit" >"$E2E_DIR/security-$n.json" 2>&1 || true
+	score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' <<<"$out")
+	log "systemd-analyze security $unit: ${score:-?} (json: $E2E_DIR/security-$n.json)"
+	if [ -n "$score" ] && awk -v s="$score" -v m="$E2E_MAX_EXPOSURE" 'BEGIN { exit !(s <= m) }'; then
+		pass "$n: exposure of the agent unit $score <= $E2E_MAX_EXPOSURE"
+	else
+		fail "$n: exposure of the agent unit <= $E2E_MAX_EXPOSURE" "$out"
+	fi
 }
 
 summary() {

@@ -1,7 +1,9 @@
 // mock-llm.js - loopback-only OpenAI-compatible chat server that scripts one pi tool-using turn.
 // Usage: node mock-llm.js PORT LOGFILE [IDLE_SECONDS]
 // Reply 1: a `write` tool call creating e2e-written.txt; reply 2: a `bash` tool call recording
-// `id -un` and `pwd` into e2e-bash.txt; reply 3: final text "E2E-DONE". Each request is logged
+// `id -un` and `pwd` into e2e-bash.txt; reply 3: final text "E2E-DONE". A prompt that starts with
+// "hold" gets instead a `bash` tool call that touches .e2e-ready, waits (<= 30 s) for .e2e-release,
+// then runs git and a pipeline into e2e-held.txt; then "E2E-HELD-DONE". Each request is logged
 // as one JSON line to LOGFILE. Listens on 127.0.0.1 only and exits after IDLE_SECONDS idle.
 "use strict";
 const http = require("http");
@@ -32,9 +34,31 @@ function chunk(id, delta, finish) {
   };
 }
 
-// plan: what to answer, from how many tool results the conversation already holds.
+// The held turn's command: the agent's unit stays up (node waiting on its bash tool) while the
+// test looks at it, then git and a bash pipeline run inside the unit.
+const HOLD_COMMAND = [
+  "touch .e2e-ready",
+  "i=0; while [ ! -e .e2e-release ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done",
+  "{ (git init -q e2e-held-repo && cd e2e-held-repo && echo held >f && git add f &&",
+  " git -c user.name=pi-agent -c user.email=pi-agent@localhost commit -q -m held &&",
+  " git rev-list --count HEAD); printf 'c\\nb\\na\\n' | sort | paste -sd, -; } >e2e-held.txt 2>&1",
+].join("\n");
+
+// firstUserText: the text of the conversation's first user message.
+function firstUserText(messages) {
+  const m = messages.find((x) => x.role === "user");
+  if (!m) return "";
+  if (typeof m.content === "string") return m.content;
+  return (m.content || []).map((p) => p.text || "").join("");
+}
+
+// plan: what to answer, from the prompt and how many tool results the conversation already holds.
 function plan(messages) {
   const toolResults = messages.filter((m) => m.role === "tool").length;
+  if (firstUserText(messages).startsWith("hold")) {
+    if (toolResults === 0) return { tool: "bash", args: { command: HOLD_COMMAND } };
+    return { text: "E2E-HELD-DONE" };
+  }
   if (toolResults === 0) {
     return { tool: "write", args: { path: "e2e-written.txt", content: "written by the agent\n" } };
   }

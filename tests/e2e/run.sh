@@ -2,12 +2,14 @@
 # run.sh - end-to-end suite: boots a Debian 12 container with systemd and runs the pi launcher scenarios in it.
 # Usage: tests/e2e/run.sh [scenario...]   scenarios: smoke 1 2 3 4 5 (default: all)
 #   smoke  systemd-run with a DynamicUser works in the container (the harness itself)
-#   1      fake agent: identity, cwd, visibility, env precedence, exit codes, pipe and pty
-#   2      the real pi agent against a loopback mock LLM (directly, then through the launcher)
+#   1      fake agent: identity, cwd, visibility, hardening, git, env precedence, exit codes, pipe, pty
+#   2      the real pi agent against a loopback mock LLM (directly, through the launcher, and
+#          held in its bash tool while systemd-analyze scores its unit: <= E2E_MAX_EXPOSURE)
 #   3      two host users at once see neither the other's project, state nor env
 #   4      denials through real sudo start no unit
 #   5      SIGINT/SIGTERM/SIGHUP to pi end the agent's unit
 # Env: E2E_KEEP=1 leaves nothing running either way but prints the container journal at the end.
+#      E2E_MAX_EXPOSURE=N (default 2.0): the highest `systemd-analyze security` exposure of an agent unit.
 set -Eeuo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"

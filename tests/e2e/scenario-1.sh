@@ -1,4 +1,4 @@
-# scenario-1.sh - the launcher with a fake agent: identity, cwd, visibility, env, exit codes, pipe, pty.
+# scenario-1.sh - the launcher with a fake agent: identity, cwd, visibility, hardening, git, env, exit codes, pipe, pty.
 # shellcheck shell=bash
 
 S1_PROJ=/home/alice/p/proj-alice
@@ -23,7 +23,9 @@ s1_report() {
 	probes+=" --see /root --see /root/secret-root.txt --see /var/lib/pi-agent/users/bob --see /run/pi-agent/alice.env"
 	probes+=" --see /run/pi-agent/bob.env --see /etc/pi-agent/secrets.env --see /etc/sudoers"
 	probes+=" --see $S1_PROJ --write /etc --write /usr --write /var/lib/pi-agent --write $S1_PROJ"
-	probes+=" --write $S1_STATE --make agent-made.txt"
+	probes+=" --write $S1_STATE --make agent-made.txt --chgrp agent-moved.txt --git agent-repo --pipeline"
+	probes+=" --see /proc/1 --see /dev/net"
+	ctr rm -rf "$S1_PROJ/agent-made.txt" "$S1_PROJ/agent-moved.txt" "$S1_PROJ/agent-repo"
 	pi_as alice proj-alice "$probes"
 	r=$OUT
 	check_eq "1: pi exits 0 for a plain run" 0 "$RC"
@@ -39,6 +41,8 @@ s1_report() {
 	check_eq "1: a pipe is no terminal for the agent (stdin)" 0 "$(field tty_in "$r")"
 	check_eq "1: a pipe is no terminal for the agent (stdout)" 0 "$(field tty_out "$r")"
 	check_has "1: runtimePath is on the agent's PATH" ":$(field path "$r"):" ":/opt/node/bin:"
+	# no LANG is passed: the unit has PID 1's (the system locale, else systemd's C.UTF-8)
+	check_eq "1: the agent has a UTF-8 locale through a pipe too" UTF-8 "$(field charmap "$r")"
 	local p
 	for p in /home/bob /home/bob/secret.txt /home/alice/secret.txt /home/carol /root /root/secret-root.txt \
 		/var/lib/pi-agent/users/bob /run/pi-agent/alice.env /run/pi-agent/bob.env \
@@ -53,6 +57,17 @@ s1_report() {
 	check_eq "1: the agent home is writable" ok "$(field "write:$S1_STATE" "$r")"
 	check_eq "1: a new project file gets the project group (setgid dir)" piproj \
 		"$(field made:agent-made.txt "$r" | cut -d: -f1)"
+	check_eq "1: the host sees the new file's group and mode" piproj:660 \
+		"$(ctr stat -c %G:%a "$S1_PROJ/agent-made.txt" 2>&1)"
+	check_eq "1: the agent can give a file moved in the project group (chgrp)" ok \
+		"$(field chgrp:agent-moved.txt "$r")"
+	check_eq "1: the host sees the moved file's new group" piproj "$(ctr stat -c %G "$S1_PROJ/agent-moved.txt" 2>&1)"
+	check_eq "1: git init + git commit work in the project" commits:1 "$(field git:agent-repo "$r")"
+	check_eq "1: the repository is the project group's, group-writable" piproj:2770 \
+		"$(ctr stat -c %G:%a "$S1_PROJ/agent-repo/.git/objects" 2>&1)"
+	check_eq "1: a bash pipeline, process substitution and here-string work" "a,b,c+3+here" \
+		"$(field pipeline "$r")"
+	s1_hardening "$r"
 	run_as alice "echo edited-by-alice >>$S1_PROJ/agent-made.txt && tail -n1 $S1_PROJ/agent-made.txt"
 	check_eq "1: alice can edit what the agent made" edited-by-alice "$OUT"
 	check_eq "1: env from the host .env only" from-host "$(field env:E2E_A "$r")"
@@ -62,6 +77,18 @@ s1_report() {
 	check_eq "1: env: the host .env is alice's" alice "$(field env:E2E_OWNER "$r")"
 	check_eq "1: env: wrapper.extraEnvironment reaches the agent" from-wrapper "$(field env:E2E_EXTRA "$r")"
 	check_eq "1: env: nothing of bob's" "" "$(field env:E2E_ONLY_bob "$r")"
+}
+
+# s1_hardening REPORT: the unit's hardening is in force (docs/HARDENING.md).
+s1_hardening() {
+	local r=$1
+	check_eq "1: the agent runs under seccomp" 2 "$(field seccomp "$r")"
+	check_eq "1: setpriority is refused (SystemCallFilter=~@resources)" refused "$(field nice "$r")"
+	check_eq "1: empty capability bounding set" 0000000000000000 "$(field capbnd "$r")"
+	check_eq "1: no_new_privs (NoNewPrivileges)" 1 "$(field nnp "$r")"
+	check_eq "1: other users' processes are invisible (ProtectProc=invisible)" absent "$(field see:/proc/1 "$r")"
+	check_eq "1: ps, free and uptime work (no ProcSubset=pid)" ok "$(field procps "$r")"
+	check_eq "1: no devices beyond the pseudo ones (PrivateDevices)" absent "$(field see:/dev/net "$r")"
 }
 
 # s1_state: what the runner left on disk, checked as root.

@@ -1,4 +1,4 @@
-# scenario-2.sh - the real pi agent against a loopback mock LLM: first run directly, then through pi.
+# scenario-2.sh - the real pi agent against a loopback mock LLM: directly, through pi, and held for a hardening check.
 # shellcheck shell=bash
 
 S2_PORT=18080
@@ -11,6 +11,7 @@ scenario_2() {
 	s2_direct
 	if need_launcher "scenario 2 (launcher)"; then
 		s2_launcher
+		s2_held
 	fi
 	ctr systemctl stop e2e-mock-llm.service 2>/dev/null || true
 }
@@ -92,3 +93,36 @@ s2_launcher() {
 	[ "$RC" -eq 0 ] || log "launcher run stderr: $ERR"
 	write_config /opt/fake-agent
 }
+
+# s2_held: the real agent, held inside its bash tool, is scored by systemd-analyze (the CI gate)
+# and its node process checked for the unit's hardening; then git and a pipeline run in the unit.
+s2_held() {
+	local unit main status rc
+	write_config /opt/pi-real
+	ctr rm -rf "$S2_PROJ/.e2e-ready" "$S2_PROJ/.e2e-release" "$S2_PROJ/e2e-held.txt" "$S2_PROJ/e2e-held-repo"
+	bg_start s2-held alice "cd $S2_PROJ && pi -p --no-session 'hold: stay up while the unit is scored'"
+	if ! poll 60 ctr test -e "$S2_PROJ/.e2e-ready"; then
+		fail "2: held: the real agent reaches its bash tool" "$(cat "$E2E_DIR/s2-held.out")"
+	else
+		pass "2: held: the real agent reaches its bash tool"
+		unit=$(ctr ps -o unit= -p "$(ctr pgrep -u pi-agent -n -f e2e-release | head -n1)" | tr -d ' ')
+		main=$(ctr systemctl show -P MainPID "${unit:-none}")
+		check_eq "2: held: the unit's main process is node" "$C_NODE/bin/node" \
+			"$(ctr readlink "/proc/${main:-0}/exe" 2>&1)"
+		status=$(ctr cat "/proc/${main:-0}/status" 2>&1)
+		check_eq "2: held: node runs under the syscall filter" 2 "$(s2_status Seccomp "$status")"
+		check_eq "2: held: node has an empty bounding set" 0000000000000000 "$(s2_status CapBnd "$status")"
+		check_eq "2: held: node has no_new_privs" 1 "$(s2_status NoNewPrivs "$status")"
+		check_exposure 2 "${unit:-none}"
+	fi
+	ctr touch "$S2_PROJ/.e2e-release"
+	rc=0; wait "$BG_PID" || rc=$?
+	check_eq "2: held: pi exits 0" 0 "$rc"
+	check_has "2: held: pi prints the model's final text" "$(cat "$E2E_DIR/s2-held.out")" "E2E-HELD-DONE"
+	check_eq "2: held: git commit and a pipeline ran in the unit" $'1\na,b,c' \
+		"$(ctr cat "$S2_PROJ/e2e-held.txt" 2>&1)"
+	write_config /opt/fake-agent
+}
+
+# s2_status KEY STATUS: the value of KEY in a /proc/PID/status text.
+s2_status() { sed -n "s/^$1:[[:space:]]*//p" <<<"$2"; }

@@ -1,8 +1,6 @@
 # scenario-3.sh - alice and bob run agents at the same time; neither sees the other's project, state or env.
 # shellcheck shell=bash
 
-E2E_MAX_EXPOSURE=${E2E_MAX_EXPOSURE:-7.5} # systemd-analyze security: below EXPOSED
-
 scenario_3() {
 	need_launcher "scenario 3" || return 0
 	write_config /opt/fake-agent
@@ -22,7 +20,8 @@ scenario_3() {
 		check "3: alice's agent runs in a unit" test -n "$ua"
 		check "3: bob's agent runs in a unit" test -n "$ub"
 		check_ne "3: the two agents run in different units" "$ua" "$ub"
-		[ -n "$ua" ] && s3_exposure "$ua"
+		# the same properties as scenario 2's real agent; this one runs without node or the mock
+		[ -n "$ua" ] && check_exposure 3 "$ua"
 	fi
 	ctr touch "$a/.e2e-release" "$b/.e2e-release"
 	ra=0; wait "$ja" || ra=$?
@@ -53,18 +52,4 @@ s3_assert() {
 	check_eq "3: $me's agent cannot write $o's project" denied "$(field "write:/home/$o/p/proj-$o" "$r")"
 	check_eq "3: $me's agent has $me's env" "$me" "$(field env:E2E_OWNER "$r")"
 	check_eq "3: $me's agent has none of $o's env" "" "$(field "env:E2E_ONLY_$o" "$r")"
-}
-
-# s3_exposure UNIT: systemd-analyze's exposure score of a running agent unit.
-s3_exposure() {
-	local out score
-	out=$(ctr systemd-analyze security --no-pager "$1" 2>&1 | tail -n 3)
-	ctr systemd-analyze security --no-pager --json=short "$1" >"$E2E_DIR/security.json" 2>&1 || true
-	score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' <<<"$out")
-	log "systemd-analyze security $1: ${score:-?} (json: $E2E_DIR/security.json)"
-	if [ -n "$score" ] && awk -v s="$score" -v m="$E2E_MAX_EXPOSURE" 'BEGIN { exit !(s <= m) }'; then
-		pass "3: exposure of the agent unit $score <= $E2E_MAX_EXPOSURE"
-	else
-		fail "3: exposure of the agent unit <= $E2E_MAX_EXPOSURE" "$out"
-	fi
 }

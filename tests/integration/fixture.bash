@@ -38,8 +38,11 @@ id -u >$REC/uid
 for a; do case \$a in BindPaths=*) src=\${a#BindPaths=\"}; src=\${src%%\"*}
 	dst=\${a##*\"\:\"}; dst=\${dst#BindPaths=\"}; dst=\${dst%\"}
 	echo "\$dst \$(ls -A "\$src" | tr '\n' ' ')" >>$REC/binds;; esac; done
-# with $REC/hold (a FIFO) present, it stays like a running unit until systemctl stop releases it
-if [ -p $REC/hold ]; then echo started >$REC/started; read -r _ <$REC/hold; exit 1; fi
+# with $REC/hold (a FIFO) present, the first one stays like a running unit until systemctl stop
+# releases it
+if [ -p $REC/hold ] && mkdir $REC/holding 2>/dev/null; then
+	echo started >$REC/started; read -r _ <$REC/hold; exit 1
+fi
 exit "\$(cat $REC/exit 2>/dev/null || echo 0)"
 REC
 	cat >"$FIX/bin/systemctl" <<REC

@@ -258,7 +258,7 @@ wait_for() {
 
 @test "a signal to pi stops the agent's unit by name and pi reports it" {
 	for sig in TERM INT HUP; do
-		rm -f "$REC/started" "$REC/systemctl" "$REC/hold"
+		rm -rf "$REC/started" "$REC/systemctl" "$REC/hold" "$REC/holding"
 		mkfifo "$REC/hold"
 		# a session of its own, so sudo relays the signal (it ignores one sent by its own group)
 		setsid setpriv --reuid pitest-alice --regid pitest-alice --init-groups --reset-env \
@@ -274,4 +274,26 @@ wait_for() {
 		case $sig in TERM) [ "$status" -eq 143 ] ;; INT) [ "$status" -eq 130 ] ;; HUP) [ "$status" -eq 129 ] ;; esac
 	done
 	rm -f "$REC/hold"
+}
+
+@test "host users sharing one agent account never run at the same time" {
+	write_config '{"hostUsers": {"pitest-bob": {"agentUser": null}}}'
+	B=$(home_of pitest-bob)
+	rm -rf "$REC/started" "$REC/systemctl" "$REC/hold" "$REC/holding"
+	mkfifo "$REC/hold"
+	setsid setpriv --reuid pitest-alice --regid pitest-alice --init-groups --reset-env \
+		env -C "$A/p" PATH="$FIX/bin:/usr/bin:/bin" pi &
+	held=$!
+	wait_for "$REC/started"
+	run as pitest-bob "$B/p" pi
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"pi-runner: the agent account 'pitest-agent' is in use by the agent of pitest-alice"* ]]
+	# alice herself may run a second agent meanwhile
+	run as pitest-alice "$A/p" pi
+	[ "$status" -eq 0 ]
+	kill -TERM "$held"
+	wait "$held" || true
+	rm -rf "$REC/hold" "$REC/holding"
+	run as pitest-bob "$B/p" pi
+	[ "$status" -eq 0 ]
 }

@@ -41,18 +41,51 @@ static struct config base_config(void)
 	return c;
 }
 
+/* The hardening on top of the seed's set, each one once, before the admin's extraProperties
+ * (so that an admin can relax one); PrivateUsers, PrivateNetwork and ProcSubset stay off
+ * (docs/HARDENING.md). */
+static void check_hardening(const struct argv *a)
+{
+	static const char *const want[] = {
+		"PrivateDevices=yes", "ProtectClock=yes", "ProtectKernelLogs=yes",
+		"ProtectHostname=yes", "ProtectProc=invisible",
+		"CapabilityBoundingSet=", "AmbientCapabilities=", "RemoveIPC=yes",
+		"KeyringMode=private", "SystemCallArchitectures=native",
+		"RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+		"SystemCallFilter=@system-service", "SystemCallFilter=~@privileged @resources",
+		"SystemCallFilter=@chown", "SystemCallErrorNumber=EPERM",
+		"MemoryDenyWriteExecute=no",
+	};
+	int extra = find(a, "CPUWeight=50", 0), at;
+
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		at = find(a, want[i], 0);
+		CHECK(at > 0 && !strcmp(a->v[at - 1], "-p"));
+		CHECK(at < extra);
+		CHECK(find(a, want[i], at + 1) < 0);
+	}
+	/* the filter's order matters: allow the set, take groups out, put @chown back */
+	CHECK(find(a, "SystemCallFilter=@system-service", 0) <
+	      find(a, "SystemCallFilter=~@privileged @resources", 0));
+	CHECK(find(a, "SystemCallFilter=~@privileged @resources", 0) <
+	      find(a, "SystemCallFilter=@chown", 0));
+	CHECK(find(a, "PrivateUsers=yes", 0) < 0);
+	CHECK(find(a, "PrivateNetwork=yes", 0) < 0);
+	CHECK(find(a, "ProcSubset=pid", 0) < 0);
+}
+
 static void test_argv(void)
 {
 	struct config c = base_config();
 	char *roots[] = { "/home/alice/p", "/home/alice/my project: \"x\"" };
 	const char *hidden[] = { "/srv" };
-	char *args[] = { "-p", "--pty", "hello world", "" };
+	char *args[] = { "-p", "--pty", "hello world", "", "$HOME ${X} $$" };
 	struct launch l = {
 		.c = &c, .host_user = "alice", .agent_user = "pi-agent",
 		.home = "/var/lib/pi-agent/users/alice", .cwd = "/home/alice/p/sub",
 		.env_file = "/run/pi-agent/alice.env", .runtime_dir = "/run/pi-agent",
 		.agent_bin = "/opt/pi/bin/pi", .roots = roots, .nroots = 2, .hidden = hidden,
-		.nhidden = 1, .term = "xterm", .pty = 0, .args = args, .nargs = 4,
+		.nhidden = 1, .term = "xterm", .pty = 0, .args = args, .nargs = 5,
 		.unit = "pi-agent-alice-0123abcd.service",
 	};
 	struct argv a;
@@ -72,6 +105,7 @@ static void test_argv(void)
 	CHECK(find(&a, "ProtectSystem=strict", 0) > 0);
 	CHECK(find(&a, "NoNewPrivileges=yes", 0) > 0);
 	CHECK(find(&a, "EnvironmentFile=/run/pi-agent/alice.env", 0) > 0);
+	check_hardening(&a);
 	CHECK(find(&a, "InaccessiblePaths=\"/run/pi-agent\"", 0) > 0);
 	CHECK(find(&a, "TemporaryFileSystem=\"/var/lib/pi-agent\"", 0) > 0);
 	CHECK(find(&a, "BindPaths=\"/var/lib/pi-agent/users/alice\"", 0) > 0);
@@ -97,13 +131,16 @@ static void test_argv(void)
 		if (!strcmp(a.v[i], "-p") || !strcmp(a.v[i], "-E"))
 			CHECK(i + 1 < a.n && strchr(a.v[i + 1], '='));
 	/* the agent, then extraRunArgs, then the user's args untouched, last */
-	CHECK_INT(a.n, (size_t)bin + 7);
+	CHECK_INT(a.n, (size_t)bin + 8);
 	CHECK_STR(a.v[bin + 1], "--extra");
 	CHECK_STR(a.v[bin + 2], "x y");
 	CHECK_STR(a.v[bin + 3], "-p");
 	CHECK_STR(a.v[bin + 4], "--pty");
 	CHECK_STR(a.v[bin + 5], "hello world");
 	CHECK_STR(a.v[bin + 6], "");
+	/* systemd expands $ in the command line: doubled, it reaches the agent as given */
+	CHECK_STR(a.v[bin + 7], "$$HOME $${X} $$$$");
+	CHECK(find(&a, "GIT_CONFIG_VALUE_0=*", 0) > 0);
 	CHECK(a.v[a.n] == NULL);
 	sandbox_argv_free(&a);
 
