@@ -194,11 +194,13 @@ in {
 
     perUserAgentAccounts = mkOption {
       type = types.bool;
-      default = false;
+      default = true;
       description = ''
         Run each host user's agent as an account of its own, `<user>-<host user>` (created
         when createUser is true, in group `group`), instead of the shared `user`. A host
-        user's explicit agentUser still takes precedence.
+        user's explicit agentUser still takes precedence. Host users who share one account
+        run their agents one at a time (the launcher refuses the second), because agents of
+        one uid could reach each other through /proc.
       '';
     };
 
