@@ -135,9 +135,10 @@ static void explain_env(const struct run *r)
 {
 	size_t i;
 
-	printf("env file:       %s (root only, hidden from the agent), from, later lines winning:\n",
-	       r->env_file);
-	printf("                %s/.env (read as %s, if present)\n", r->source, r->user);
+	printf("env files:      root only, hidden from the agent; later lines win:\n");
+	printf("                %s: %s/.env (read as %s, if present)\n", r->host_env_file,
+	       r->source, r->user);
+	printf("                %s:\n", r->env_file);
 	printf("                environment: %zu variable%s\n", r->c.environment.n,
 	       r->c.environment.n == 1 ? "" : "s");
 	for (i = 0; i < r->c.environment_files.n; i++)

@@ -474,23 +474,40 @@ static int trusted(const struct stat *st, int is_dir)
 	return !(st->st_mode & (S_IWGRP | S_IWOTH));
 }
 
-/* Opens the real path of the config one component at a time from "/", never following a
- * link, and checks that root alone controls every directory on the way and the file. */
+/* Every link on the way must be root's, and every directory root's alone: then nobody else
+ * can steer where the path leads. */
+static int trusted_component(const char *path, const struct stat *st, void *ctx)
+{
+	struct ctx *x = ctx;
+
+	if (S_ISLNK(st->st_mode) && st->st_uid != 0)
+		return fail(x, -1, "", "link %s is not owned by root", path);
+	if (S_ISDIR(st->st_mode) && !trusted(st, 1))
+		return fail(x, -1, "", "directory %s is not owned by root or is writable by group "
+			    "or others", path);
+	return 0;
+}
+
+/* Resolves the path checking each link and directory, then opens the result one component
+ * at a time from "/", never following a link, and checks every directory and the file. */
 static int open_trusted(const char *path, struct ctx *x)
 {
 	char real[4096], *p, *slash;
 	struct stat st;
 	int dir, next;
 
-	if (!realpath(path, real))
-		return fail(x, -1, "", "cannot open: %s", strerror(errno));
+	x->e->msg[0] = '\0';
+	if (path[0] != '/')
+		return fail(x, -1, "", "must be an absolute path");
+	if (fs_resolve(path, real, sizeof real, trusted_component, x) < 0)
+		return x->e->msg[0] ? -1 : fail(x, -1, "", "cannot open: %s", strerror(errno));
 	dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (p = real + 1; dir >= 0; p = slash + 1) {
 		if (fstat(dir, &st) < 0 || !trusted(&st, 1)) {
 			close(dir);
 			*p = '\0';
 			return fail(x, -1, "", "directory %s is not owned by root or is writable "
-				    "by group or others", p - 1 == real ? "/" : real);
+				    "by group or others", p - 1 == real ? "/" : (p[-1] = '\0', real));
 		}
 		slash = strchr(p, '/');
 		if (!slash)

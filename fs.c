@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,4 +341,93 @@ int fs_executable(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+}
+
+/* Drops the last component of an absolute path ("/" stays "/"). */
+static void drop_last(char *p)
+{
+	char *s = strrchr(p, '/');
+
+	if (s == p)
+		p[1] = '\0';
+	else if (s)
+		*s = '\0';
+}
+
+/* Appends component c (length len) to the absolute path out. */
+static int append(char *out, size_t n, const char *c, size_t len)
+{
+	size_t l = strlen(out);
+	size_t sep = out[l - 1] != '/';
+
+	if (l + sep + len >= n) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (sep)
+		out[l++] = '/';
+	memcpy(out + l, c, len);
+	out[l + len] = '\0';
+	return 0;
+}
+
+int fs_resolve(const char *path, char *out, size_t n,
+	       int (*check)(const char *path, const struct stat *st, void *ctx), void *ctx)
+{
+	char work[2 * PATH_MAX], link[PATH_MAX];
+	const char *p;
+	int links = 0;
+
+	if (path[0] != '/' || strlen(path) >= sizeof work || n < 2) {
+		errno = path[0] != '/' ? EINVAL : ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(work, path);
+	strcpy(out, "/");
+	for (p = work; *p; ) {
+		const char *c;
+		size_t len;
+		ssize_t ll;
+		struct stat st;
+
+		while (*p == '/')
+			p++;
+		for (c = p; *p && *p != '/'; p++)
+			;
+		len = (size_t)(p - c);
+		if (!len || (len == 1 && c[0] == '.'))
+			continue;
+		if (len == 2 && c[0] == '.' && c[1] == '.') {
+			drop_last(out);
+			continue;
+		}
+		if (append(out, n, c, len) < 0)
+			return -1;
+		if (lstat(out, &st) < 0)
+			continue;      /* missing: the rest is taken lexically, ".." included */
+		if (check && check(out, &st, ctx) < 0)
+			return -1;
+		if (!S_ISLNK(st.st_mode))
+			continue;
+		if (++links > 40) {
+			errno = ELOOP;
+			return -1;
+		}
+		ll = readlink(out, link, sizeof link - 1);
+		if (ll < 0)
+			return -1;
+		link[ll] = '\0';
+		drop_last(out);
+		if (link[0] == '/')
+			strcpy(out, "/");
+		if (strlen(link) + 1 + strlen(p) >= sizeof work) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memmove(work + strlen(link) + 1, p, strlen(p) + 1);
+		memcpy(work, link, strlen(link));
+		work[strlen(link)] = '/';
+		p = work;
+	}
+	return 0;
 }

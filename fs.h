@@ -2,6 +2,7 @@
 #ifndef FS_H
 #define FS_H
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* Opens name under dirfd as a directory, never following a link (O_PATH-free, readable). */
@@ -41,6 +42,11 @@ int fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mo
 
 /* Nonzero when path (links followed) is a regular file with an execute bit. */
 int fs_executable(const char *path);
+
+/* Like realpath -m: links in existing components resolved, the rest taken lexically. check,
+ * when given, sees every existing component (lstat) before it is used and may refuse it. */
+int fs_resolve(const char *path, char *out, size_t n,
+	       int (*check)(const char *path, const struct stat *st, void *ctx), void *ctx);
 
 /* Takes an exclusive lock on name under dirfd (created 0600 if missing). Returns the fd. */
 int fs_lock(int dirfd, const char *name);

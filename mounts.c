@@ -2,7 +2,8 @@
  *
  * MUST rules kept here:
  * - a root is opened with the host user's identity by its resolved path with
- *   RESOLVE_NO_SYMLINKS: a root or parent swapped for a link since the check fails the launch;
+ *   RESOLVE_NO_SYMLINKS: a root or parent swapped for a link since the check fails the launch,
+ *   and a directory the host user cannot read and enter is never bound;
  * - the unit binds the clone of that opened directory (open_tree + move_mount), so the path
  *   is never resolved again;
  * - the staging dir belongs to root alone (0700) and is emptied when the unit ends.
@@ -43,15 +44,25 @@ struct open_how {
 #define RESOLVE_NO_SYMLINKS 0x04
 #endif
 
-/* The root at path, opened without following any link. */
+/* The root at path, opened without following any link; the caller's identity must be able
+ * to read it and enter it ("." looked up in it needs search permission). */
 static int open_root(const char *path)
 {
 	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
 		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how), in;
 
-	return (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+	if (fd < 0)
+		return -1;
+	in = openat(fd, ".", O_PATH | O_CLOEXEC);
+	if (in < 0) {
+		close(fd);
+		return -1;
+	}
+	close(in);
+	return fd;
 }
 
 /* Attaches a clone of the directory fd at name under dirfd. */

@@ -34,6 +34,8 @@ void pi_say_denial(const struct policy *p, enum policy_result r, const char *use
 		   const char *config);
 /* "<prog> (pi-agent launcher) <version>" on stdout; returns 0. */
 int pi_version(void);
+/* A warning for each root policy_refuse set aside. */
+void pi_say_refused(const struct policy *p);
 /* The seed's refusal of a user missing from hostUsers, with what to do. */
 void pi_say_not_allowed(const char *user, const char *command, const char *config);
 #endif

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "policy.h"
 
 static int put(char *out, size_t n, const char *a, const char *b, const char *c)
@@ -39,92 +40,9 @@ int policy_expand(const char *root, const char *home, char *out, size_t n)
 	return put(out, n, home, "/", root);
 }
 
-/* Drops the last component of an absolute path ("/" stays "/"). */
-static void drop_last(char *p)
-{
-	char *s = strrchr(p, '/');
-
-	if (s == p)
-		p[1] = '\0';
-	else if (s)
-		*s = '\0';
-}
-
-/* Appends component c (length len) to the absolute path out. */
-static int append(char *out, size_t n, const char *c, size_t len)
-{
-	size_t l = strlen(out);
-	size_t sep = out[l - 1] != '/';
-
-	if (l + sep + len >= n) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if (sep)
-		out[l++] = '/';
-	memcpy(out + l, c, len);
-	out[l + len] = '\0';
-	return 0;
-}
-
 int policy_resolve(const char *path, char *out, size_t n)
 {
-	char work[2 * PATH_MAX], link[PATH_MAX];
-	const char *p;
-	int links = 0, missing = 0;
-
-	if (path[0] != '/' || strlen(path) >= sizeof work || n < 2) {
-		errno = path[0] != '/' ? EINVAL : ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(work, path);
-	strcpy(out, "/");
-	for (p = work; *p; ) {
-		const char *c;
-		size_t len;
-		ssize_t ll;
-		struct stat st;
-
-		while (*p == '/')
-			p++;
-		for (c = p; *p && *p != '/'; p++)
-			;
-		len = (size_t)(p - c);
-		if (!len || (len == 1 && c[0] == '.'))
-			continue;
-		if (len == 2 && c[0] == '.' && c[1] == '.') {
-			drop_last(out);
-			continue;
-		}
-		if (append(out, n, c, len) < 0)
-			return -1;
-		if (missing || lstat(out, &st) < 0) {
-			missing = 1;
-			continue;
-		}
-		if (!S_ISLNK(st.st_mode))
-			continue;
-		if (++links > 40) {
-			errno = ELOOP;
-			return -1;
-		}
-		ll = readlink(out, link, sizeof link - 1);
-		if (ll < 0)
-			return -1;
-		link[ll] = '\0';
-		drop_last(out);
-		if (link[0] == '/')
-			strcpy(out, "/");
-		if (strlen(link) + 1 + strlen(p) >= sizeof work) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		memmove(work + strlen(link) + 1, p, strlen(p) + 1);
-		memcpy(work, link, strlen(link));
-		work[strlen(link)] = '/';
-		p = work;
-	}
-	return 0;
+	return fs_resolve(path, out, n, NULL, NULL);
 }
 
 int policy_within(const char *path, const char *root)
@@ -193,7 +111,9 @@ void policy_free(struct policy *p)
 		free(p->roots[i]);
 	for (i = 0; i < p->nmissing; i++)
 		free(p->missing[i]);
-	p->nroots = p->nmissing = 0;
+	for (i = 0; i < p->nrefused; i++)
+		free(p->refused[i]);
+	p->nroots = p->nmissing = p->nrefused = 0;
 }
 
 int policy_slug(const char *root, size_t index, char *out, size_t n)
@@ -216,4 +136,34 @@ int policy_slug(const char *root, size_t index, char *out, size_t n)
 	slug[j] = '\0';
 	snprintf(num, sizeof num, "%zu-", index);
 	return put(out, n, num, j ? slug : "root", "");
+}
+
+int policy_refuse(struct policy *p, const char *const *forbidden)
+{
+	size_t i, j, k = 0, best = 0;
+	const char *why;
+
+	p->match = -1;
+	for (i = 0; i < p->nroots; i++) {
+		why = !strcmp(p->roots[i], "/") ? "/" : NULL;
+		for (j = 0; !why && forbidden[j]; j++)
+			if (policy_within(p->roots[i], forbidden[j]) ||
+			    policy_within(forbidden[j], p->roots[i]))
+				why = forbidden[j];
+		if (why && p->nrefused < POLICY_MAX_ROOTS) {
+			p->refused[p->nrefused] = p->roots[i];
+			p->refused_why[p->nrefused++] = why;
+			continue;
+		}
+		p->roots[k] = p->roots[i];
+		if (policy_within(p->cwd, p->roots[k]) && (p->match < 0 || strlen(p->roots[k]) > best)) {
+			p->match = (int)k;
+			best = strlen(p->roots[k]);
+		}
+		k++;
+	}
+	p->nroots = k;
+	if (!p->nroots)
+		return POLICY_NO_ROOTS;
+	return p->match < 0 ? POLICY_OUTSIDE : POLICY_OK;
 }

@@ -21,6 +21,9 @@ struct policy {
 	char *missing[POLICY_MAX_ROOTS];     /* resolved but not an existing directory */
 	size_t nmissing;
 	int match;                           /* longest root containing cwd, or -1 */
+	char *refused[POLICY_MAX_ROOTS];     /* existing, but "/" or overlapping a forbidden path */
+	const char *refused_why[POLICY_MAX_ROOTS];
+	size_t nrefused;
 };
 
 /* "~" and "~/x" against home; absolute as is; anything else relative to home. */
@@ -33,6 +36,9 @@ int policy_within(const char *path, const char *root);
 enum policy_result policy_check(struct policy *p, const struct strlist *roots, const char *home,
 				const char *cwd);
 void policy_free(struct policy *p);
+/* Moves the roots that are "/" or hold or lie in one of forbidden (NULL-terminated: the
+ * launcher's own state) to refused, and decides again. Call after policy_check. */
+int policy_refuse(struct policy *p, const char *const *forbidden);
 /* The seed's link name for root number index: "<index>-<path with '/' as '-'>". */
 int policy_slug(const char *root, size_t index, char *out, size_t n);
 #endif

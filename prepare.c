@@ -22,10 +22,14 @@
 #include "runner.h"
 #include "sync.h"
 
-enum { ENV_MAX = 1 << 20 };
+/* What the runner reads of a host user's .env and settings.json: enough for any real one,
+ * and a bound on what root parses for them (a JSON token costs 20 bytes). */
+enum { ENV_MAX = 1 << 20, SETTINGS_MAX = 1 << 20 };
 
 static const char *const sync_excludes[] = {
-	"auth.json", "mcp-oauth", "sessions", "bin", "mcp-cache.json", NULL,
+	"auth.json", "mcp-oauth", "sessions", "bin", "mcp-cache.json",
+	"settings.json",   /* written by write_settings: never the raw host file, not even briefly */
+	NULL,
 };
 
 /* A directory root alone may change, created 0755 (or mode) if missing. */
@@ -155,6 +159,7 @@ static int sync_config(struct run *r)
 	snprintf(r->host_settings, sizeof r->host_settings, "%s/settings.json", r->source);
 	if (rc < 0)
 		pi_say("cannot copy %s/%s to %s: %s: %s", r->source, e.path, r->agent_dir, e.op,
+		       !strcmp(e.op, "depth") ? "deeper than the levels a config dir may have" :
 		       strerror(e.err));
 	return rc;
 }
@@ -167,6 +172,7 @@ static int write_settings(struct run *r)
 	struct json_err je;
 	struct fs_tmp t;
 	struct json_val b = { &base, -1 }, o = { &r->c.doc, r->c.settings };
+	struct stat st;
 	int fd, rc = -1;
 
 	if (ident_enter(r->synced ? &r->host_id : &r->agent_id) < 0)
@@ -182,6 +188,12 @@ static int write_settings(struct run *r)
 	if (fd < 0 && errno != ENOENT)
 		pi_say("warning: ignoring %s/settings.json: %s; using the managed settings alone",
 		       r->settings_from, errno == EFTYPE_PI ? "not a regular file" : strerror(errno));
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > SETTINGS_MAX) {
+		pi_say("warning: ignoring %s/settings.json: larger than 1 MiB; using the managed "
+		       "settings alone", r->settings_from);
+		close(fd);
+		fd = -1;
+	}
 	if (fd >= 0) {
 		if (json_load(&base, fd, &je) == 0)
 			b.tok = 0;
@@ -237,7 +249,7 @@ static int env_add_file(struct buf *b, const char *path)
 	size_t len;
 	int fd = fs_open_regular(AT_FDCWD, path, 1), rc;
 
-	if (fd < 0 && errno == ENOENT)
+	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
 		return 0;
 	if (fd < 0 && errno == EFTYPE_PI) {
 		pi_say("warning: skipped %s: not a regular file", path);
@@ -253,6 +265,11 @@ static int env_add_file(struct buf *b, const char *path)
 		pi_say("cannot read %s: %s", path, errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
 		return -1;
 	}
+	if (memchr(text, '\0', len)) {
+		pi_say("cannot use %s: it contains a NUL byte, which systemd refuses", path);
+		free(text);
+		return -1;
+	}
 	rc = buf_add(b, text, len);
 	if (rc == 0)
 		rc = buf_add(b, "\n", 1);
@@ -262,11 +279,22 @@ static int env_add_file(struct buf *b, const char *path)
 	return rc;
 }
 
-/* The env file systemd reads: host .env, then `environment`, then environmentFiles (later
- * lines win), written root-only into the runtime dir the agent cannot reach. */
+/* Writes buf as name in the runtime dir, root-only. */
+static int put_env(struct run *r, const char *name, const struct buf *b)
+{
+	if (fs_write_atomic(r->runtime_fd, name, b->p ? b->p : "", b->n, 0600) == 0)
+		return 0;
+	pi_say("cannot write %s/%s: %s", PI_RUNTIME_DIR, name, strerror(errno));
+	return -1;
+}
+
+/* The env files systemd reads, in the seed's order (later lines win): the host .env alone in
+ * <user>.host.env, so that a stray quote in it cannot swallow what follows; then
+ * `environment` and environmentFiles in <user>.env. Root-only, in the runtime dir the agent
+ * cannot reach. */
 static int write_env(struct run *r)
 {
-	struct buf b = { 0 };
+	struct buf host = { 0 }, b = { 0 };
 	char path[PATH_MAX + 8], name[300];
 	size_t i;
 	int rc = 0;
@@ -274,7 +302,7 @@ static int write_env(struct run *r)
 	snprintf(path, sizeof path, "%s/.env", r->source);
 	if (ident_enter(&r->host_id) < 0)
 		return -1;
-	rc = env_add_file(&b, path);
+	rc = env_add_file(&host, path);
 	ident_enter(NULL);
 	for (i = 0; rc == 0 && i < r->c.environment.n; i++) {
 		const struct kv *e = &r->c.environment.v[i];
@@ -291,11 +319,13 @@ static int write_env(struct run *r)
 			       r->c.environment_files.v[i]);
 		rc = env_add_file(&b, r->c.environment_files.v[i]);
 	}
+	snprintf(name, sizeof name, "%s.host.env", r->user);
+	if (rc == 0)
+		rc = put_env(r, name, &host);
 	snprintf(name, sizeof name, "%s.env", r->user);
-	if (rc == 0 && fs_write_atomic(r->runtime_fd, name, b.p ? b.p : "", b.n, 0600) < 0) {
-		pi_say("cannot write %s: %s", r->env_file, strerror(errno));
-		rc = -1;
-	}
+	if (rc == 0)
+		rc = put_env(r, name, &b);
+	free(host.p);
 	free(b.p);
 	return rc;
 }

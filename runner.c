@@ -120,6 +120,12 @@ static int check_policy(struct run *r, const char *cwd)
 		return -1;
 	}
 	res = policy_check(&r->pol, &r->host->roots, r->home, cwd);
+	if (res != POLICY_ERROR) {
+		const char *const forbidden[] = { r->c.state_dir, PI_RUNTIME_DIR, PI_BINDS_DIR, NULL };
+
+		res = policy_refuse(&r->pol, forbidden);
+		pi_say_refused(&r->pol);
+	}
 	if (res == POLICY_ERROR)
 		pi_say("cannot resolve the project roots of '%s': %s", r->user, strerror(errno));
 	if (res == POLICY_OK) {
@@ -231,7 +237,8 @@ static pid_t stop_unit(struct run *r, char **envp, const sigset_t *old)
 }
 
 /* Waits for systemd-run; SIGINT, SIGTERM, SIGHUP or SIGQUIT stop the unit first (systemd-run
- * itself leaves it running), and then the exit status is 128 + the signal. */
+ * itself leaves it running), and then the exit status is 128 + the signal. A second signal
+ * ends systemd-run itself, should the stop not come through. */
 static int supervise(struct run *r, char *const *argv, char **envp)
 {
 	sigset_t set, old;
@@ -252,6 +259,8 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 	}
 	for (;;) {
 		sig = sigwaitinfo(&set, NULL);
+		if (sig > 0 && sig != SIGCHLD && got && pid > 0)
+			kill(pid, SIGTERM);    /* asked twice: stop waiting for the unit */
 		if (sig > 0 && sig != SIGCHLD && !got) {
 			got = sig;
 			stopper = stop_unit(r, envp, &old);
@@ -275,7 +284,8 @@ int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 	const char *hidden[3];
 	struct launch l = {
 		.c = &r->c, .host_user = r->user, .agent_user = r->agent, .home = r->agent_home,
-		.cwd = r->pol.cwd, .env_file = r->env_file, .runtime_dir = PI_RUNTIME_DIR,
+		.cwd = r->pol.cwd, .env_file = r->env_file, .host_env_file = r->host_env_file,
+		.runtime_dir = PI_RUNTIME_DIR,
 		.agent_bin = r->agent_bin, .roots = r->pol.roots, .nroots = r->pol.nroots,
 		.hidden = hidden, .term = plain_term(), .pty = isatty(0) && isatty(1),
 		.args = args, .nargs = nargs, .unit = r->unit,
@@ -442,6 +452,7 @@ int runner_main(int argc, char **argv)
 	}
 	snprintf(r.agent_dir, sizeof r.agent_dir, "%s/.pi/agent", r.agent_home);
 	snprintf(r.env_file, sizeof r.env_file, "%s/%s.env", PI_RUNTIME_DIR, r.user);
+	snprintf(r.host_env_file, sizeof r.host_env_file, "%s/%s.host.env", PI_RUNTIME_DIR, r.user);
 	if (explain)
 		return runner_explain(&r, argv + 3, (size_t)(argc - 3));
 	if (runner_prepare(&r) < 0) {

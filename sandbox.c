@@ -215,6 +215,7 @@ static int push_identity(const struct launch *l, struct argv *a)
 	rc |= push_prop_path(a, "TemporaryFileSystem", c->state_dir);
 	rc |= push_prop_path(a, "BindPaths", l->home);
 	rc |= push_prop_path(a, "InaccessiblePaths", l->runtime_dir);
+	rc |= push_prop(a, "EnvironmentFile=%s", l->host_env_file);
 	rc |= push_prop(a, "EnvironmentFile=%s", l->env_file);
 	if (rc || sandbox_path(c, path, sizeof path) < 0)
 		return -1;

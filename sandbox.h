@@ -10,7 +10,8 @@ struct launch {
 	const char *agent_user;    /* the account the unit runs as */
 	const char *home;          /* the agent home: <stateDir>/users/<host_user> */
 	const char *cwd;           /* resolved working directory, a host path */
-	const char *env_file;      /* root-only file systemd reads */
+	const char *host_env_file; /* root-only: the host user's .env, read first */
+	const char *env_file;      /* root-only: environment and environmentFiles, read last */
 	const char *runtime_dir;   /* hidden from the unit */
 	const char *agent_bin;     /* absolute path of the agent */
 	char *const *roots;        /* existing resolved project roots, bound at their own path */

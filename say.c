@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "pi.h"
@@ -83,4 +84,16 @@ int pi_version(void)
 {
 	printf("%s (pi-agent launcher) %s\n", pi_prog, PI_VERSION);
 	return 0;
+}
+
+void pi_say_refused(const struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrefused; i++)
+		if (!strcmp(p->refused_why[i], "/"))
+			pi_say("warning: project root %s is '/' and is skipped", p->refused[i]);
+		else
+			pi_say("warning: project root %s holds or lies in %s, the launcher's own "
+			       "state, and is skipped", p->refused[i], p->refused_why[i]);
 }

@@ -7,6 +7,7 @@
 
 #include "audit.h"
 #include "config.h"
+#include "mounts.h"
 #include "pi.h"
 #include "policy.h"
 
@@ -97,6 +98,12 @@ int wrapper_main(int argc, char **argv)
 		return EXIT_DENIED;
 	}
 	r = policy_check(&p, &h->roots, home, cwd);
+	if (r != POLICY_ERROR) {
+		const char *const forbidden[] = { c.state_dir, PI_RUNTIME_DIR, PI_BINDS_DIR, NULL };
+
+		r = policy_refuse(&p, forbidden);
+		pi_say_refused(&p);
+	}
 	if (r == POLICY_ERROR) {
 		pi_say("cannot resolve the project roots of '%s': %s", pw->pw_name, strerror(errno));
 		return EXIT_DENIED;

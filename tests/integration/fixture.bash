@@ -31,7 +31,8 @@ fixture_install() {
 #!/bin/sh
 # records its argv (NUL-separated), the env file it was given and whether stdin/stdout are terminals
 for a; do printf '%s\0' "\$a"; done >$REC/argv
-for a; do case \$a in EnvironmentFile=*) cp "\${a#EnvironmentFile=}" $REC/env;; esac; done
+: >$REC/env
+for a; do case \$a in EnvironmentFile=*) cat "\${a#EnvironmentFile=}" >>$REC/env;; esac; done
 id -u >$REC/uid
 # what each staged project bind shows the unit: "<destination> <entries of the source>"
 : >$REC/binds

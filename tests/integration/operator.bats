@@ -105,3 +105,24 @@ setup() {
 	[[ "$output" == *"PI_AGENT_EXPLAIN=1 pi shows what a launch would do"* ]]
 	[ "$(recorded_args)" = "$(printf '[--from-config]\n[--help]')" ]
 }
+
+@test "messages name the object, the reason and what to do" {
+	write_config '{"user": "pitest-ghost"}'
+	run as pitest-alice "$A/p" pi
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"pi-runner: agent account 'pitest-ghost' (group 'pitest-agent') does not exist: create it or fix user/group in /etc/pi-agent/config.json"* ]]
+	write_config
+	install -d -m 0755 "$STATE" && install -d -m 0711 "$STATE/users"
+	install -d -m 0700 -o pitest-agent2 "$STATE/users/pitest-alice"
+	run as pitest-alice "$A/p" pi
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"pi-runner: agent home $STATE/users/pitest-alice belongs to uid $(id -u pitest-agent2), not to the agent account 'pitest-agent': run chown -R pitest-agent: $STATE/users/pitest-alice"* ]]
+	rm -f "$CONF"
+	run as pitest-alice "$A/p" pi
+	[ "$status" -eq 1 ]
+	[ "$output" = "pi: /etc/pi-agent/config.json: cannot open: No such file or directory" ]
+	write_config
+	run as pitest-alice "$A/p" sudo -n "$FIX/bin/pi-runner" pitest-alice "$A/p/nonexistent"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"pi-runner: cannot use working directory '$A/p/nonexistent': No such file or directory"* ]]
+}

@@ -1,4 +1,4 @@
-// links: policy.c
+// links: policy.c fs.c
 /* test_policy.c - unit tests for root expansion, realpath -m resolution and containment. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +58,11 @@ static void test_resolve(void)
 	CHECK_STR(out, at("p2"));
 	CHECK(policy_resolve(at("missing/a/../b"), out, sizeof out) == 0);
 	CHECK_STR(out, at("missing/b"));
+	/* ".." after a missing component, then a link: the link is still resolved */
+	CHECK(policy_resolve(at("p/missing/../../lnk/x"), out, sizeof out) == 0);
+	CHECK_STR(out, at("p/x"));
+	CHECK(policy_resolve(at("missing/../out"), out, sizeof out) == 0);
+	CHECK_STR(out, "/");
 	CHECK(policy_resolve(at("loop"), out, sizeof out) == -1);
 	CHECK(policy_resolve("relative", out, sizeof out) == -1);
 }
@@ -109,6 +114,36 @@ static void test_check(void)
 	CHECK_INT(policy_check(&p, &l, top, "relative"), POLICY_ERROR);
 }
 
+static void test_refuse(void)
+{
+	char r0[PATH_MAX], r1[PATH_MAX], r2[PATH_MAX];
+	char *roots[] = { r0, r1, r2 };
+	struct strlist l = { roots, 3 };
+	const char *forbidden[] = { "/var/lib/pi-agent", NULL };
+	char state[PATH_MAX];
+	struct policy p;
+
+	snprintf(r0, sizeof r0, "%s", at("p"));
+	snprintf(r1, sizeof r1, "%s", at("out"));      /* a link to "/" */
+	snprintf(r2, sizeof r2, "%s", at("p2"));
+	CHECK_INT(policy_check(&p, &l, top, at("p2")), POLICY_OK);
+	CHECK_INT(policy_refuse(&p, forbidden), POLICY_OK);
+	CHECK_INT(p.nroots, 2);
+	CHECK_INT(p.nrefused, 1);
+	CHECK_STR(p.refused[0], "/");
+	CHECK_STR(p.refused_why[0], "/");
+	CHECK_INT(p.match, 1);
+	policy_free(&p);
+	/* a root holding the state, or inside it, is refused; cwd then lies outside */
+	snprintf(state, sizeof state, "%s/p/sub", top);
+	forbidden[0] = state;
+	CHECK_INT(policy_check(&p, &l, top, at("p/sub")), POLICY_OK);
+	CHECK_INT(policy_refuse(&p, forbidden), POLICY_OUTSIDE);
+	CHECK_INT(p.nrefused, 2);
+	CHECK_STR(p.refused_why[0], state);
+	policy_free(&p);
+}
+
 static void test_slug(void)
 {
 	char out[PATH_MAX];
@@ -140,6 +175,7 @@ int main(void)
 	test_resolve();
 	test_within();
 	test_check();
+	test_refuse();
 	test_slug();
 	return check_done("policy");
 }

@@ -84,6 +84,7 @@ static void test_argv(void)
 		.c = &c, .host_user = "alice", .agent_user = "pi-agent",
 		.home = "/var/lib/pi-agent/users/alice", .cwd = "/home/alice/p/sub",
 		.env_file = "/run/pi-agent/alice.env", .runtime_dir = "/run/pi-agent",
+		.host_env_file = "/run/pi-agent/alice.host.env",
 		.agent_bin = "/opt/pi/bin/pi", .roots = roots, .nroots = 2, .hidden = hidden,
 		.nhidden = 1, .term = "xterm", .pty = 0, .args = args, .nargs = 5,
 		.unit = "pi-agent-alice-0123abcd.service",
@@ -104,7 +105,9 @@ static void test_argv(void)
 	CHECK(find(&a, "WorkingDirectory=/home/alice/p/sub", 0) > 0);
 	CHECK(find(&a, "ProtectSystem=strict", 0) > 0);
 	CHECK(find(&a, "NoNewPrivileges=yes", 0) > 0);
-	CHECK(find(&a, "EnvironmentFile=/run/pi-agent/alice.env", 0) > 0);
+	CHECK(find(&a, "EnvironmentFile=/run/pi-agent/alice.env", 0) >
+	      find(&a, "EnvironmentFile=/run/pi-agent/alice.host.env", 0));
+	CHECK(find(&a, "EnvironmentFile=/run/pi-agent/alice.host.env", 0) > 0);
 	check_hardening(&a);
 	CHECK(find(&a, "InaccessiblePaths=\"/run/pi-agent\"", 0) > 0);
 	CHECK(find(&a, "TemporaryFileSystem=\"/var/lib/pi-agent\"", 0) > 0);
