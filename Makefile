@@ -31,7 +31,7 @@ SRCS  = pi.c say.c wrapper.c runner.c prepare.c check.c mergecmd.c config.c poli
 HDRS  = $(wildcard *.h)
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: FORCE all release asan unit test integration install clean e2e demo bench fuzz
+.PHONY: FORCE all release asan unit test integration attacks install clean e2e demo bench fuzz
 all: release
 release: build/pi build/pi-runner build/pi-merge
 
@@ -73,12 +73,47 @@ integration: release asan
 	tests/integration/run.sh build
 	tests/integration/run.sh build/asan
 
+# Hostile-input suite: every attack must fail with nothing outside its allowed place changed.
+attacks: release asan
+	tests/attacks/run.sh build
+	tests/attacks/run.sh build/asan
+
+# attacks after integration: both use /etc/pi-agent/config.json
 test: unit integration
+	$(MAKE) attacks
 	tests/sync-vs-rsync.sh
 	tests/man.sh
 	tests/nix.sh
 
-# A real systemd in a container (systemd-nspawn): see tests/e2e/lib.sh.
+# libFuzzer targets (clang, libclang-rt-14-dev) for FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+fuzz: build/include/jsmn.h
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# make bench: as root, on an idle machine (bench/run.sh; figures and ratios on stdout).
+# build/bench/pi reads /etc/pi-agent/bench.json and keeps its runtime files and staged binds
+# in /run/pi-bench*: the benchmark never touches what the installed binary or the tests use.
+BENCH_BINS = build/bench/pi build/bench/sync-driver build/bench/timeit build/bench/noop
+bench: release $(BENCH_BINS)
+	bench/run.sh
+
+build/bench/pi: CONFIG_PATH = /etc/pi-agent/bench.json
+build/bench/pi: RUNTIME_DIR = /run/pi-bench
+build/bench/pi: DEFS += -DPI_BINDS_DIR='"/run/pi-bench-binds"'
+build/bench/pi: $(SRCS) $(HDRS) Makefile build/include/jsmn.h
+	@mkdir -p build/bench
+	$(MUSL_CC) $(REL_CFLAGS) -o $@ $(SRCS) $(REL_LDFLAGS)
+
+build/bench/sync-driver: tests/sync-driver.c sync.c fs.c ident.c $(HDRS) Makefile
+	@mkdir -p build/bench
+	$(MUSL_CC) $(REL_CFLAGS) -I. -o $@ tests/sync-driver.c sync.c fs.c ident.c $(REL_LDFLAGS)
+
+build/bench/%: bench/%.c Makefile
+	@mkdir -p build/bench
+	$(MUSL_CC) $(REL_CFLAGS) -o $@ $< $(REL_LDFLAGS)
+
+# A real systemd in a container (systemd-nspawn): see tests/e2e/lib.sh. Not part of `make
+# test` (it boots a container); .ci/run runs it after.
 e2e: release
 	tests/e2e/run.sh
 

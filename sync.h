@@ -35,11 +35,12 @@ struct sync_err {
 
 /* Makes dst (a directory fd opened as writer) a copy of src (opened as reader): regular
  * files, directories and symlinks (as links), mode bits minus setuid/setgid/sticky, and
- * mtimes; unchanged files (same size and mtime) are not rewritten; FIFOs, sockets and
- * devices are skipped with a warning and never opened; destination entries the source
- * lacks are removed, except excluded names at the top. Files are replaced atomically.
- * Nothing under dst is ever followed through a link. Returns with the saved (root)
- * identity active: 0, or -1 with e filled. */
+ * mtimes; dst itself keeps the mode its owner gave it; unchanged files (same size and
+ * mtime) are not rewritten; FIFOs, sockets and devices are skipped with a warning and never
+ * opened; destination entries the source lacks are removed, except excluded names at the
+ * top. Files are replaced atomically and are durable when it returns (a fsync each for the
+ * first few, then one syncfs of dst's filesystem). Nothing under dst is ever followed
+ * through a link. Returns with the saved (root) identity active: 0, or -1 with e filled. */
 int sync_tree(int src, int dst, const struct sync_opts *o, struct sync_stats *st,
 	      struct sync_err *e);
 #endif

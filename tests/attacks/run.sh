@@ -1,0 +1,49 @@
+#!/bin/bash
+# run.sh - runs the hostile-input suite (bats) against one build dir: every attack must fail with nothing outside its allowed place changed.
+set -euo pipefail
+build=${1:?usage: run.sh BUILD_DIR [BATS_FILE...]}
+shift
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=$(cd "$top" && cd "$build" && pwd)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "run.sh: the attack suite creates users, sudoers rules and mounts: run it as root" >&2
+	exit 1
+fi
+for tool in sudo bats python3 /usr/bin/python3 visudo useradd setpriv runuser timeout /usr/bin/time \
+	mkfifo script mountpoint truncate; do
+	command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing" >&2; exit 1; }
+done
+# /etc/pi-agent/config.json, /run/pi-agent and the pitest-* homes are shared: never run beside
+# the integration suite or any other bats run (polls for at most 10 minutes).
+busy() { pgrep -f 'tests/integration/run\.sh|bats-core/bats' >/dev/null; }
+for _ in $(seq 600); do
+	busy || break
+	echo "run.sh: waiting for another bats run (integration suite?) to finish" >&2
+	timeout 1 tail -f /dev/null || true
+done
+if busy; then
+	echo "run.sh: another bats run is still going; not starting" >&2
+	exit 1
+fi
+
+export PI_BUILD=$build PI_TOP=$top PI_FIX=/tmp/pi-atk
+# the sanitizer build needs more memory; the release build must stay small
+if grep -qa __asan_init "$build/pi"; then export PI_ATK_RSS_MAX=${PI_ATK_RSS_MAX:-131072}; fi
+# shellcheck source=tests/attacks/atk.bash
+. "$here/atk.bash"
+trap atk_uninstall EXIT
+atk_install
+
+files=("$@")
+[ "${#files[@]}" -gt 0 ] || files=("$here"/*.bats)
+status=0
+out=$(mktemp)
+start=$SECONDS
+bats --tap "${files[@]}" | tee "$out" || status=$?
+passed=$(grep -c '^ok ' "$out" || true)
+failed=$(grep -c '^not ok ' "$out" || true)
+rm -f "$out"
+echo "attacks ($build): $passed passed, $failed failed in $((SECONDS - start)) s"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

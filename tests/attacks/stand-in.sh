@@ -1,0 +1,26 @@
+#!/bin/sh
+# stand-in.sh - systemd-run stand-in: records each launch in @REC@/launch/<unit>/ (argv, env files, environ, settings.json the agent would see), exits with @REC@/exit or 0.
+unit=none home='' prev=''
+for a; do
+	case $a in
+	--unit=*) unit=${a#--unit=} ;;
+	esac
+	case $prev/$a in -E/HOME=*) home=${a#HOME=} ;; esac
+	prev=$a
+done
+d=@REC@/launch/$unit
+mkdir -p "$d" || exit 1
+for a; do printf '%s\0' "$a"; done >"$d/argv"
+# each EnvironmentFile in order (env.0, env.1, ...) and all of them together in env
+n=0
+: >"$d/env"
+for a; do
+	case $a in EnvironmentFile=*)
+		cp "${a#EnvironmentFile=}" "$d/env.$n" && cat "$d/env.$n" >>"$d/env"
+		n=$((n + 1)) ;;
+	esac
+done
+[ -z "$home" ] || cp "$home/.pi/agent/settings.json" "$d/settings.json" 2>/dev/null
+env -0 >"$d/environ"
+id -u >"$d/uid"
+exit "$(cat @REC@/exit 2>/dev/null || echo 0)"
