@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +32,30 @@ static const char *const sync_excludes[] = {
 	"settings.json",   /* written by write_settings: never the raw host file, not even briefly */
 	NULL,
 };
+
+/* Nonzero when name under dirfd is a regular file of uid with mode and exactly these len
+ * bytes (never following a link): rewriting it would change nothing, so a warm launch
+ * writes, fsyncs and renames nothing. */
+static int unchanged(int dirfd, const char *name, const char *buf, size_t len, uid_t uid,
+		     mode_t mode)
+{
+	char tmp[8192];
+	struct stat st;
+	size_t off = 0;
+	ssize_t n;
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), same = 0;
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 && st.st_uid == uid &&
+	    (st.st_mode & 07777) == mode && (size_t)st.st_size == len)
+		for (same = 1; same && off < len; off += (size_t)n) {
+			n = read(fd, tmp, len - off < sizeof tmp ? len - off : sizeof tmp);
+			same = n > 0 && !memcmp(tmp, buf + off, (size_t)n);
+		}
+	close(fd);
+	return same;
+}
 
 /* A directory root alone may change, created 0755 (or mode) if missing. */
 static int open_root_dir(int at, const char *path, mode_t mode, const char *what)
@@ -170,8 +195,9 @@ static int write_settings(struct run *r)
 {
 	struct json_doc base = { 0 };
 	struct json_err je;
-	struct fs_tmp t;
 	struct json_val b = { &base, -1 }, o = { &r->c.doc, r->c.settings };
+	char *text = NULL;
+	size_t len = 0;
 	struct stat st;
 	int fd, rc = -1;
 
@@ -205,14 +231,18 @@ static int write_settings(struct run *r)
 			       "alone", r->settings_from, strerror(errno));
 		close(fd);
 	}
-	if (fs_tmp_open(&t, r->agent_dir_fd, "settings.json", 0) < 0) {
+	/* rendered in memory first: written only when it differs from what the agent has */
+	fd = memfd_create("settings.json", MFD_CLOEXEC);
+	if (fd < 0 || merge_json(fd, b, o) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
+	    fs_read_all(fd, (size_t)1 << 28, &text, &len) < 0 ||
+	    (!unchanged(r->agent_dir_fd, "settings.json", text, len, r->agent_id.uid, 0640) &&
+	     fs_write_atomic(r->agent_dir_fd, "settings.json", text, len, 0640) < 0))
 		pi_say("cannot write %s/settings.json: %s", r->agent_dir, strerror(errno));
-	} else if (merge_json(t.fd, b, o) < 0 || fs_tmp_commit(&t, 0640) < 0) {
-		pi_say("cannot write %s/settings.json: %s", r->agent_dir, strerror(errno));
-		fs_tmp_abort(&t);
-	} else {
+	else
 		rc = 0;
-	}
+	if (fd >= 0)
+		close(fd);
+	free(text);
 	json_free(&base);
 	ident_enter(NULL);
 	return rc;
@@ -282,7 +312,8 @@ static int env_add_file(struct buf *b, const char *path)
 /* Writes buf as name in the runtime dir, root-only. */
 static int put_env(struct run *r, const char *name, const struct buf *b)
 {
-	if (fs_write_atomic(r->runtime_fd, name, b->p ? b->p : "", b->n, 0600) == 0)
+	if (unchanged(r->runtime_fd, name, b->p ? b->p : "", b->n, 0, 0600) ||
+	    fs_write_atomic(r->runtime_fd, name, b->p ? b->p : "", b->n, 0600) == 0)
 		return 0;
 	pi_say("cannot write %s/%s: %s", PI_RUNTIME_DIR, name, strerror(errno));
 	return -1;
@@ -333,7 +364,8 @@ static int write_env(struct run *r)
 /* projects/<index>-<slug> links to each root, for browsing; anything else there goes. */
 static int link_projects(struct run *r)
 {
-	char slug[PATH_MAX], tmp[PATH_MAX + 16];
+	char slug[PATH_MAX], tmp[PATH_MAX + 16], have[PATH_MAX];
+	ssize_t n;
 	struct dirent *de;
 	DIR *d;
 	size_t i;
@@ -345,6 +377,10 @@ static int link_projects(struct run *r)
 	for (i = 0; rc == 0 && i < r->pol.nroots; i++) {
 		policy_slug(r->pol.roots[i], i, slug, sizeof slug);
 		snprintf(tmp, sizeof tmp, ".%s.pi-tmp", slug);
+		n = readlinkat(fd, slug, have, sizeof have);
+		if (n >= 0 && (size_t)n == strlen(r->pol.roots[i]) &&
+		    !memcmp(have, r->pol.roots[i], (size_t)n))
+			continue;       /* the link is already right */
 		if (fs_remove(fd, tmp) < 0 || symlinkat(r->pol.roots[i], fd, tmp) < 0 ||
 		    renameat(fd, tmp, fd, slug) < 0)
 			rc = -1;
