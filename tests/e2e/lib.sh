@@ -270,6 +270,8 @@ world_setup() {
 		printf "127.0.1.1 %s\n" "$(hostname)" >>/etc/hosts
 		groupadd --system pi-agent
 		useradd --system --gid pi-agent --home-dir /nonexistent --shell /usr/sbin/nologin pi-agent
+		# bob has an agent account of his own: agents of one account run one host user at a time
+		useradd --system --gid pi-agent --home-dir /nonexistent --shell /usr/sbin/nologin pi-agent-bob
 		groupadd piproj
 		for u in alice bob carol; do
 			useradd --create-home --shell /bin/bash --groups piproj "$u"
@@ -322,7 +324,7 @@ write_config() {
   "binaryName": "pi",
   "hostUsers": {
     "alice": { "projectRoots": ["~/p"] },
-    "bob": { "projectRoots": ["~/p"] }
+    "bob": { "projectRoots": ["~/p"], "agentUser": "${E2E_BOB_AGENT:-pi-agent-bob}" }
   },
   "settings": { "e2eManaged": true, "nested": { "b": 2 },
                 "defaultProvider": "e2e-mock", "defaultModel": "mock-model" },

@@ -14,7 +14,7 @@ scenario_3() {
 		fail "3: both agents start (ready markers)" "$(cat "$E2E_DIR/s3-alice.out" "$E2E_DIR/s3-bob.out")"
 	else
 		pa=$(ctr pgrep -u pi-agent -f -- "--hold --see /home/bob" | head -n1)
-		pb=$(ctr pgrep -u pi-agent -f -- "--hold --see /home/alice" | head -n1)
+		pb=$(ctr pgrep -u pi-agent-bob -f -- "--hold --see /home/alice" | head -n1)
 		ua=$(ctr ps -o unit= -p "${pa:-0}" | tr -d ' ')
 		ub=$(ctr ps -o unit= -p "${pb:-0}" | tr -d ' ')
 		check "3: alice's agent runs in a unit" test -n "$ua"
