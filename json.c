@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -153,6 +154,10 @@ static int scan_string(struct scan *sc)
 	while (sc->pos < sc->len) {
 		unsigned char c = sc->s[sc->pos];
 
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			sc->pos++;
+			continue;
+		}
 		if (c == '"') {
 			sc->pos++;
 			sc->ntok++;
@@ -160,11 +165,9 @@ static int scan_string(struct scan *sc)
 		}
 		if (c < 0x20)
 			return fail(sc, sc->pos, "control character in string");
-		if (c != '\\')
-			sc->pos++;
-		else if (sc->pos + 1 == sc->len)
+		if (sc->pos + 1 == sc->len)
 			break;
-		else if (scan_escape(sc) < 0)
+		if (scan_escape(sc) < 0)
 			return -1;
 	}
 	return fail(sc, start, "unterminated string");
@@ -442,6 +445,18 @@ int json_parse(struct json_doc *d, char *text, size_t len, struct json_err *e)
 	return tokenize(d, sc.ntok);
 }
 
+/* The first buffer: a regular file's size and room for the NUL and the end-of-file read, so
+ * it is read without growing; 64 KiB for anything else. */
+static size_t first_cap(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+	    st.st_size <= JSON_MAX_SIZE)
+		return (size_t)st.st_size + 2;
+	return 65536;
+}
+
 int json_load(struct json_doc *d, int fd, struct json_err *e)
 {
 	size_t cap = 0, len = 0;
@@ -452,7 +467,7 @@ int json_load(struct json_doc *d, int fd, struct json_err *e)
 	memset(e, 0, sizeof *e);
 	for (;;) {
 		if (len + 1 >= cap) {
-			cap = cap ? cap * 2 : 65536;
+			cap = cap ? cap * 2 : first_cap(fd);
 			if (cap > JSON_MAX_SIZE + 2)
 				cap = JSON_MAX_SIZE + 2;
 			nb = realloc(buf, cap);
@@ -509,10 +524,20 @@ enum json_kind json_kind(const struct json_doc *d, int i)
 	}
 }
 
-/* Tokens are in text order, so the first one starting at or after i's end follows i. */
+/* Tokens are in text order, so the first one starting at or after i's end follows i; a
+ * token without children is followed by the next one. */
 int json_next(const struct json_doc *d, int i)
 {
-	int lo = i + 1, hi = d->ntok, end = d->tok[i].end;
+	int lo = i + 1, hi = d->ntok, end = d->tok[i].end, step = 1;
+
+	if (d->tok[i].size == 0)
+		return lo;
+	while (lo + step < hi && d->tok[lo + step].start < end) {	/* gallop: most are small */
+		lo += step;
+		step *= 2;
+	}
+	if (lo + step < hi)
+		hi = lo + step;
 
 	while (lo < hi) {
 		int mid = lo + (hi - lo) / 2;
@@ -689,6 +714,16 @@ char *json_str(const struct json_doc *d, int i)
 	}
 	out[n] = '\0';
 	return out;
+}
+
+size_t json_decode(const struct json_doc *d, int i, char *out)
+{
+	size_t pos = 0, n = 0;
+	long c;
+
+	while ((c = json_codepoint(d, i, &pos)) >= 0)
+		n += wtf8_put(c, out + n);
+	return n;
 }
 
 int json_streq(const struct json_doc *d, int i, const char *s)

@@ -53,6 +53,10 @@ char *json_str(const struct json_doc *d, int i);
 /* Walks the decoded string at i: start with *pos = 0; returns the next code point (a lone
  * surrogate as itself, U+D800..U+DFFF), or -1 at the end or if i is not a string. */
 long json_codepoint(const struct json_doc *d, int i, size_t *pos);
+/* Writes the decoded string at i to out as generalized UTF-8 (U+0000 and lone surrogates
+ * kept, so bytes compare in code point order); out holds at least the token's length.
+ * Returns the bytes written (0 if i is not a string). */
+size_t json_decode(const struct json_doc *d, int i, char *out);
 /* Nonzero when the decoded string at i equals s. */
 int json_streq(const struct json_doc *d, int i, const char *s);
 /* 1 for true, 0 for false (i must be JSON_BOOL). */

@@ -8,18 +8,21 @@
 
 #include "merge.h"
 
+/* One member of the base (src 0) or the override (src 1) object; seq keeps text order. */
+struct entry {
+	const struct json_doc *doc;
+	const char *k;	/* the key, decoded when it has an escape */
+	int kn, key, val, src, seq;
+};
+
 /* Output goes through a small buffer; the first error (write or malloc) sticks and stops
  * further work. */
 struct out {
 	int fd, err;
 	size_t n;
 	char buf[8192];
-};
-
-/* One member of the base (src 0) or the override (src 1) object; seq keeps text order. */
-struct entry {
-	const struct json_doc *doc;
-	int key, val, src, seq;
+	struct entry *ent;	/* the members of the objects being printed, outermost first */
+	size_t nent, cap;
 };
 
 /* Shortest decimal digits of a double: d[0].d[1..n) x 10^exp. */
@@ -54,6 +57,11 @@ static void put(struct out *o, const char *s, size_t n)
 {
 	size_t k;
 
+	if (n < sizeof o->buf - o->n) {	/* the usual case: room to spare */
+		memcpy(o->buf + o->n, s, n);
+		o->n += n;
+		return;
+	}
 	while (n > 0 && !o->err) {
 		k = sizeof o->buf - o->n;
 		if (k > n)
@@ -72,11 +80,17 @@ static void puts_(struct out *o, const char *s)
 	put(o, s, strlen(s));
 }
 
+/* A newline and two spaces of indent per level. */
 static void newline(struct out *o, int level)
 {
+	static const char spaces[] = "                                                                ";
+	size_t k, n = 2 * (size_t)level;
+
 	put(o, "\n", 1);
-	while (level-- > 0)
-		put(o, "  ", 2);
+	for (; n > 0 && !o->err; n -= k) {
+		k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+		put(o, spaces, k);
+	}
 }
 
 static void emit_u(struct out *o, long c)
@@ -131,14 +145,28 @@ static void emit_char(struct out *o, long c)
 	}
 }
 
+/* Bytes 0x20..0x7e other than '"' and '\\' are printed as they are. */
+static int plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* Runs of plain bytes are copied whole; anything else goes code point by code point. */
 static void emit_string(struct out *o, const struct json_doc *d, int i)
 {
-	size_t pos = 0;
+	const unsigned char *s = (const unsigned char *)d->text + d->tok[i].start;
+	size_t pos = 0, run, n = (size_t)(d->tok[i].end - d->tok[i].start);
 	long c;
 
 	put(o, "\"", 1);
-	while ((c = json_codepoint(d, i, &pos)) >= 0)
-		emit_char(o, c);
+	while (pos < n) {
+		for (run = pos; run < n && plain(s[run]); run++)
+			;
+		put(o, (const char *)s + pos, run - pos);
+		pos = run;
+		if (pos < n && (c = json_codepoint(d, i, &pos)) >= 0)
+			emit_char(o, c);
+	}
 	put(o, "\"", 1);
 }
 
@@ -230,15 +258,13 @@ static void shortest(double x, struct digits *g)
 
 /* float.__repr__: exponent form when the decimal point is before -4 or beyond 16 digits
  * ("1e+16", "1.5e-07"), otherwise fixed with at least one fractional digit. b: 32 bytes. */
-static size_t float_repr(double x, char *b)
+static size_t float_repr(int neg, struct digits g, char *b)
 {
-	struct digits g;
 	size_t n = 0;
 	int decpt, i;
 
-	if (signbit(x))
+	if (neg)
 		b[n++] = '-';
-	shortest(fabs(x), &g);
 	decpt = g.exp + 1;
 	if (decpt <= -4 || decpt > 16) {
 		b[n++] = g.d[0];
@@ -268,25 +294,73 @@ static size_t float_repr(double x, char *b)
 	return n;
 }
 
+/* Whether the number s[0..n) has a fraction or an exponent. */
+static int is_float(const char *s, size_t n)
+{
+	while (n-- > 0)
+		if (s[n] == '.' || s[n] == 'e' || s[n] == 'E')
+			return 1;
+	return 0;
+}
+
+/* The significant digits of a number's text, when at most 15: every decimal of up to 15
+ * digits (DBL_DIG) reads back as a different normal double, so no shorter one reads back as
+ * this one and these are the shortest. 0 for more digits, zero, or beyond 1e+-300. */
+static int text_digits(const char *s, size_t n, struct digits *g)
+{
+	size_t i = *s == '-';
+	int k = 0, before = -1, first = 0;
+	long e10 = 0, sign = 1;
+
+	g->n = 0;
+	for (; i < n && s[i] != 'e' && s[i] != 'E'; i++) {
+		if (s[i] == '.') {
+			before = k;
+			continue;
+		}
+		if (g->n == 0 && s[i] == '0') {	/* leading zeros */
+			k++;
+			continue;
+		}
+		if (g->n == (int)sizeof g->d)
+			return 0;
+		if (g->n == 0)
+			first = k;
+		g->d[g->n++] = s[i];
+		k++;
+	}
+	if (i < n && ++i < n && (s[i] == '+' || s[i] == '-'))
+		sign = s[i++] == '-' ? -1 : 1;
+	for (; i < n && e10 < 1000; i++)
+		e10 = e10 * 10 + (s[i] - '0');
+	while (g->n > 0 && g->d[g->n - 1] == '0')
+		g->n--;
+	g->exp = (int)((before < 0 ? k : before) - 1 - first + sign * e10);
+	return g->n > 0 && g->n <= 15 && g->exp >= -300 && g->exp <= 300;
+}
+
 /* An integer is printed as Python's int prints it: the same digits, but "-0" is 0. A
  * number with '.', 'e' or 'E' is a float (json_parse refused those that overflow). */
 static void emit_number(struct out *o, const struct json_doc *d, int i)
 {
 	const char *s = d->text + d->tok[i].start;
 	size_t n = (size_t)(d->tok[i].end - d->tok[i].start);
+	struct digits g;
 	char b[32];
 	double x;
 
-	if (memchr(s, '.', n) || memchr(s, 'e', n) || memchr(s, 'E', n)) {
-		x = strtod(s, NULL);
-		if (isfinite(x))
-			put(o, b, float_repr(x, b));
+	if (!is_float(s, n)) {
+		if (n == 2 && !memcmp(s, "-0", 2))
+			put(o, "0", 1);
 		else
-			o->err = EINVAL;
-	} else if (n == 2 && !memcmp(s, "-0", 2)) {
-		put(o, "0", 1);
+			put(o, s, n);
+	} else if (text_digits(s, n, &g)) {
+		put(o, b, float_repr(*s == '-', g, b));
+	} else if (isfinite(x = strtod(s, NULL))) {
+		shortest(fabs(x), &g);
+		put(o, b, float_repr(signbit(x) != 0, g, b));
 	} else {
-		put(o, s, n);
+		o->err = EINVAL;
 	}
 }
 
@@ -350,22 +424,51 @@ static void collect(struct entry *e, int *n, struct json_val v, int src)
 	int it = 0, k, val;
 
 	while (v.tok >= 0 && json_member(v.doc, v.tok, &it, &k, &val)) {
-		e[*n] = (struct entry){ v.doc, k, val, src, *n };
+		e[*n] = (struct entry){ v.doc, v.doc->text + v.doc->tok[k].start,
+					v.doc->tok[k].end - v.doc->tok[k].start, k, val, src, *n };
 		(*n)++;
 	}
+}
+
+static int has_escape(const struct entry *e)
+{
+	return memchr(e->k, '\\', (size_t)e->kn) != NULL;
+}
+
+/* Keys with an escape are decoded once into one buffer (returned, or NULL when none needs
+ * it); the others are compared as they are: UTF-8 bytes sort in code point order. */
+static char *decode_keys(struct entry *e, int n, int *err)
+{
+	size_t total = 0, at = 0;
+	char *buf;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (has_escape(&e[i]))
+			total += (size_t)e[i].kn;
+	if (total == 0)
+		return NULL;
+	buf = malloc(total);
+	if (!buf) {
+		*err = ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (!has_escape(&e[i]))
+			continue;
+		e[i].k = buf + at;
+		e[i].kn = (int)json_decode(e[i].doc, e[i].key, buf + at);
+		at += (size_t)e[i].kn;
+	}
+	return buf;
 }
 
 /* Decoded keys compare by code point, as Python sorts str. */
 static int key_cmp(const struct entry *a, const struct entry *b)
 {
-	size_t pa = 0, pb = 0;
-	long ca, cb;
+	int r = memcmp(a->k, b->k, (size_t)(a->kn < b->kn ? a->kn : b->kn));
 
-	do {
-		ca = json_codepoint(a->doc, a->key, &pa);
-		cb = json_codepoint(b->doc, b->key, &pb);
-	} while (ca == cb && ca >= 0);
-	return ca < cb ? -1 : ca > cb;
+	return r ? r : (a->kn > b->kn) - (a->kn < b->kn);
 }
 
 static int entry_cmp(const void *pa, const void *pb)
@@ -397,26 +500,50 @@ static void emit_member(struct out *o, const struct entry *e, int n, int level)
 	emit_value(o, lv, level);
 }
 
-/* deep_merge(a, b) of two objects (either may be none), keys sorted, duplicates folded. */
+/* Room for n more entries on top of o->ent; NULL on failure (o->err set). */
+static struct entry *reserve(struct out *o, size_t n)
+{
+	struct entry *ne;
+	size_t cap = o->cap ? o->cap : 32;
+
+	while (cap - o->nent < n)
+		cap *= 2;
+	if (cap != o->cap) {
+		ne = realloc(o->ent, cap * sizeof *ne);
+		if (!ne) {
+			o->err = ENOMEM;
+			return NULL;
+		}
+		o->ent = ne;
+		o->cap = cap;
+	}
+	return o->ent + o->nent;
+}
+
+/* deep_merge(a, b) of two objects (either may be none), keys sorted, duplicates folded.
+ * The entries live on o->ent, which nested objects may move: only indices are kept. */
 static void emit_object(struct out *o, struct json_val a, struct json_val b, int level)
 {
 	int n = 0, i, j, total = count_members(a) + count_members(b);
+	size_t base = o->nent;
 	struct entry *e;
+	char *keys;
 
 	if (total == 0) {
 		put(o, "{}", 2);
 		return;
 	}
-	e = malloc((size_t)total * sizeof *e);
-	if (!e) {
-		o->err = ENOMEM;
+	e = reserve(o, (size_t)total);
+	if (!e)
 		return;
-	}
 	collect(e, &n, a, 0);
 	collect(e, &n, b, 1);
+	keys = decode_keys(e, n, &o->err);
 	qsort(e, (size_t)n, sizeof *e, entry_cmp);
+	o->nent += (size_t)n;
 	put(o, "{", 1);
 	for (i = 0; i < n && !o->err; i = j) {
+		e = o->ent + base;
 		for (j = i + 1; j < n && key_cmp(&e[i], &e[j]) == 0; j++)
 			;
 		if (i > 0)
@@ -428,7 +555,8 @@ static void emit_object(struct out *o, struct json_val a, struct json_val b, int
 	}
 	newline(o, level);
 	put(o, "}", 1);
-	free(e);
+	free(keys);
+	o->nent = base;
 }
 
 int merge_json(int fd, struct json_val base, struct json_val over)
@@ -438,6 +566,7 @@ int merge_json(int fd, struct json_val base, struct json_val over)
 	emit_object(&o, is_object(base) ? base : none, is_object(over) ? over : none, 0);
 	put(&o, "\n", 1);
 	flush(&o);
+	free(o.ent);
 	if (o.err) {
 		errno = o.err;
 		return -1;
