@@ -17,6 +17,8 @@ done
 export PI_BUILD=$build PI_TOP=$top PI_FIX=/tmp/pi-it
 # shellcheck source=tests/integration/fixture.bash
 . "$here/fixture.bash"
+# the sudoers rule names a binary under /tmp: it must not outlive the run
+trap 'rm -f /etc/sudoers.d/pitest' EXIT
 fixture_install
 
 status=0
