@@ -5,7 +5,10 @@
  *   recursion) before jsmn sees it, so jsmn only ever tokenizes valid JSON;
  * - nesting, document size and number length are bounded; numbers that overflow a double
  *   are refused;
- * - no allocation per token: one token array sized by the validator's count, plus the text.
+ * - no allocation per token: one token array sized by the validator's count, plus the text;
+ * - a lazy document (json_parse_lazy) holds the tokens of its top level only, recorded by
+ *   the validator; jsmn tokenizes one top-level value at a time (json_expand), so a big
+ *   settings file is never held as a whole token array.
  */
 #define JSMN_STRICT
 #define JSMN_PARENT_LINKS
@@ -14,6 +17,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,14 +27,41 @@
 
 _Static_assert(JSON_MAX_DEPTH == 512, "the depth message names 512");
 
-/* The validator's state: one pass over the bytes with an explicit stack of open brackets. */
+/* The validator's state: one pass over the bytes with an explicit stack of open brackets.
+ * For a lazy document it also records the top level: top[0] is the top-level container,
+ * then its keys and values, each value's subtree size in sub[]. */
 struct scan {
 	const unsigned char *s;
 	size_t len, pos;
 	int ntok, depth;
 	const char *why;
+	int lazy, ntop, cap, first;
+	jsmntok_t *top;
+	int *sub;
 	char open[JSON_MAX_DEPTH];
 };
+
+/* Eight bytes at a time: s[0..8) as one word, and whether a byte of it is zero or < n. */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+static uint64_t word_at(const unsigned char *s)
+{
+	uint64_t w;
+
+	memcpy(&w, s, sizeof w);
+	return w;
+}
+
+static uint64_t has_below(uint64_t w, unsigned n)
+{
+	return (w - ONES * n) & ~w & HIGHS;
+}
+
+static uint64_t has_byte(uint64_t w, unsigned char c)
+{
+	return has_below(w ^ (ONES * c), 1);
+}
 
 static int fail(struct scan *sc, size_t pos, const char *why)
 {
@@ -49,10 +80,41 @@ static int is_ws(int c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* Flags exactly the nonzero bytes of w (no carry crosses a byte). */
+static uint64_t nonzero(uint64_t w)
+{
+	return (((w & ~HIGHS) + ~HIGHS) | w) & HIGHS;
+}
+
+/* Index of the first byte flagged in a has_below/has_byte mask (the lowest flag is exact;
+ * flags above it may be false). */
+static size_t first_flag(uint64_t m)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(m) / 8;
+#else
+	return (size_t)__builtin_clzll(m) / 8;
+#endif
+}
+
+/* Indented text has long runs of spaces: after a space they go a word at a time. */
 static void skip_ws(struct scan *sc)
 {
-	while (sc->pos < sc->len && is_ws(sc->s[sc->pos]))
-		sc->pos++;
+	const unsigned char *s = sc->s;
+	size_t p = sc->pos, n = sc->len;
+	uint64_t x;
+
+	while (p < n) {
+		if (s[p] == ' ' && n - p >= 8) {
+			x = word_at(s + p) ^ (ONES * ' ');
+			p += x ? first_flag(nonzero(x)) : 8;
+		} else if (s[p] == ' ' || s[p] == '\n' || s[p] == '\t' || s[p] == '\r') {
+			p++;
+		} else {
+			break;
+		}
+	}
+	sc->pos = p;
 }
 
 static int is_digit(int c)
@@ -93,22 +155,38 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return k;
 }
 
-/* The whole text must be UTF-8 first, as for Python's decode before json.loads. */
+/* The whole text must be UTF-8 first, as for Python's decode before json.loads. Returns 1
+ * when the text is plain (no backslash, no byte >= 0x7f: its strings print as they are),
+ * 0 when it is valid but not plain. ASCII goes eight bytes at a time. */
 static int scan_utf8(struct scan *sc)
 {
 	size_t i = 0, k;
+	int plain = 1;
+	uint64_t w;
 
 	while (i < sc->len) {
+		if (sc->len - i >= 8) {
+			w = word_at(sc->s + i);
+			if (!(w & HIGHS)) {
+				if (has_byte(w, '\\') || has_byte(w, 0x7f))
+					plain = 0;
+				i += 8;
+				continue;
+			}
+		}
 		if (sc->s[i] < 0x80) {
+			if (sc->s[i] == '\\' || sc->s[i] == 0x7f)
+				plain = 0;
 			i++;
 			continue;
 		}
+		plain = 0;
 		k = utf8_len(sc->s + i, sc->len - i);
 		if (!k)
 			return fail(sc, i, "invalid UTF-8");
 		i += k;
 	}
-	return 0;
+	return plain;
 }
 
 /* Value of four hex digits, or -1. */
@@ -147,11 +225,23 @@ static int scan_escape(struct scan *sc)
 	return 0;
 }
 
+/* A string's plain bytes go eight at a time, up to a word holding a control byte, '"' or
+ * '\\'. */
 static int scan_string(struct scan *sc)
 {
 	size_t start = sc->pos++;
+	uint64_t w, m;
 
 	while (sc->pos < sc->len) {
+		if (sc->len - sc->pos >= 8) {
+			w = word_at(sc->s + sc->pos);
+			m = has_below(w, 0x20) | has_byte(w, '"') | has_byte(w, '\\');
+			if (!m) {
+				sc->pos += 8;
+				continue;
+			}
+			sc->pos += first_flag(m);
+		}
 		unsigned char c = sc->s[sc->pos];
 
 		if (c >= 0x20 && c != '"' && c != '\\') {
@@ -237,6 +327,22 @@ static int may_overflow(const char *s, size_t n)
 	return mag + exp >= 308;
 }
 
+static int number_char(int c)
+{
+	return is_digit(c) || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+/* Whether the number s[0..n) has a '.' or an exponent. */
+static int float_chars(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '.' || s[i] == 'e' || s[i] == 'E')
+			return 1;
+	return 0;
+}
+
 /* The whole run of number characters is one number: "01", "1.", "1e" are refused here. */
 static int scan_number(struct scan *sc)
 {
@@ -245,7 +351,7 @@ static int scan_number(struct scan *sc)
 	char *end;
 	double v;
 
-	while (sc->pos < sc->len && memchr("+-.0123456789eE", sc->s[sc->pos], 15))
+	while (sc->pos < sc->len && number_char(sc->s[sc->pos]))
 		sc->pos++;
 	n = sc->pos - start;
 	if (n > JSON_MAX_NUMBER)
@@ -253,7 +359,7 @@ static int scan_number(struct scan *sc)
 	if (!number_ok(s, n))
 		return fail(sc, start, "invalid number");
 	sc->ntok++;
-	if (!memchr(s, '.', n) && !memchr(s, 'e', n) && !memchr(s, 'E', n))
+	if (!float_chars(s, n))
 		return 0;
 	if (!may_overflow(s, n))
 		return 0;
@@ -282,15 +388,64 @@ static int scan_literal(struct scan *sc)
 	return fail(sc, start, "invalid literal");
 }
 
+/* Lazy documents: a token of the top level begins at pos (c is its first byte; key tells
+ * an object's key from a value). Its parent is the top container, or the key before it. */
+static int top_begin(struct scan *sc, int c, int key)
+{
+	jsmntok_t *t;
+	int *ns;
+
+	if (sc->ntop == sc->cap) {
+		sc->cap = sc->cap ? sc->cap * 2 : 64;
+		t = realloc(sc->top, (size_t)sc->cap * sizeof *t);
+		if (t)
+			sc->top = t;
+		ns = t ? realloc(sc->sub, (size_t)sc->cap * sizeof *ns) : NULL;
+		if (!ns) {
+			errno = ENOMEM;
+			return fail(sc, sc->pos, NULL);
+		}
+		sc->sub = ns;
+	}
+	t = &sc->top[sc->ntop];
+	*t = (jsmntok_t){ c == '{' ? JSMN_OBJECT : c == '[' ? JSMN_ARRAY :
+			  c == '"' ? JSMN_STRING : JSMN_PRIMITIVE,
+			  (int)sc->pos + (c == '"'), -1, key, sc->ntop ? 0 : -1 };
+	if (sc->ntop && (key || sc->top[0].type == JSMN_ARRAY))
+		sc->top[0].size++;
+	else if (sc->ntop)
+		t->parent = sc->ntop - 1;
+	sc->sub[sc->ntop++] = sc->ntok;
+	return 0;
+}
+
+/* The value just completed (the scan now at depth) may end a top-level token. */
+static void top_end(struct scan *sc)
+{
+	jsmntok_t *t;
+	int i;
+
+	if (!sc->lazy || sc->depth > 1 || !sc->ntop)
+		return;
+	i = sc->depth == 0 ? 0 : sc->ntop - 1;
+	t = &sc->top[i];
+	t->end = (int)sc->pos - (t->type == JSMN_STRING);
+	sc->sub[i] = sc->ntok - sc->sub[i];
+}
+
 /* An object key, its ':' and the whitespace up to the value. */
 static int scan_key(struct scan *sc)
 {
-	int c = peek(sc);
+	int c = peek(sc), top = sc->lazy && sc->depth == 1;
 
 	if (c != '"')
 		return fail(sc, sc->pos, c < 0 ? "unexpected end of input" : "expected string key");
+	if (top && top_begin(sc, c, 1) < 0)
+		return -1;
 	if (scan_string(sc) < 0)
 		return -1;
+	if (top)
+		top_end(sc);
 	skip_ws(sc);
 	c = peek(sc);
 	if (c != ':')
@@ -354,6 +509,7 @@ static int scan_after(struct scan *sc)
 		if (c == (open == '{' ? '}' : ']')) {
 			sc->pos++;
 			sc->depth--;
+			top_end(sc);
 		} else if (c == ',') {
 			sc->pos++;
 			skip_ws(sc);
@@ -373,10 +529,16 @@ static int scan_doc(struct scan *sc)
 	if (sc->len >= 3 && !memcmp(sc->s, "\xef\xbb\xbf", 3))
 		return fail(sc, 0, "unexpected UTF-8 BOM");
 	skip_ws(sc);
+	if (peek(sc) != '{' && peek(sc) != '[')
+		sc->lazy = 0;	/* a lone scalar is one token anyway */
 	for (;;) {
+		if (sc->lazy && sc->depth <= 1 && top_begin(sc, peek(sc), 0) < 0)
+			return -1;
 		r = scan_value(sc);
 		if (r < 0)
 			return -1;
+		if (r == 0)
+			top_end(sc);
 		if (r == 0 && (r = scan_after(sc)) <= 0)
 			return r;
 	}
@@ -424,9 +586,10 @@ static int tokenize(struct json_doc *d, int ntok)
 	return -1;
 }
 
-int json_parse(struct json_doc *d, char *text, size_t len, struct json_err *e)
+static int parse(struct json_doc *d, char *text, size_t len, struct json_err *e, int lazy)
 {
-	struct scan sc = { .s = (const unsigned char *)text, .len = len };
+	struct scan sc = { .s = (const unsigned char *)text, .len = len, .lazy = lazy };
+	int plain = 0;
 
 	memset(d, 0, sizeof *d);
 	memset(e, 0, sizeof *e);
@@ -436,13 +599,36 @@ int json_parse(struct json_doc *d, char *text, size_t len, struct json_err *e)
 		errno = EFBIG;
 		return -1;
 	}
-	if (scan_utf8(&sc) < 0 || scan_doc(&sc) < 0) {
+	if ((plain = scan_utf8(&sc)) < 0 || scan_doc(&sc) < 0) {
+		free(sc.top);
+		free(sc.sub);
+		if (!sc.why)
+			return -1;	/* out of memory, errno set */
 		where(text, sc.pos, &e->line, &e->col);
 		snprintf(e->msg, sizeof e->msg, "%s", sc.why);
 		errno = EINVAL;
 		return -1;
 	}
+	d->plain = plain;
+	if (sc.lazy) {
+		d->tok = sc.top;
+		d->sub = sc.sub;
+		d->ntok = sc.ntop;
+		return 0;
+	}
+	free(sc.top);
+	free(sc.sub);
 	return tokenize(d, sc.ntok);
+}
+
+int json_parse(struct json_doc *d, char *text, size_t len, struct json_err *e)
+{
+	return parse(d, text, len, e, 0);
+}
+
+int json_parse_lazy(struct json_doc *d, char *text, size_t len, struct json_err *e)
+{
+	return parse(d, text, len, e, 1);
 }
 
 /* The first buffer: a regular file's size and room for the NUL and the end-of-file read, so
@@ -457,7 +643,7 @@ static size_t first_cap(int fd)
 	return 65536;
 }
 
-int json_load(struct json_doc *d, int fd, struct json_err *e)
+static int load(struct json_doc *d, int fd, struct json_err *e, int lazy)
 {
 	size_t cap = 0, len = 0;
 	char *buf = NULL, *nb;
@@ -491,13 +677,57 @@ int json_load(struct json_doc *d, int fd, struct json_err *e)
 		return -1;
 	}
 	buf[len] = '\0';
-	return json_parse(d, buf, len, e);
+	return parse(d, buf, len, e, lazy);
+}
+
+int json_load(struct json_doc *d, int fd, struct json_err *e)
+{
+	return load(d, fd, e, 0);
+}
+
+int json_load_lazy(struct json_doc *d, int fd, struct json_err *e)
+{
+	return load(d, fd, e, 1);
+}
+
+int json_expanded(const struct json_doc *d, int i)
+{
+	return !d->sub || i == 0 || (d->tok[i].type != JSMN_OBJECT && d->tok[i].type != JSMN_ARRAY);
+}
+
+int json_expand(const struct json_doc *d, int i, struct json_doc *x)
+{
+	jsmn_parser p;
+	int n;
+
+	memset(x, 0, sizeof *x);
+	if (i < 0 || i >= d->ntok || json_expanded(d, i)) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = d->sub[i];
+	x->text = d->text + d->tok[i].start;
+	x->len = (size_t)(d->tok[i].end - d->tok[i].start);
+	x->borrowed = 1;
+	x->plain = d->plain;
+	x->tok = malloc((size_t)n * sizeof *x->tok);
+	if (!x->tok)
+		return -1;
+	jsmn_init(&p);
+	x->ntok = jsmn_parse(&p, x->text, x->len, x->tok, (unsigned int)n);
+	if (x->ntok == n)
+		return 0;
+	json_free(x);
+	errno = EPROTO;
+	return -1;
 }
 
 void json_free(struct json_doc *d)
 {
-	free(d->text);
+	if (!d->borrowed)
+		free(d->text);
 	free(d->tok);
+	free(d->sub);
 	memset(d, 0, sizeof *d);
 }
 

@@ -17,10 +17,13 @@ enum {
 enum json_kind { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT };
 
 struct json_doc {
-	char *text;       /* owned, NUL-terminated */
+	char *text;       /* owned (unless borrowed), NUL-terminated */
 	size_t len;
 	jsmntok_t *tok;   /* owned; tok[0] is the top-level value */
 	int ntok;
+	int *sub;         /* lazy documents only: tokens in each top-level value, by index */
+	char plain;       /* no backslash and no byte >= 0x7f: strings print as they are */
+	char borrowed;    /* text is another document's (json_expand) */
 };
 
 /* Where and why a document is invalid. line and col are 1-based (col in bytes). */
@@ -36,6 +39,17 @@ int json_parse(struct json_doc *d, char *text, size_t len, struct json_err *e);
 /* Reads fd whole (at most JSON_MAX_SIZE; EFBIG beyond) and parses it. errno set on a read error
  * (e->msg then empty), e set on a syntax error (errno = EINVAL). */
 int json_load(struct json_doc *d, int fd, struct json_err *e);
+/* Like json_parse and json_load, but only the top level is tokenized: the values inside
+ * the top-level container are tokens without children until json_expand. The whole text is
+ * still validated first. For a document walked once, like a merge's base: its token array
+ * never exists whole. */
+int json_parse_lazy(struct json_doc *d, char *text, size_t len, struct json_err *e);
+int json_load_lazy(struct json_doc *d, int fd, struct json_err *e);
+/* 0 for a lazy document's container value whose children are not tokenized. */
+int json_expanded(const struct json_doc *d, int i);
+/* Tokenizes that value (jsmn) into x, which borrows d's text: x's token 0 is the value.
+ * json_free(x) before d. -1 with errno EINVAL if i needs no expanding, ENOMEM. */
+int json_expand(const struct json_doc *d, int i, struct json_doc *x);
 void json_free(struct json_doc *d);
 
 enum json_kind json_kind(const struct json_doc *d, int i);

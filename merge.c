@@ -15,12 +15,12 @@ struct entry {
 	int kn, key, val, src, seq;
 };
 
-/* Output goes through a small buffer; the first error (write or malloc) sticks and stops
- * further work. */
+/* Output goes through a 64 KiB buffer (20 writes for a 1 MB file); the first error (write
+ * or malloc) sticks and stops further work. */
 struct out {
 	int fd, err;
 	size_t n;
-	char buf[8192];
+	char buf[65536];
 	struct entry *ent;	/* the members of the objects being printed, outermost first */
 	size_t nent, cap;
 };
@@ -80,16 +80,18 @@ static void puts_(struct out *o, const char *s)
 	put(o, s, strlen(s));
 }
 
-/* A newline and two spaces of indent per level. */
-static void newline(struct out *o, int level)
+/* A newline (after a comma when sep) and two spaces of indent per level, in one piece up
+ * to level 63. */
+static void newline(struct out *o, int level, int sep)
 {
-	static const char spaces[] = "                                                                ";
-	size_t k, n = 2 * (size_t)level;
+	static const char nl[] = ",\n                                                                "
+				 "                                                                ";
+	size_t k, n = 1 + (sep != 0) + 2 * (size_t)level;
+	const char *s = sep ? nl : nl + 1;
 
-	put(o, "\n", 1);
-	for (; n > 0 && !o->err; n -= k) {
-		k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
-		put(o, spaces, k);
+	for (; n > 0 && !o->err; n -= k, s = nl + 2) {
+		k = n < (size_t)(nl + sizeof nl - 1 - s) ? n : (size_t)(nl + sizeof nl - 1 - s);
+		put(o, s, k);
 	}
 }
 
@@ -151,13 +153,18 @@ static int plain(unsigned char c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
-/* Runs of plain bytes are copied whole; anything else goes code point by code point. */
+/* Runs of plain bytes are copied whole; anything else goes code point by code point. A
+ * plain document's strings are copied with their quotes. */
 static void emit_string(struct out *o, const struct json_doc *d, int i)
 {
 	const unsigned char *s = (const unsigned char *)d->text + d->tok[i].start;
 	size_t pos = 0, run, n = (size_t)(d->tok[i].end - d->tok[i].start);
 	long c;
 
+	if (d->plain) {
+		put(o, (const char *)s - 1, n + 2);
+		return;
+	}
 	put(o, "\"", 1);
 	while (pos < n) {
 		for (run = pos; run < n && plain(s[run]); run++)
@@ -370,19 +377,44 @@ static void emit_array(struct out *o, struct json_val v, int level)
 
 	put(o, "[", 1);
 	while (!o->err && json_element(v.doc, v.tok, &it, &e)) {
-		if (!first)
-			put(o, ",", 1);
+		newline(o, level + 1, !first);
 		first = 0;
-		newline(o, level + 1);
 		emit_value(o, (struct json_val){ v.doc, e }, level + 1);
 	}
 	if (!first)
-		newline(o, level);
+		newline(o, level, 0);
 	put(o, "]", 1);
+}
+
+/* A lazy document's top-level container, tokenized for as long as it is printed. */
+static void emit_expanded(struct out *o, struct json_val v, struct json_val w, int level)
+{
+	struct json_doc x = { 0 }, y = { 0 };
+
+	if (!json_expanded(v.doc, v.tok)) {
+		if (json_expand(v.doc, v.tok, &x) < 0)
+			o->err = errno;
+		v = (struct json_val){ &x, 0 };
+	}
+	if (w.doc && !json_expanded(w.doc, w.tok)) {
+		if (json_expand(w.doc, w.tok, &y) < 0)
+			o->err = errno;
+		w = (struct json_val){ &y, 0 };
+	}
+	if (!o->err && w.doc)
+		emit_object(o, v, w, level);
+	else if (!o->err)
+		emit_value(o, v, level);
+	json_free(&x);
+	json_free(&y);
 }
 
 static void emit_value(struct out *o, struct json_val v, int level)
 {
+	if (!json_expanded(v.doc, v.tok)) {
+		emit_expanded(o, v, none, level);
+		return;
+	}
 	switch (json_kind(v.doc, v.tok)) {
 	case JSON_OBJECT:
 		emit_object(o, v, none, level);
@@ -432,7 +464,7 @@ static void collect(struct entry *e, int *n, struct json_val v, int src)
 
 static int has_escape(const struct entry *e)
 {
-	return memchr(e->k, '\\', (size_t)e->kn) != NULL;
+	return !e->doc->plain && memchr(e->k, '\\', (size_t)e->kn) != NULL;
 }
 
 /* Keys with an escape are decoded once into one buffer (returned, or NULL when none needs
@@ -479,6 +511,24 @@ static int entry_cmp(const void *pa, const void *pb)
 	return r ? r : a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+/* Most objects are small: insertion sort up to 16 members, qsort beyond. */
+static void sort_entries(struct entry *e, int n)
+{
+	struct entry t;
+	int i, j;
+
+	if (n > 16) {
+		qsort(e, (size_t)n, sizeof *e, entry_cmp);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		t = e[i];
+		for (j = i; j > 0 && entry_cmp(&e[j - 1], &t) > 0; j--)
+			e[j] = e[j - 1];
+		e[j] = t;
+	}
+}
+
 /* The n entries of one key, the base's before the override's: the last of each side
  * counts; the override's replaces the base's unless both are objects, which merge. */
 static void emit_member(struct out *o, const struct entry *e, int n, int level)
@@ -493,7 +543,10 @@ static void emit_member(struct out *o, const struct entry *e, int n, int level)
 	if (last->src == 1 && base) {
 		bv = (struct json_val){ base->doc, base->val };
 		if (is_object(bv) && is_object(lv)) {
-			emit_object(o, bv, lv, level);
+			if (json_expanded(bv.doc, bv.tok) && json_expanded(lv.doc, lv.tok))
+				emit_object(o, bv, lv, level);
+			else
+				emit_expanded(o, bv, lv, level);
 			return;
 		}
 	}
@@ -539,21 +592,19 @@ static void emit_object(struct out *o, struct json_val a, struct json_val b, int
 	collect(e, &n, a, 0);
 	collect(e, &n, b, 1);
 	keys = decode_keys(e, n, &o->err);
-	qsort(e, (size_t)n, sizeof *e, entry_cmp);
+	sort_entries(e, n);
 	o->nent += (size_t)n;
 	put(o, "{", 1);
 	for (i = 0; i < n && !o->err; i = j) {
 		e = o->ent + base;
 		for (j = i + 1; j < n && key_cmp(&e[i], &e[j]) == 0; j++)
 			;
-		if (i > 0)
-			put(o, ",", 1);
-		newline(o, level + 1);
+		newline(o, level + 1, i > 0);
 		emit_string(o, e[i].doc, e[i].key);
 		put(o, ": ", 2);
 		emit_member(o, e + i, j - i, level + 1);
 	}
-	newline(o, level);
+	newline(o, level, 0);
 	put(o, "}", 1);
 	free(keys);
 	o->nent = base;

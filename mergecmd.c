@@ -34,7 +34,7 @@ static int load(struct json_doc *d, const char *path)
 		       strerror(errno));
 		return -1;
 	}
-	if (json_load(d, fd, &e) < 0) {
+	if (json_load_lazy(d, fd, &e) < 0) {
 		if (e.msg[0])
 			pi_say("%s: line %d col %d: %s", path, e.line, e.col, e.msg);
 		else

@@ -221,7 +221,7 @@ static int write_settings(struct run *r)
 		fd = -1;
 	}
 	if (fd >= 0) {
-		if (json_load(&base, fd, &je) == 0)
+		if (json_load_lazy(&base, fd, &je) == 0)
 			b.tok = 0;
 		else if (je.msg[0])
 			pi_say("warning: ignoring %s/settings.json: line %d col %d: %s; using the "

@@ -11,7 +11,10 @@
  * - the printed merge O does not parse again as an object, or printing is not a fixed
  *   point: merge(O, {}), merge(absent, O) and merge(O, O) must reproduce O byte for byte,
  *   and merge(O, OVERRIDE) too (deep merge is idempotent in its override);
- * - with no OVERRIDE, merge(absent, BASE) differs from merge(BASE, absent).
+ * - with no OVERRIDE, merge(absent, BASE) differs from merge(BASE, absent);
+ * - a lazy parse (json_parse_lazy) of either side disagrees with the whole parse: another
+ *   verdict or message, a top-level container that expands to other tokens, or a merge of
+ *   the lazy documents that is not byte for byte the merge of the whole ones.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +32,8 @@
 	#c, __FILE__, __LINE__); __builtin_trap(); } } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void walk(const struct json_doc *d, int i);
 
 /* memfds reused across runs: the first merge, the re-prints, and a fd that refuses writes. */
 static int out_fd = -1, cmp_fd = -1, ro_fd = -1;
@@ -62,26 +67,66 @@ static char *slurp(int fd, size_t *len)
 	return s;
 }
 
-/* Parses a copy of p[0..n); 0 on success. A refusal must say why and where. */
-static int parse(struct json_doc *d, const uint8_t *p, size_t n)
+/* Parses a copy of p[0..n), whole or lazily; 0 on success. A refusal must say why and
+ * where (in *e). */
+static int parse_as(struct json_doc *d, const uint8_t *p, size_t n, int lazy, struct json_err *e)
 {
-	struct json_err e;
 	char *t = malloc(n + 1);
 
 	CHECK(t);
 	memcpy(t, p, n);
 	t[n] = '\0';
 	errno = 0;
-	if (json_parse(d, t, n, &e) == 0) {
+	if ((lazy ? json_parse_lazy : json_parse)(d, t, n, e) == 0) {
 		CHECK(d->ntok >= 1 && d->text == t && d->len == n);
 		return 0;
 	}
 	CHECK(errno != EPROTO);		/* validated, then refused by jsmn */
 	CHECK(errno == EINVAL || errno == ENOMEM);
 	if (errno == EINVAL)
-		CHECK(e.msg[0] && memchr(e.msg, '\0', sizeof e.msg) && e.line >= 1 && e.col >= 1);
+		CHECK(e->msg[0] && memchr(e->msg, '\0', sizeof e->msg) && e->line >= 1 && e->col >= 1);
 	json_free(d);
 	return -1;
+}
+
+static int parse(struct json_doc *d, const uint8_t *p, size_t n)
+{
+	struct json_err e;
+
+	return parse_as(d, p, n, 0, &e);
+}
+
+/* The lazy parse l of the text the whole parse f (rc, e) came from: the same verdict and
+ * message; each top-level container expands to f's tokens there. */
+static void check_lazy(const struct json_doc *l, int lrc, const struct json_err *le,
+		       const struct json_doc *f, int rc, const struct json_err *e)
+{
+	struct json_doc x;
+	int i, fi, k;
+
+	CHECK(lrc == rc);
+	if (rc < 0) {
+		CHECK(!strcmp(le->msg, e->msg) && le->line == e->line && le->col == e->col);
+		return;
+	}
+	CHECK(l->ntok >= 1 && l->ntok <= f->ntok && l->plain == f->plain);
+	for (i = 0, fi = 0; i < l->ntok; i++, fi = json_next(f, fi)) {
+		if (i == 1)
+			fi = 1;		/* into the top-level container */
+		CHECK(fi < f->ntok && l->tok[i].start == f->tok[fi].start &&
+		      l->tok[i].end == f->tok[fi].end && l->tok[i].type == f->tok[fi].type);
+		if (json_expanded(l, i)) {
+			CHECK(i == 0 || l->tok[i].size == f->tok[fi].size);
+			continue;
+		}
+		CHECK(json_expand(l, i, &x) == 0 && x.ntok == json_next(f, fi) - fi);
+		for (k = 0; k < x.ntok; k++)
+			CHECK(x.tok[k].start + f->tok[fi].start == f->tok[fi + k].start &&
+			      x.tok[k].end + f->tok[fi].start == f->tok[fi + k].end &&
+			      x.tok[k].type == f->tok[fi + k].type && x.tok[k].size == f->tok[fi + k].size);
+		walk(&x, 0);
+		json_free(&x);
+	}
 }
 
 /* The string at i: json_codepoint, json_str and json_streq must agree. */
@@ -107,8 +152,6 @@ static void check_string(const struct json_doc *d, int i)
 	CHECK(!bad && strlen(s) <= len && json_streq(d, i, s));
 	free(s);
 }
-
-static void walk(const struct json_doc *d, int i);
 
 /* Members of the object at i; json_find is quadratic, so only the first few look it up. */
 static void walk_object(const struct json_doc *d, int i)
@@ -227,8 +270,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *nul = memchr(data, '\0', size);
 	size_t na = nul ? (size_t)(nul - data) : size;
-	struct json_doc a = { 0 }, b = { 0 };
-	struct json_val av = { &a, -1 }, bv = { &b, -1 };
+	struct json_doc a = { 0 }, b = { 0 }, la = { 0 }, lb = { 0 };
+	struct json_val av = { &a, -1 }, bv = { &b, -1 }, lav = { &la, -1 }, lbv = { &lb, -1 };
+	struct json_err ea, eb, ela, elb;
+	int ra, rb = -1, rla, rlb = -1;
+	size_t n;
+	char *merged;
 
 	if (out_fd < 0) {
 		out_fd = memfd("fuzz-merge");
@@ -236,16 +283,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ro_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		CHECK(ro_fd >= 0);
 	}
-	if (parse(&a, data, na) == 0) {
+	if ((ra = parse_as(&a, data, na, 0, &ea)) == 0) {
 		av.tok = 0;
 		walk(&a, 0);
 	}
-	if (nul && parse(&b, nul + 1, size - na - 1) == 0) {
+	rla = parse_as(&la, data, na, 1, &ela);
+	check_lazy(&la, rla, &ela, &a, ra, &ea);
+	if (nul && (rb = parse_as(&b, nul + 1, size - na - 1, 0, &eb)) == 0) {
 		bv.tok = 0;
 		walk(&b, 0);
 	}
+	if (nul) {
+		rlb = parse_as(&lb, nul + 1, size - na - 1, 1, &elb);
+		check_lazy(&lb, rlb, &elb, &b, rb, &eb);
+	}
+	lav.tok = rla == 0 ? 0 : -1;
+	lbv.tok = rlb == 0 ? 0 : -1;
 	reset(out_fd);
 	CHECK(merge_json(out_fd, av, bv) == 0);
+	merged = slurp(out_fd, &n);
+	same(lav, lbv, merged, n);
+	same(lav, bv, merged, n);
+	free(merged);
 	reprint(av, bv);
 	if (size < 4096) {	/* the write error path, where it is cheap */
 		errno = 0;
@@ -253,5 +312,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	json_free(&a);
 	json_free(&b);
+	json_free(&la);
+	json_free(&lb);
 	return 0;
 }

@@ -34,6 +34,17 @@ static int parse(struct json_doc *d, const char *text, struct json_err *e)
 	return parse_n(d, text, strlen(text), e);
 }
 
+static int parse_lazy(struct json_doc *d, const char *text, size_t n, struct json_err *e)
+{
+	char *t = malloc(n + 1);
+
+	if (!t)
+		return -1;
+	memcpy(t, text, n);
+	t[n] = '\0';
+	return json_parse_lazy(d, t, n, e);
+}
+
 static const char *const good[] = {
 	"{}", "[]", "{ }", "[ ]", "0", "-0", "-0.0", "1E5", "1e-5", "1.5E+3", "2.50e-3",
 	"true", "false", "null", "\"x\"", " \t\n\r[1]\r\n", "{\"a\":[1,{\"b\":null}]}",
@@ -58,6 +69,9 @@ static void test_accepts(void)
 		if (r != 0)
 			fprintf(stderr, "refused %s: %d:%d %s\n", good[i], e.line, e.col, e.msg);
 		CHECK_INT(r, 0);
+		CHECK(d.ntok >= 1);
+		json_free(&d);
+		CHECK_INT(parse_lazy(&d, good[i], strlen(good[i]), &e), 0);
 		CHECK(d.ntok >= 1);
 		json_free(&d);
 	}
@@ -164,6 +178,14 @@ static void test_refuses(void)
 		if (r == 0 || e.line != b->line || e.col != b->col || strcmp(e.msg, b->msg))
 			fprintf(stderr, "case %zu (%s): got %d:%d %s\n", i, b->text, e.line, e.col, e.msg);
 		CHECK_INT(r, -1);
+		CHECK_INT(errno, EINVAL);
+		CHECK_INT(e.line, b->line);
+		CHECK_INT(e.col, b->col);
+		CHECK_STR(e.msg, b->msg);
+		CHECK(d.tok == NULL);
+		json_free(&d);
+		/* a lazy parse validates the whole text the same way */
+		CHECK_INT(parse_lazy(&d, b->text, b->n ? b->n : strlen(b->text), &e), -1);
 		CHECK_INT(errno, EINVAL);
 		CHECK_INT(e.line, b->line);
 		CHECK_INT(e.col, b->col);
@@ -475,6 +497,165 @@ static void test_load(void)
 	close(p[0]);
 }
 
+/* Whether the tokens of x are those of f from index i on, shifted by off bytes. */
+static int same_tokens(const struct json_doc *x, const struct json_doc *f, int i, int off)
+{
+	int k;
+
+	for (k = 0; k < x->ntok; k++) {
+		const jsmntok_t *a = &x->tok[k], *b = &f->tok[i + k];
+
+		if (a->type != b->type || a->start + off != b->start || a->end + off != b->end ||
+		    a->size != b->size)
+			return 0;
+	}
+	return 1;
+}
+
+/* A lazy document holds the top level; each container in it expands to the very tokens a
+ * whole parse has there. */
+static void check_lazy(const char *text)
+{
+	struct json_doc f, l, x;
+	struct json_err e;
+	int fi = 0, li = 0, fk, fv, lk, lv, top, n = 0;
+
+	CHECK_INT(parse(&f, text, &e), 0);
+	CHECK_INT(parse_lazy(&l, text, strlen(text), &e), 0);
+	CHECK_INT(json_kind(&l, 0), json_kind(&f, 0));
+	CHECK_INT(l.tok[0].start, f.tok[0].start);
+	CHECK_INT(l.tok[0].end, f.tok[0].end);
+	CHECK_INT(l.tok[0].size, f.tok[0].size);
+	CHECK_INT(json_expanded(&l, 0), 1);
+	top = json_kind(&f, 0) == JSON_OBJECT;
+	for (;;) {
+		int more = top ? json_member(&f, 0, &fi, &fk, &fv) : json_element(&f, 0, &fi, &fv);
+		int lmore = top ? json_member(&l, 0, &li, &lk, &lv) : json_element(&l, 0, &li, &lv);
+
+		CHECK_INT(lmore, more);
+		if (!more || !lmore)
+			break;
+		n++;
+		if (top) {
+			CHECK_INT(l.tok[lk].start, f.tok[fk].start);
+			CHECK_INT(l.tok[lk].end, f.tok[fk].end);
+		}
+		CHECK_INT(l.tok[lv].type, f.tok[fv].type);
+		CHECK_INT(l.tok[lv].start, f.tok[fv].start);
+		CHECK_INT(l.tok[lv].end, f.tok[fv].end);
+		if (json_kind(&f, fv) != JSON_OBJECT && json_kind(&f, fv) != JSON_ARRAY) {
+			CHECK_INT(json_expanded(&l, lv), 1);
+			CHECK_INT(json_expand(&l, lv, &x), -1);
+			CHECK_INT(errno, EINVAL);
+			continue;
+		}
+		CHECK_INT(json_expanded(&l, lv), 0);
+		CHECK_INT(json_expand(&l, lv, &x), 0);
+		CHECK_INT(x.ntok, json_next(&f, fv) - fv);
+		CHECK(same_tokens(&x, &f, fv, f.tok[fv].start));
+		CHECK_INT(x.plain, l.plain);
+		json_free(&x);
+	}
+	CHECK_INT(n, f.tok[0].size);
+	CHECK_INT(l.ntok, 1 + (top ? 2 : 1) * n);
+	json_free(&f);
+	json_free(&l);
+}
+
+static void test_lazy(void)
+{
+	struct json_doc l;
+	struct json_err e;
+
+	check_lazy("{\"a\":[1,2],\"b\":{},\"c\":\"s\",\"d\":true,\"e\":null}");
+	check_lazy("{\"a\": {\"x\": [1, {\"y\": \"\\u00e9\"}], \"z\": {}}, \"b\": [[], [[1]]], \"a\": 2}");
+	check_lazy("[ {\"k\": [true]}, \"s\", [ ], -1.5e3, {\"\": {\"\": {}}} ]");
+	check_lazy("{}");
+	check_lazy("[]");
+	check_lazy("\n{\n  \"only\": {\n    \"deep\": [1, 2, 3]\n  }\n}\n");
+	/* a lone scalar is one token either way */
+	CHECK_INT(parse_lazy(&l, " \"s\" ", 5, &e), 0);
+	CHECK_INT(l.ntok, 1);
+	CHECK_INT(json_kind(&l, 0), JSON_STRING);
+	CHECK_INT(json_expanded(&l, 0), 1);
+	json_free(&l);
+	CHECK_INT(parse_lazy(&l, "12", 2, &e), 0);
+	CHECK_INT(l.ntok, 1);
+	CHECK_INT(json_kind(&l, 0), JSON_NUMBER);
+	json_free(&l);
+}
+
+/* The scanner goes eight bytes at a time through whitespace, strings and the UTF-8 check:
+ * whatever stops it is found at every offset in a word. */
+static void test_words(void)
+{
+	char t[128], want[64];
+	struct json_doc d;
+	struct json_err e;
+	int k, lazy;
+
+	for (lazy = 0; lazy <= 1; lazy++) {
+		for (k = 0; k <= 20; k++) {
+			int (*p)(struct json_doc *, const char *, size_t, struct json_err *) =
+				lazy ? parse_lazy : parse_n;
+
+			/* spaces, then something that is not a value: '!' and 0x01 differ from ' '
+			 * by one bit each, which a sloppy word test takes for a space */
+			snprintf(t, sizeof t, "[%*s!1]", k, "");
+			CHECK_INT(p(&d, t, strlen(t), &e), -1);
+			CHECK_INT(e.col, k + 2);
+			CHECK_STR(e.msg, "expected value");
+			json_free(&d);
+			snprintf(t, sizeof t, "[%*s\x01]", k, "");
+			CHECK_INT(p(&d, t, strlen(t), &e), -1);
+			CHECK_INT(e.col, k + 2);
+			json_free(&d);
+			snprintf(t, sizeof t, "[\n%*s1,%*s\"x\"%*s]", k, "", k, "", k, "");
+			CHECK_INT(p(&d, t, strlen(t), &e), 0);
+			CHECK_INT(json_kind(&d, 0), JSON_ARRAY);
+			json_free(&d);
+			/* a string with its stop at offset k: control byte, quote, escape */
+			snprintf(t, sizeof t, "[\"%.*s\x01" "bbbbbbbbbbbbbbbb\"]", k, "aaaaaaaaaaaaaaaaaaaaaaaa");
+			CHECK_INT(p(&d, t, strlen(t), &e), -1);
+			CHECK_INT(e.col, k + 3);
+			CHECK_STR(e.msg, "control character in string");
+			json_free(&d);
+			snprintf(t, sizeof t, "[\"%.*s\",\"bbbbbbbbbbbbbbbb\"]", k, "aaaaaaaaaaaaaaaaaaaaaaaa");
+			CHECK_INT(parse_n(&d, t, strlen(t), &e), 0);
+			CHECK_INT(d.ntok, 3);
+			CHECK_INT(d.tok[1].end - d.tok[1].start, k);
+			CHECK_INT(d.plain, 1);
+			json_free(&d);
+			snprintf(t, sizeof t, "[\"%.*s\\n%.*s\"]", k, "aaaaaaaaaaaaaaaaaaaaaaaa", 20 - k,
+				 "bbbbbbbbbbbbbbbbbbbbbbbb");
+			CHECK_INT(parse_n(&d, t, strlen(t), &e), 0);
+			CHECK_INT(d.ntok, 2);
+			CHECK_INT(d.plain, 0);
+			snprintf(want, sizeof want, "%.*s\n%.*s", k, "aaaaaaaaaaaaaaaaaaaaaaaa", 20 - k,
+				 "bbbbbbbbbbbbbbbbbbbbbbbb");
+			CHECK(json_streq(&d, 1, want));
+			json_free(&d);
+			/* what makes a document not plain, at every offset of the UTF-8 check */
+			snprintf(t, sizeof t, "[\"%.*s\x7f%.*s\"]", k, "aaaaaaaaaaaaaaaaaaaaaaaa", 20 - k,
+				 "bbbbbbbbbbbbbbbbbbbbbbbb");
+			CHECK_INT(parse_n(&d, t, strlen(t), &e), 0);
+			CHECK_INT(d.plain, 0);
+			json_free(&d);
+			snprintf(t, sizeof t, "[\"%.*s\xc3\xa9%.*s\"]", k, "aaaaaaaaaaaaaaaaaaaaaaaa", 20 - k,
+				 "bbbbbbbbbbbbbbbbbbbbbbbb");
+			CHECK_INT(parse_n(&d, t, strlen(t), &e), 0);
+			CHECK_INT(d.plain, 0);
+			json_free(&d);
+			snprintf(t, sizeof t, "[\"%.*s\xc3\x28%.*s\"]", k, "aaaaaaaaaaaaaaaaaaaaaaaa", 20 - k,
+				 "bbbbbbbbbbbbbbbbbbbbbbbb");
+			CHECK_INT(parse_n(&d, t, strlen(t), &e), -1);
+			CHECK_INT(e.col, k + 3);
+			CHECK_STR(e.msg, "invalid UTF-8");
+			json_free(&d);
+		}
+	}
+}
+
 /* A document the size of a large settings file: many members, nested, all tokens found. */
 static void test_large(void)
 {
@@ -514,5 +695,7 @@ int main(void)
 	test_scalar_top();
 	test_load();
 	test_large();
+	test_lazy();
+	test_words();
 	return check_done("json");
 }

@@ -10,12 +10,14 @@
 #include "check.h"
 #include "merge.h"
 
-static int load(struct json_doc *d, const char *text)
+/* Parses text whole, or lazily (only the top level tokenized, as pi-merge and the runner
+ * load a base). */
+static int load(struct json_doc *d, const char *text, int lazy)
 {
 	struct json_err e;
 	char *t = strdup(text);
 
-	if (!t || json_parse(d, t, strlen(t), &e) < 0) {
+	if (!t || (lazy ? json_parse_lazy : json_parse)(d, t, strlen(t), &e) < 0) {
 		fprintf(stderr, "bad test document %s: %d:%d %s\n", text, e.line, e.col, e.msg);
 		return -1;
 	}
@@ -40,21 +42,41 @@ static char *slurp(int fd)
 	return s;
 }
 
-/* The merge of two documents (NULL: absent) as text; NULL if anything failed. */
-static char *merged(const char *base, const char *over)
+/* The merge of two documents (NULL: absent) as text, each parsed whole (lazy bit 0 clear)
+ * or lazily (base: bit 0, override: bit 1); NULL if anything failed. */
+static char *merged_as(const char *base, const char *over, int lazy)
 {
 	struct json_doc b = { 0 }, o = { 0 };
 	struct json_val bv = { &b, base ? 0 : -1 }, ov = { &o, over ? 0 : -1 };
 	FILE *f = tmpfile();
 	char *out = NULL;
 
-	if (f && (!base || load(&b, base) == 0) && (!over || load(&o, over) == 0) &&
-	    merge_json(fileno(f), bv, ov) == 0)
+	if (f && (!base || load(&b, base, lazy & 1) == 0) &&
+	    (!over || load(&o, over, lazy & 2) == 0) && merge_json(fileno(f), bv, ov) == 0)
 		out = slurp(fileno(f));
 	if (f)
 		fclose(f);
 	json_free(&b);
 	json_free(&o);
+	return out;
+}
+
+/* The merge, which must come out the same whichever way each side was parsed. */
+static char *merged(const char *base, const char *over)
+{
+	char *out = merged_as(base, over, 0), *other;
+	int lazy;
+
+	for (lazy = 1; lazy <= 3 && out; lazy++) {
+		other = merged_as(base, over, lazy);
+		if (!other || strcmp(out, other)) {
+			fprintf(stderr, "lazy parse (%d) merges differently:\n%s\nvs\n%s\n", lazy, out,
+				other ? other : "(failed)");
+			free(out);
+			out = NULL;
+		}
+		free(other);
+	}
 	return out;
 }
 
@@ -122,6 +144,12 @@ static void test_strings(void)
 	CHECK_MERGE("{\"l\":\"\\udc00\\ud800\\ud800x\"}", NULL,
 		    "{\n  \"l\": \"\\udc00\\ud800\\ud800x\"\n}\n");
 	CHECK_MERGE("{\"k\\n\\u00e9\":\"\"}", NULL, "{\n  \"k\\n\\u00e9\": \"\"\n}\n");
+	/* a plain document's strings are copied as they are; one DEL makes it not plain */
+	CHECK_MERGE("{\"d\":\"del\x7f\"}", NULL, "{\n  \"d\": \"del\\u007f\"\n}\n");
+	CHECK_MERGE("{\"a\":\"plain words\"}", "{\"c\":\"x\",\"b\":\"\\u00e9\"}",
+		    "{\n  \"a\": \"plain words\",\n  \"b\": \"\\u00e9\",\n  \"c\": \"x\"\n}\n");
+	CHECK_MERGE("{\"b\":\"\xc3\xa9\"}", "{\"a\":{\"k\":\"plain\"}}",
+		    "{\n  \"a\": {\n    \"k\": \"plain\"\n  },\n  \"b\": \"\\u00e9\"\n}\n");
 }
 
 struct num {
@@ -204,7 +232,7 @@ static void test_write_errors(void)
 	memset(big, 'x', 99990);
 	memcpy(big, "{\"k\": \"", 7);
 	memcpy(big + 99990, "\"}", 3);
-	CHECK_INT(load(&d, big), 0);
+	CHECK_INT(load(&d, big, 1), 0);
 	fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
 	CHECK(fd >= 0);
 	errno = 0;
