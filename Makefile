@@ -93,7 +93,8 @@ fuzz: build/include/jsmn.h
 # make bench: as root, on an idle machine (bench/run.sh; figures and ratios on stdout).
 # build/bench/pi reads /etc/pi-agent/bench.json and keeps its runtime files and staged binds
 # in /run/pi-bench*: the benchmark never touches what the installed binary or the tests use.
-BENCH_BINS = build/bench/pi build/bench/sync-driver build/bench/timeit build/bench/noop
+BENCH_BINS = build/bench/pi build/bench/sync-driver build/bench/timeit build/bench/noop \
+             build/bench/stamp
 bench: release $(BENCH_BINS)
 	bench/run.sh
 

@@ -10,9 +10,17 @@
 #include <pwd.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "ident.h"
+
+/* 32-bit group ids: the plain call takes 16-bit ones on i386 and arm */
+#ifdef SYS_setgroups32
+#define SYS_SETGROUPS SYS_setgroups32
+#else
+#define SYS_SETGROUPS SYS_setgroups
+#endif
 
 static struct ident saved;
 static int have_saved;
@@ -61,7 +69,9 @@ int ident_enter(const struct ident *id)
 		}
 		id = &saved;
 	}
-	if (setgroups((size_t)id->ngroups, id->groups) < 0)
+	/* the kernel's call: musl's setgroups makes every thread run it (one call and three
+	 * signal-mask calls more per switch, ~200 switches in a 10,000-file sync) */
+	if (syscall(SYS_SETGROUPS, (size_t)id->ngroups, id->groups) < 0)
 		return -1;
 	setfsgid(id->gid);
 	if ((gid_t)setfsgid((gid_t)-1) != id->gid)

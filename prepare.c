@@ -158,7 +158,7 @@ static int sync_config(struct run *r)
 {
 	struct sync_opts o = {
 		.reader = &r->host_id, .writer = &r->agent_id, .exclude = sync_excludes,
-		.warn = sync_warning, .ctx = r->source,
+		.warn = sync_warning, .ctx = r->source, .share_after = SYNC_SHARE_AFTER,
 	};
 	struct sync_stats st;
 	struct sync_err e;

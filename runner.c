@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -213,18 +214,22 @@ static int unit_name(struct run *r)
 /* Runs argv in a child with the signals unblocked; returns its pid. */
 static pid_t spawn(char *const *argv, char **envp, const sigset_t *old)
 {
-	pid_t pid = fork();
+	posix_spawnattr_t at;
+	pid_t pid = -1;
+	int err = posix_spawnattr_init(&at);
 
-	if (pid == 0) {
-		sigprocmask(SIG_SETMASK, old, NULL);
-		execve(argv[0], argv, envp);
-		pi_say("cannot run %s: %s", argv[0], strerror(errno));
-		_exit(EXIT_DENIED);
+	/* the child shares our memory until it execs (no copy of it) and gets the old mask */
+	if (!err && !(err = posix_spawnattr_setsigmask(&at, old)) &&
+	    !(err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK)))
+		err = posix_spawn(&pid, argv[0], NULL, &at, argv, envp);
+	posix_spawnattr_destroy(&at);
+	if (err) {
+		pi_say("cannot run %s: %s", argv[0], strerror(err));
+		return -1;
 	}
 	return pid;
 }
 
-/* systemctl stop <unit>, from systemd-run's own directory. */
 static pid_t stop_unit(struct run *r, char **envp, const sigset_t *old)
 {
 	char ctl[PATH_MAX], *slash;
@@ -253,10 +258,8 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	pid = spawn(argv, envp, &old);
-	if (pid < 0) {
-		pi_say("cannot run %s: %s", argv[0], strerror(errno));
+	if (pid < 0)
 		return EXIT_DENIED;
-	}
 	for (;;) {
 		sig = sigwaitinfo(&set, NULL);
 		if (sig > 0 && sig != SIGCHLD && got && pid > 0)

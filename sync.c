@@ -16,7 +16,12 @@
  * - setuid, setgid and sticky bits are never copied;
  * - memory stays bounded: one batch per directory level (about 44 KiB: entries, names, a
  *   getdents buffer), allocated on the level's first use and reused by its directories;
- *   at most SYNC_MAX_DEPTH levels; the tree is streamed, never held.
+ *   at most SYNC_MAX_DEPTH levels; the tree is streamed, never held;
+ * - once o->share_after entries are synced, a second thread syncs every other remaining top
+ *   directory under the same rules: credentials are per thread (ident.c makes the kernel's calls, never musl's
+ *   all-threads setgroups), it starts with no identity assumed, and it has its own context
+ *   (path, batches, counts, error) and disjoint subtrees; it is joined before the top is
+ *   pruned or given its attributes.
  *
  * Speed (each counted with strace -c): a directory that did not change costs two identity
  * switches (the reader opens it and reads its first batch, the writer does the rest) and
@@ -24,10 +29,13 @@
  * listed with getdents64 into the level's buffer (no DIR, no allocation), the dst listing
  * only counted unless the count is off; a copied file costs eleven calls: lstat, open,
  * fstat, fcntl, create, copy_file_range up to the size seen, futimens, fchmod, rename and
- * two closes (the first FSYNC_MAX a fsync more).
+ * two closes (the first FSYNC_MAX a fsync more). The lstats are the floor (88% of the
+ * calls), so the top directories are shared between two threads: a warm 10,000-file sync
+ * went from 37 to 22 ms on two cores.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +66,7 @@ struct ent {
 	unsigned char dst_dir;                 /* dst has a directory here: remove before rename */
 	unsigned char fresh;                   /* A_DIR: the dst directory is new and empty */
 	unsigned char same;                    /* A_DIR: it had the right mode and mtime */
+	unsigned char shared;                  /* A_DIR at the top: the second thread's */
 	int fd;                                /* A_COPY: the opened source file */
 };
 
@@ -602,6 +611,125 @@ static int descend(struct ctx *c, int src, int dst, struct ent *x, const char *n
 	return rc;
 }
 
+/* The second thread's share of the top directories (the entries marked shared): a context
+ * of its own (identity, path, batches, counts, error); the entries it syncs are its own in
+ * the shared top batch. */
+struct share {
+	struct ctx c;
+	struct sync_stats st;
+	struct sync_err e;
+	int src, dst, depth, rc;
+	struct batch *b;
+	pthread_t t;
+};
+
+static void free_levels(struct ctx *c)
+{
+	int i;
+
+	for (i = 0; i <= SYNC_MAX_DEPTH; i++) {
+		if (c->level[i])
+			close_batch(c->level[i]);
+		free(c->level[i]);
+		c->level[i] = NULL;
+	}
+}
+
+static void *share_main(void *arg)
+{
+	struct share *sh = arg;
+	struct batch *b = sh->b;
+	int i;
+
+	for (i = 0; i < b->n && sh->rc == 0; i++)
+		if (b->e[i].act == A_DIR && b->e[i].shared)
+			sh->rc = descend(&sh->c, sh->src, sh->dst, &b->e[i], name_of(b, &b->e[i]),
+					 sh->depth);
+	free_levels(&sh->c);
+	return NULL;
+}
+
+/* Marks every other top directory from b->e[from] on as the second thread's and starts it.
+ * Credentials are per thread (ident.c makes the kernel's calls), and the thread assumes no
+ * identity, so its first step switches. NULL (nothing marked) if it cannot start. */
+static struct share *share_start(struct ctx *c, int src, int dst, struct batch *b, int from,
+				 int depth)
+{
+	struct share *sh = calloc(1, sizeof *sh);
+	pthread_attr_t at;
+	int i, k = 0, err = -1;
+
+	if (!sh || pthread_attr_init(&at) != 0) {
+		free(sh);
+		return NULL;
+	}
+	sh->c = *c;
+	memset(sh->c.level, 0, sizeof sh->c.level);
+	sh->c.cur = &unknown_id;
+	sh->c.st = &sh->st;
+	sh->c.e = &sh->e;
+	sh->c.files = 0;
+	sh->src = src;
+	sh->dst = dst;
+	sh->depth = depth;
+	sh->b = b;
+	for (i = from; i < b->n; i++)
+		if (b->e[i].act == A_DIR)
+			b->e[i].shared = k++ % 2;
+	/* room for SYNC_MAX_DEPTH levels of frames and copy_slow's buffer */
+	if (pthread_attr_setstacksize(&at, 1 << 20) == 0)
+		err = pthread_create(&sh->t, &at, share_main, sh);
+	pthread_attr_destroy(&at);
+	if (err) {
+		for (i = from; i < b->n; i++)
+			b->e[i].shared = 0;
+		free(sh);
+		return NULL;
+	}
+	return sh;
+}
+
+/* Joins the second thread and takes its counts; its error counts if rc had none. */
+static int share_join(struct ctx *c, struct share *sh, int rc)
+{
+	pthread_join(sh->t, NULL);
+	c->files += sh->c.files;
+	c->st->entries += sh->st.entries;
+	c->st->copied += sh->st.copied;
+	c->st->updated += sh->st.updated;
+	c->st->deleted += sh->st.deleted;
+	c->st->skipped += sh->st.skipped;
+	c->st->bytes += sh->st.bytes;
+	if (rc == 0 && sh->rc < 0) {
+		*c->e = sh->e;
+		errno = sh->e.err;
+		rc = -1;
+	}
+	free(sh);
+	return rc;
+}
+
+/* Syncs the directories of the batch, in order. At the top, once enough entries are
+ * synced for a thread to pay, a second thread takes every other remaining directory, so
+ * two cores list and lstat at once (as rsync's two processes do). */
+static int descend_all(struct ctx *c, int src, int dst, struct batch *b, int depth)
+{
+	struct share *sh = NULL;
+	int i, left = 0, rc = 0;
+
+	for (i = 0; i < b->n; i++)
+		left += b->e[i].act == A_DIR;
+	for (i = 0; i < b->n && rc == 0; i++) {
+		if (b->e[i].act != A_DIR || b->e[i].shared)
+			continue;
+		if (depth == 0 && !sh && left >= 2 && c->st->entries >= c->o->share_after)
+			sh = share_start(c, src, dst, b, i, depth);
+		rc = descend(c, src, dst, &b->e[i], name_of(b, &b->e[i]), depth);
+		left--;
+	}
+	return sh ? share_join(c, sh, rc) : rc;
+}
+
 /* One batch through all phases; counts the names now present in dst in *expect. */
 static int sync_batch(struct ctx *c, int src, int dst, struct batch *b, int depth, int fresh,
 		      unsigned long *expect)
@@ -616,12 +744,11 @@ static int sync_batch(struct ctx *c, int src, int dst, struct batch *b, int dept
 		return -1;
 	if (as(c, c->o->writer) < 0 || apply(c, dst, b) < 0)
 		return -1;
+	if (descend_all(c, src, dst, b, depth) < 0)
+		return -1;
 	for (i = 0; i < b->n; i++) {
-		if (b->e[i].act == A_DIR) {
-			if (descend(c, src, dst, &b->e[i], name_of(b, &b->e[i]), depth) < 0)
-				return -1;
+		if (b->e[i].act == A_DIR)
 			b->dirty |= b->e[i].fresh;
-		}
 		*expect += b->e[i].act != A_GONE;
 	}
 	return 0;
@@ -773,7 +900,7 @@ int sync_tree(int src, int dst, const struct sync_opts *o, struct sync_stats *st
 	struct ctx c = { .o = o, .st = st, .e = e, .cur = &unknown_id };
 	struct batch *b;
 	struct stat s;
-	int fd = -1, rc = -1, i;
+	int fd = -1, rc = -1;
 
 	memset(st, 0, sizeof *st);
 	e->op = NULL;
@@ -795,11 +922,7 @@ int sync_tree(int src, int dst, const struct sync_opts *o, struct sync_stats *st
 	}
 	if (fd >= 0)
 		close(fd);
-	for (i = 0; i <= SYNC_MAX_DEPTH; i++) {
-		if (c.level[i])
-			close_batch(c.level[i]);
-		free(c.level[i]);
-	}
+	free_levels(&c);
 	/* one flush for the files committed without their fsync */
 	if (rc == 0 && c.files > FSYNC_MAX && syncfs(dst) < 0)
 		rc = fail(&c, "sync", NULL);

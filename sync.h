@@ -6,6 +6,7 @@
 
 enum {
 	SYNC_MAX_DEPTH = 64,     /* directory levels below the top */
+	SYNC_SHARE_AFTER = 1000, /* entries synced before a second thread pays for itself */
 };
 
 struct sync_opts {
@@ -15,6 +16,9 @@ struct sync_opts {
 	/* Called for each entry skipped with a reason (FIFO, socket, device); path is relative. */
 	void (*warn)(void *ctx, const char *path, const char *reason);
 	void *ctx;
+	/* Source entries synced before a second thread takes every other remaining top
+	 * directory (SYNC_SHARE_AFTER: starting a thread costs more than a small tree's sync). */
+	unsigned long share_after;
 };
 
 struct sync_stats {
@@ -40,7 +44,9 @@ struct sync_err {
  * opened; destination entries the source lacks are removed, except excluded names at the
  * top. Files are replaced atomically and are durable when it returns (a fsync each for the
  * first few, then one syncfs of dst's filesystem). Nothing under dst is ever followed
- * through a link. Returns with the saved (root) identity active: 0, or -1 with e filled. */
+ * through a link. Once o->share_after entries are synced, a second thread syncs every
+ * other remaining top directory (it is joined before this returns). Returns with the saved (root) identity active: 0, or
+ * -1 with e filled. */
 int sync_tree(int src, int dst, const struct sync_opts *o, struct sync_stats *st,
 	      struct sync_err *e);
 #endif

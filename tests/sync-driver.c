@@ -1,14 +1,17 @@
 // links: sync.c fs.c ident.c
 /* sync-driver.c - runs sync_tree on two directories as root: test and benchmark driver only.
  *
- * usage: sync-driver [-r USER] [-w USER] [-q] SRC DST
+ * usage: sync-driver [-r USER] [-w USER] [-s ENTRIES] [-q] SRC DST
  * Excludes the runner's top-level names. Without -r/-w reader and writer are the saved
- * root identity (no switches); "-r root -w root" forces the identity switches anyway.
+ * root identity (no switches); "-r root -w root" forces the identity switches anyway. -s
+ * sets share_after (the runner's SYNC_SHARE_AFTER without it; 0: a second thread from the
+ * start, as the comparison tests run it).
  * Prints the stats on stdout unless -q; exit 0 synced, 1 failed, 2 usage.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,7 +30,7 @@ static void warn(void *ctx, const char *path, const char *reason)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: sync-driver [-r USER] [-w USER] [-q] SRC DST\n");
+	fprintf(stderr, "usage: sync-driver [-r USER] [-w USER] [-s ENTRIES] [-q] SRC DST\n");
 	return 2;
 }
 
@@ -42,16 +45,18 @@ static int who(struct ident *id, const char *name)
 int main(int argc, char **argv)
 {
 	static struct ident rd, wr;
-	struct sync_opts o = { .exclude = excludes, .warn = warn };
+	struct sync_opts o = { .exclude = excludes, .warn = warn, .share_after = SYNC_SHARE_AFTER };
 	struct sync_stats st;
 	struct sync_err e;
 	int c, quiet = 0, src, dst;
 
-	while ((c = getopt(argc, argv, "r:w:q")) != -1) {
+	while ((c = getopt(argc, argv, "r:w:s:q")) != -1) {
 		if (c == 'r' && who(&rd, optarg) == 0)
 			o.reader = &rd;
 		else if (c == 'w' && who(&wr, optarg) == 0)
 			o.writer = &wr;
+		else if (c == 's')
+			o.share_after = strtoul(optarg, NULL, 10);
 		else if (c == 'q')
 			quiet = 1;
 		else

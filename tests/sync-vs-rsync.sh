@@ -8,6 +8,7 @@
 # --no-specials (sync_tree skips FIFOs with a warning where rsync as root would mknod them) and
 # --modify-window=-1 (sync_tree compares mtimes to the nanosecond; plain rsync only to the second,
 # so it misses a same-size change within the second and leaves a fresh dir's mtime unset).
+# The driver runs with -s 0: a second thread shares the top directories from the start.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -147,7 +148,7 @@ check() {   # NAME, then the command that must succeed
 same_manifest() { cmp -s <(manifest "$1") <(manifest "$2") || { diff <(manifest "$1" | tr '\0' '\n') <(manifest "$2" | tr '\0' '\n') | head -20 >&2; false; }; }
 same_content() { diff -r --no-dereference "$1" "$2" >&2; }
 no_special_bits() { [ -z "$(find "$1" -perm /7000 -print -quit)" ]; }
-driver_quiet() { [ "$(build/sync-driver "$1" "$2" 2>/dev/null)" = "$3" ]; }
+driver_quiet() { [ "$(build/sync-driver -s 0 "$1" "$2" 2>/dev/null)" = "$3" ]; }
 rsync_agrees() {   # rsync -c itemizes nothing to do on our copy (but the stripped setuid)
 	local out
 	out=$("${RSYNC[@]}" -nic "${EXCL[@]}" "$1/" "$2/" |
@@ -169,7 +170,7 @@ compare() {
 			RANDOM=$state; plant "$rs"; RANDOM=$state; plant "$ours"
 		fi
 		"${RSYNC[@]}" "${EXCL[@]}" "$src/" "$rs/" >/dev/null
-		stats=$(build/sync-driver "$src" "$ours" 2>"$WORK/warn") || { cat "$WORK/warn" >&2; stats=failed; }
+		stats=$(build/sync-driver -s 0 "$src" "$ours" 2>"$WORK/warn") || { cat "$WORK/warn" >&2; stats=failed; }
 		echo "round $round: $stats"
 		check "round $round: driver ran" [ "$stats" != failed ]
 		check "round $round: FIFO warned" grep -q 'skipping pipe: FIFO' "$WORK/warn"

@@ -137,7 +137,8 @@ static void scratch(void)
 
 static int run(struct sync_stats *st, struct sync_err *e)
 {
-	struct sync_opts o = { &reader, &writer, excludes, on_warn, NULL };
+	/* share_after 0: with two top directories or more, a second thread from the start */
+	struct sync_opts o = { &reader, &writer, excludes, on_warn, NULL, 0 };
 	int src = fs_open_dir(AT_FDCWD, at("src")), dst = fs_open_dir(AT_FDCWD, at("dst"));
 	int rc = sync_tree(src, dst, &o, st, e);
 
@@ -388,6 +389,76 @@ static void test_src_traps(void)
 	CHECK_STR(e.path, "d/priv");
 }
 
+/* Two or more top directories are synced by two processes (the child takes every other
+ * one): counts, outcomes and errors come back whole, whichever process had them. Each round
+ * puts the trouble in another of four directories, so both processes meet it. */
+static void test_shared(void)
+{
+	struct sync_stats st;
+	struct sync_err e;
+	char rel[64], want[64];
+	int i, k;
+
+	for (k = 0; k < 4; k++) {
+		scratch();
+		for (i = 0; i < 4; i++) {
+			snprintf(rel, sizeof rel, "src/d%d", i);
+			mkd(rel, 0755, RUID);
+			snprintf(rel, sizeof rel, "src/d%d/sub", i);
+			mkd(rel, 0750, RUID);
+			snprintf(rel, sizeof rel, "src/d%d/f", i);
+			put(rel, "data", 0644, RUID, 1600000000 + i);
+			snprintf(rel, sizeof rel, "src/d%d/sub/g", i);
+			put(rel, "more", 0640, RUID, 1600000100 + i);
+			snprintf(rel, sizeof rel, "src/d%d/sub", i);
+			stamp(rel, 1600000200 + i);
+			snprintf(rel, sizeof rel, "src/d%d", i);
+			stamp(rel, 1600000300 + i);
+		}
+		CHECK_INT(run_ok(&st), 0);
+		CHECK_INT(st.entries, 16);
+		CHECK_INT(st.copied, 8);
+		CHECK_INT(st.bytes, 32);
+		for (i = 0; i < 4; i++) {
+			snprintf(rel, sizeof rel, "dst/d%d/sub/g", i);
+			CHECK_STR(slurp(rel), "more");
+			CHECK_INT(lst(rel).st_mtim.tv_sec, 1600000100 + i);
+			snprintf(rel, sizeof rel, "dst/d%d/sub", i);
+			CHECK_INT(lst(rel).st_mode & 07777, 0750);
+			CHECK_INT(lst(rel).st_mtim.tv_sec, 1600000200 + i);
+			snprintf(rel, sizeof rel, "dst/d%d", i);
+			CHECK_INT(lst(rel).st_mtim.tv_sec, 1600000300 + i);
+		}
+		CHECK_INT(run_ok(&st), 0);
+		CHECK_INT(st.entries, 16);
+		CHECK_INT(st.copied + st.updated + st.deleted, 0);
+
+		/* in directory k: one file changed, a subdirectory gone */
+		snprintf(rel, sizeof rel, "src/d%d/f", k);
+		put(rel, "changed", 0644, RUID, 1600000400);
+		snprintf(rel, sizeof rel, "src/d%d/sub", k);
+		CHECK_INT(fs_remove(AT_FDCWD, at(rel)), 0);
+		CHECK_INT(run_ok(&st), 0);
+		CHECK_INT(st.copied, 1);
+		CHECK_INT(st.deleted, 1);
+		snprintf(rel, sizeof rel, "dst/d%d/f", k);
+		CHECK_STR(slurp(rel), "changed");
+		snprintf(rel, sizeof rel, "dst/d%d/sub", k);
+		CHECK(!exists(rel));
+
+		/* a root-only file in directory k: named, whichever process met it */
+		snprintf(rel, sizeof rel, "src/d%d/secret", k);
+		put(rel, "SECRET", 0600, 0, 1600000001);
+		CHECK_INT(run(&st, &e), -1);
+		CHECK_STR(e.op, "open");
+		snprintf(want, sizeof want, "d%d/secret", k);
+		CHECK_STR(e.path, want);
+		CHECK_INT(e.err, EACCES);
+		snprintf(rel, sizeof rel, "dst/d%d/secret", k);
+		CHECK(!exists(rel));
+	}
+}
+
 static void test_modes_and_names(void)
 {
 	struct sync_stats st;
@@ -464,6 +535,7 @@ int main(void)
 	test_fifo();
 	test_dst_traps();
 	test_src_traps();
+	test_shared();
 	test_modes_and_names();
 	test_depth();
 	CHECK_INT(fs_remove(AT_FDCWD, base), 0);
