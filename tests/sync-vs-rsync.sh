@@ -158,6 +158,7 @@ rsync_agrees() {   # rsync -c itemizes nothing to do on our copy (but the stripp
 
 compare() {
 	local src=$WORK/src rs=$WORK/rsync ours=$WORK/ours round stats
+	# shellcheck disable=SC2086 # the flag lists split into words on purpose
 	$CC $WARN $SAN -I. -o build/sync-driver tests/sync-driver.c $LINKS
 	RANDOM=$SEED
 	mkdir -p "$WORK/outside"; echo outside >"$WORK/outside/file"
@@ -214,6 +215,7 @@ bench() {
 	local src=$WORK/big drv=build/sync-driver-musl i step
 	local ours=(-r root -w root) rs=(rsync -a --delete "${EXCL[@]}")
 	declare -gA MED
+	# shellcheck disable=SC2086 # the flag lists split into words on purpose
 	musl-gcc $WARN -Os -fstack-protector-strong -D_FORTIFY_SOURCE=2 -ffunction-sections \
 		-fdata-sections -I. -o $drv tests/sync-driver.c $LINKS -static -s -Wl,--gc-sections
 	big_tree "$src"
