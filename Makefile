@@ -10,6 +10,7 @@ VERSION     ?= 0.1.0
 
 CC          ?= cc
 MUSL_CC     ?= musl-gcc
+CLANG       ?= clang
 # jsmn is header-only: the system's jsmn.h is linked into build/include, because musl-gcc
 # does not search /usr/include.
 JSMN_H      ?= /usr/include/jsmn.h
@@ -31,7 +32,7 @@ SRCS  = pi.c say.c wrapper.c runner.c prepare.c check.c mergecmd.c config.c poli
 HDRS  = $(wildcard *.h)
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: FORCE all release asan unit test integration attacks install clean e2e demo bench fuzz
+.PHONY: FORCE all release asan unit tsan test integration attacks install clean e2e demo bench fuzz
 all: release
 release: build/pi build/pi-runner build/pi-merge
 
@@ -69,6 +70,14 @@ build/unit/%: tests/unit/%.c tests/check.h $(SRCS) $(HDRS) Makefile build/includ
 unit: $(addprefix build/unit/,$(UNITS))
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
 
+# The sync's second thread under ThreadSanitizer (clang's runtime; setarch -R gives it the
+# fixed memory layout it needs). Part of make test, not of unit (the Nix check has no clang).
+tsan: build/unit/test_sync-tsan
+	setarch -R build/unit/test_sync-tsan
+build/unit/test_sync-tsan: tests/unit/test_sync.c tests/check.h sync.c fs.c ident.c $(HDRS) Makefile build/include/jsmn.h
+	@mkdir -p build/unit
+	$(CLANG) $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=thread -I. -Itests -o $@ tests/unit/test_sync.c sync.c fs.c ident.c
+
 integration: release asan
 	tests/integration/run.sh build
 	tests/integration/run.sh build/asan
@@ -79,7 +88,7 @@ attacks: release asan
 	tests/attacks/run.sh build/asan
 
 # attacks after integration: both use /etc/pi-agent/config.json
-test: unit integration
+test: unit tsan integration
 	$(MAKE) attacks
 	tests/sync-vs-rsync.sh
 	tests/man.sh
