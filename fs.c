@@ -308,6 +308,32 @@ int fs_tmp_commit_nosync(struct fs_tmp *t, mode_t mode)
 	return -1;
 }
 
+int fs_copy_atomic(int dirfd, const char *name, int in, size_t len, mode_t mode)
+{
+	struct fs_tmp t;
+	char buf[16384];
+	size_t off = 0;
+	ssize_t n = 0;
+
+	if (fs_tmp_open(&t, dirfd, name, 0) < 0)
+		return -1;
+	while (off < len) {
+		n = pread(in, buf, len - off < sizeof buf ? len - off : sizeof buf, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || fs_write_full(t.fd, buf, (size_t)n) < 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off < len) {
+		if (n == 0)
+			errno = EIO;	/* in is shorter than len */
+		fs_tmp_abort(&t);
+		return -1;
+	}
+	return fs_tmp_commit(&t, mode);
+}
+
 int fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
 {
 	struct fs_tmp t;

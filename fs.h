@@ -39,6 +39,8 @@ int fs_tmp_commit(struct fs_tmp *t, mode_t mode);
 int fs_tmp_commit_nosync(struct fs_tmp *t, mode_t mode);
 void fs_tmp_abort(struct fs_tmp *t);
 int fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);
+/* The same with the first len bytes of the file in (read with pread from offset 0). */
+int fs_copy_atomic(int dirfd, const char *name, int in, size_t len, mode_t mode);
 
 /* Nonzero when path (links followed) is a regular file with an execute bit. */
 int fs_executable(const char *path);

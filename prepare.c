@@ -33,13 +33,14 @@ static const char *const sync_excludes[] = {
 	NULL,
 };
 
-/* Nonzero when name under dirfd is a regular file of uid with mode and exactly these len
- * bytes (never following a link): rewriting it would change nothing, so a warm launch
- * writes, fsyncs and renames nothing. */
-static int unchanged(int dirfd, const char *name, const char *buf, size_t len, uid_t uid,
-		     mode_t mode)
+/* Nonzero when name under dirfd is a regular file of uid with mode and exactly len bytes,
+ * those of buf or, without buf, those of the file in from its start (never following a
+ * link): rewriting it would change nothing, so a warm launch writes, fsyncs and renames
+ * nothing. */
+static int unchanged(int dirfd, const char *name, const char *buf, int in, size_t len,
+		     uid_t uid, mode_t mode)
 {
-	char tmp[8192];
+	char tmp[8192], want[8192];
 	struct stat st;
 	size_t off = 0;
 	ssize_t n;
@@ -51,7 +52,9 @@ static int unchanged(int dirfd, const char *name, const char *buf, size_t len, u
 	    (st.st_mode & 07777) == mode && (size_t)st.st_size == len)
 		for (same = 1; same && off < len; off += (size_t)n) {
 			n = read(fd, tmp, len - off < sizeof tmp ? len - off : sizeof tmp);
-			same = n > 0 && !memcmp(tmp, buf + off, (size_t)n);
+			same = n > 0 && (buf ? !memcmp(tmp, buf + off, (size_t)n) :
+					 pread(in, want, (size_t)n, (off_t)off) == n &&
+					 !memcmp(tmp, want, (size_t)n));
 		}
 	close(fd);
 	return same;
@@ -196,9 +199,8 @@ static int write_settings(struct run *r)
 	struct json_doc base = { 0 };
 	struct json_err je;
 	struct json_val b = { &base, -1 }, o = { &r->c.doc, r->c.settings };
-	char *text = NULL;
-	size_t len = 0;
 	struct stat st;
+	off_t len = 0;
 	int fd, rc = -1;
 
 	if (ident_enter(r->synced ? &r->host_id : &r->agent_id) < 0)
@@ -231,18 +233,18 @@ static int write_settings(struct run *r)
 			       "alone", r->settings_from, strerror(errno));
 		close(fd);
 	}
-	/* rendered in memory first: written only when it differs from what the agent has */
+	/* rendered into a memory file first (never held whole in this process): written only
+	 * when it differs from what the agent has */
 	fd = memfd_create("settings.json", MFD_CLOEXEC);
-	if (fd < 0 || merge_json(fd, b, o) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
-	    fs_read_all(fd, (size_t)1 << 28, &text, &len) < 0 ||
-	    (!unchanged(r->agent_dir_fd, "settings.json", text, len, r->agent_id.uid, 0640) &&
-	     fs_write_atomic(r->agent_dir_fd, "settings.json", text, len, 0640) < 0))
+	if (fd < 0 || merge_json(fd, b, o) < 0 || (len = lseek(fd, 0, SEEK_CUR)) == (off_t)-1 ||
+	    (!unchanged(r->agent_dir_fd, "settings.json", NULL, fd, (size_t)len, r->agent_id.uid,
+			0640) &&
+	     fs_copy_atomic(r->agent_dir_fd, "settings.json", fd, (size_t)len, 0640) < 0))
 		pi_say("cannot write %s/settings.json: %s", r->agent_dir, strerror(errno));
 	else
 		rc = 0;
 	if (fd >= 0)
 		close(fd);
-	free(text);
 	json_free(&base);
 	ident_enter(NULL);
 	return rc;
@@ -312,7 +314,7 @@ static int env_add_file(struct buf *b, const char *path)
 /* Writes buf as name in the runtime dir, root-only. */
 static int put_env(struct run *r, const char *name, const struct buf *b)
 {
-	if (unchanged(r->runtime_fd, name, b->p ? b->p : "", b->n, 0, 0600) ||
+	if (unchanged(r->runtime_fd, name, b->p ? b->p : "", -1, b->n, 0, 0600) ||
 	    fs_write_atomic(r->runtime_fd, name, b->p ? b->p : "", b->n, 0600) == 0)
 		return 0;
 	pi_say("cannot write %s/%s: %s", PI_RUNTIME_DIR, name, strerror(errno));

@@ -86,6 +86,29 @@ setup() {
 	[ "$(cat "$f")" = "$expected" ]
 }
 
+@test "a warm launch rewrites neither settings.json nor the env file; a change rewrites them" {
+	install -d -o pitest-alice "$A/.pi" "$A/.pi/agent"
+	printf '{"theme": "dark"}' >"$A/.pi/agent/settings.json"
+	printf 'K=1\n' >"$A/.pi/agent/.env"
+	chown -R pitest-alice "$A/.pi"
+	f=$STATE/users/pitest-alice/.pi/agent/settings.json
+	e=/run/pi-agent/pitest-alice.host.env
+	run as pitest-alice "$A/p" pi
+	[ "$status" -eq 0 ]
+	before="$(stat -c '%i %Y.%y' "$f") $(stat -c '%i %y' "$e")"
+	run as pitest-alice "$A/p" pi
+	[ "$status" -eq 0 ]
+	[ "$(stat -c '%i %Y.%y' "$f") $(stat -c '%i %y' "$e")" = "$before" ]
+	printf '{"theme": "light"}' >"$A/.pi/agent/settings.json"
+	printf 'K=2\n' >"$A/.pi/agent/.env"
+	run as pitest-alice "$A/p" pi
+	[ "$status" -eq 0 ]
+	[ "$(stat -c %i "$f")" != "${before%% *}" ]
+	grep -q '"theme": "light"' "$f"
+	grep -qx 'K=2' "$e"
+	[ "$(stat -c '%U %a' "$f")" = "pitest-agent 640" ]
+}
+
 @test "an invalid host settings.json warns with its position and the managed settings alone are written" {
 	install -d -o pitest-alice "$A/.pi" "$A/.pi/agent"
 	printf '{\n  "theme": "dark",,\n}' >"$A/.pi/agent/settings.json"
