@@ -6,11 +6,15 @@
  *   and a directory the host user cannot read and enter is never bound;
  * - the unit binds the clone of that opened directory (open_tree + move_mount), so the path
  *   is never resolved again;
+ * - without those calls (Linux < 5.6, or a filter that refuses them with ENOSYS or EPERM)
+ *   the same holds another way: the path is walked from / one component at a time, none
+ *   followed if it is a link, and the opened directory is bound through /proc/self/fd;
  * - the staging dir belongs to root alone (0700) and is emptied when the unit ends.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +48,56 @@ struct open_how {
 #define RESOLVE_NO_SYMLINKS 0x04
 #endif
 
+/* Whether the kernel lacks a call (or a seccomp filter refuses it as containers do). */
+static int missing_call(void)
+{
+	return errno == ENOSYS || errno == EPERM;
+}
+
+/* RESOLVE_NO_SYMLINKS done by hand: the absolute path from / one component at a time, each
+ * opened O_NOFOLLOW | O_DIRECTORY (the ones before the last O_PATH: search permission alone
+ * lets the walk through, as in the kernel's), a link anywhere failing with ELOOP. */
+static int open_walk(const char *path)
+{
+	char comp[NAME_MAX + 1];
+	const char *p = path;
+	struct stat st;
+	size_t len;
+	int fd, next, last;
+
+	if (*p != '/') {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	while (fd >= 0) {
+		while (*p == '/')
+			p++;
+		len = strcspn(p, "/");
+		if (len > NAME_MAX) {
+			close(fd);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(comp, len ? p : ".", len ? len : 1);
+		comp[len ? len : 1] = '\0';
+		p += len;
+		while (*p == '/')
+			p++;
+		last = !*p;
+		next = openat(fd, comp, (last ? O_RDONLY : O_PATH) | O_DIRECTORY | O_NOFOLLOW |
+			      O_CLOEXEC);
+		if (next < 0 && errno == ENOTDIR && fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode))
+			errno = ELOOP;
+		close(fd);
+		if (next < 0 || last)
+			return next;
+		fd = next;
+	}
+	return -1;
+}
+
 /* The root at path, opened without following any link; the caller's identity must be able
  * to read it and enter it ("." looked up in it needs search permission). */
 static int open_root(const char *path)
@@ -54,6 +108,8 @@ static int open_root(const char *path)
 	};
 	int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how), in;
 
+	if (fd < 0 && missing_call())
+		fd = open_walk(path);
 	if (fd < 0)
 		return -1;
 	in = openat(fd, ".", O_PATH | O_CLOEXEC);
@@ -65,18 +121,28 @@ static int open_root(const char *path)
 	return fd;
 }
 
-/* Attaches a clone of the directory fd at name under dirfd. */
-static int attach(int fd, int dirfd, const char *name)
+/* Attaches a clone of the directory fd at name under dirfd (whose path is dir). Without
+ * the new mount calls: a bind mount whose source is the fd itself, /proc/self/fd/N, which
+ * the kernel resolves to the opened directory, never to a path. */
+static int attach(int fd, int dirfd, const char *dir, const char *name)
 {
 	int tree = (int)syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
 				AT_EMPTY_PATH | AT_RECURSIVE);
+	char src[40], dst[200];
 	int rc;
 
-	if (tree < 0)
+	if (tree < 0 && !missing_call())
 		return -1;
-	rc = mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST ? -1 :
-	     (int)syscall(SYS_move_mount, tree, "", dirfd, name, MOVE_MOUNT_F_EMPTY_PATH);
-	close(tree);
+	rc = mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST ? -1 : 0;
+	if (rc == 0 && tree >= 0) {
+		rc = (int)syscall(SYS_move_mount, tree, "", dirfd, name, MOVE_MOUNT_F_EMPTY_PATH);
+	} else if (rc == 0) {
+		snprintf(src, sizeof src, "/proc/self/fd/%d", fd);
+		snprintf(dst, sizeof dst, "%s/%s", dir, name);
+		rc = mount(src, dst, NULL, MS_BIND | MS_REC, NULL);
+	}
+	if (tree >= 0)
+		close(tree);
 	return rc;
 }
 
@@ -94,7 +160,7 @@ static int stage_one(struct mounts *m, int dirfd, const char *root, const struct
 		return -1;
 	snprintf(name, sizeof name, "%zu", m->n);
 	rc = fstat(fd, &st) < 0 ? -1 : !S_ISDIR(st.st_mode) ? (errno = ENOTDIR, -1) :
-	     attach(fd, dirfd, name);
+	     attach(fd, dirfd, m->dir, name);
 	close(fd);
 	if (rc < 0)
 		return -1;
