@@ -16,6 +16,18 @@ static int check_failed, check_run;
 	if (a_ != b_) { check_failed++; fprintf(stderr, "%s:%d: CHECK_INT failed: %s = %lld, want %lld\n", \
 		__FILE__, __LINE__, #a, a_, b_); } } while (0)
 
+/* dir/rel in one of eight rotating buffers (a call may use several): paths in a test's
+ * scratch directory. */
+static inline const char *check_path(const char *dir, const char *rel)
+{
+	static char buf[8][4096];
+	static int k;
+
+	k = (k + 1) % 8;
+	snprintf(buf[k], sizeof buf[k], "%s/%s", dir, rel);
+	return buf[k];
+}
+
 /* Prints the closing line the CI reads: "N passed, N failed". */
 static inline int check_done(const char *name)
 {

@@ -29,12 +29,7 @@ static char top[64];
 
 static const char *at(const char *rel)
 {
-	static char buf[4][PATH_MAX];
-	static int k;
-
-	k = (k + 1) % 4;
-	snprintf(buf[k], sizeof buf[k], "%s/%s", top, rel);
-	return buf[k];
+	return check_path(top, rel);
 }
 
 static void mkd(const char *rel, mode_t mode)

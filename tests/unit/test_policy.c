@@ -13,12 +13,7 @@ static char top[PATH_MAX];
 
 static const char *at(const char *rel)
 {
-	static char buf[4][PATH_MAX];
-	static int k;
-
-	k = (k + 1) % 4;
-	snprintf(buf[k], sizeof buf[k], "%s/%s", top, rel);
-	return buf[k];
+	return check_path(top, rel);
 }
 
 static void test_expand(void)

@@ -32,12 +32,7 @@ static void on_warn(void *ctx, const char *path, const char *reason)
 
 static const char *at(const char *rel)
 {
-	static char buf[8][PATH_MAX];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof buf[i], "%s/%s", base, rel);
-	return buf[i];
+	return check_path(base, rel);
 }
 
 static void stamp(const char *rel, long sec)
