@@ -9,6 +9,9 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from seedmerge import merge  # noqa: E402  (the one copy of the seed's merge)
+
 
 def load(path):
     try:
@@ -17,15 +20,6 @@ def load(path):
     except (OSError, ValueError):
         return {}
     return obj if isinstance(obj, dict) else {}
-
-
-def merge(base, over):
-    if not (isinstance(base, dict) and isinstance(over, dict)):
-        return over
-    out = dict(base)
-    for key, value in over.items():
-        out[key] = merge(out.get(key), value)
-    return out
 
 
 def main():

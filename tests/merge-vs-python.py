@@ -25,24 +25,18 @@ MAX_DEPTH = 512
 MAX_NUMBER = 4300
 
 
-# --- the seed's merge (pi-agent.nix), with load_obj's "not a dict counts as {}" ---
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import seedmerge  # noqa: E402  (the seed's merge, shared by the tests)
 
-def deep_merge(base, override):
-    if isinstance(base, dict) and isinstance(override, dict):
-        out = dict(base)
-        for key, value in override.items():
-            out[key] = deep_merge(out.get(key), value)
-        return out
-    return override
 
+# --- the seed's merge, with load_obj's "not a dict counts as {}" ---
 
 def python_merge(base_text, over_text):
     objs = []
     for text in (base_text, over_text):
         data = json.loads(text.decode("utf-8"))
         objs.append(data if isinstance(data, dict) else {})
-    merged = deep_merge(objs[0], objs[1])
-    return (json.dumps(merged, indent=2, sort_keys=True) + "\n").encode("ascii")
+    return seedmerge.dumps(seedmerge.merge(objs[0], objs[1])).encode("ascii")
 
 
 class Refused(Exception):

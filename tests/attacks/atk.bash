@@ -12,30 +12,14 @@ V=$FIX/victim                        # things outside the allowed places that ro
 
 # Creates the accounts, installs the binary root-owned under $FIX/bin, the stand-ins and our sudoers rule.
 atk_install() {
-	local u
-	getent group pitest-agent >/dev/null || groupadd --system pitest-agent
-	for u in pitest-agent pitest-agent2; do
-		getent passwd "$u" >/dev/null ||
-			useradd --system -g pitest-agent -d /nonexistent -s /usr/sbin/nologin "$u"
-	done
-	for u in $ATK_USERS; do
-		getent passwd "$u" >/dev/null || useradd --badname -m -s /bin/sh "$u"
-	done
+	# shellcheck disable=SC2086 # one word per user
+	fixture_users $ATK_USERS
 	atk_umount_all
-	rm -rf "$FIX"
-	install -d -m 0755 "$FIX" "$FIX/bin" "$FIX/pkg" "$FIX/pkg/bin" "$FIX/shared"
-	install -d -m 0700 "$REC"
-	install -m 0755 "$PI_BUILD/pi" "$FIX/bin/pi"
-	ln -s pi "$FIX/bin/pi-runner"
-	ln -s pi "$FIX/bin/pi-merge"
-	printf '#!/bin/sh\necho fake agent\n' >"$FIX/pkg/bin/pi"
-	chmod 0755 "$FIX/pkg/bin/pi"
+	fixture_tree
 	sed "s|@REC@|$REC|g" "$ATK/stand-in.sh" >"$FIX/bin/systemd-run"
 	printf '#!/bin/sh\n# systemctl stand-in: records its argv\nprintf "%%s\\n" "$*" >>%s/systemctl\n' "$REC" \
 		>"$FIX/bin/systemctl"
 	chmod 0755 "$FIX/bin/systemd-run" "$FIX/bin/systemctl"
-	printf 'SECRET=from-file\nSHARED=file\n' >"$FIX/secret.env"
-	chmod 0600 "$FIX/secret.env"
 	printf '%s ALL=(root) NOPASSWD: %s\n' "$(echo "$ATK_USERS" | tr ' ' ,)" "$FIX/bin/pi-runner" >"$SUDOERS.new"
 	chmod 0440 "$SUDOERS.new"
 	visudo -cf "$SUDOERS.new" >/dev/null

@@ -42,18 +42,12 @@ same_copy() {
 	python3 - "$REC/launch" "$CONF" "$ATK" "$STATE" "$A/.pi/agent" "$B/.pi/agent" <<'PY'
 import json, os, sys
 launch_dir, conf, atk, state = sys.argv[1:5]
-sys.path.insert(0, atk)
+sys.path[:0] = [atk, os.path.dirname(atk)]
 import envfile
+from seedmerge import dumps, merge
 managed = json.load(open(conf))["settings"]
 hosts = {"pitest-alice": sys.argv[5], "pitest-bob": sys.argv[6]}
 agents = {"pitest-alice": "pitest-agent", "pitest-bob": "pitest-agent2"}
-def merge(a, b):
-    if isinstance(a, dict) and isinstance(b, dict):
-        out = dict(a)
-        for k, v in b.items():
-            out[k] = merge(out.get(k), v)
-        return out
-    return b
 bad = []
 for unit in sorted(os.listdir(launch_dir)):
     d = os.path.join(launch_dir, unit)
@@ -66,7 +60,7 @@ for unit in sorted(os.listdir(launch_dir)):
     if env.get("WHO") != user or env.get("MANAGED") != "from-config" or env.get("SECRET") != "from-file":
         bad.append((unit, "env", env))
     host = json.load(open(os.path.join(hosts[user], "settings.json")))
-    want = json.dumps(merge(host, managed), indent=2, sort_keys=True) + "\n"
+    want = dumps(merge(host, managed))
     got = open(os.path.join(d, "settings.json")).read()
     if got != want:
         bad.append((unit, "settings.json", got))
@@ -90,18 +84,12 @@ PY
 	run pi_as pitest-alice "$A/p"
 	launched
 	same_copy "$S" "$D"
-	python3 - "$CONF" "$S/settings.json" "$D/settings.json" <<'PY'
+	PYTHONPATH=$PI_TOP/tests python3 - "$CONF" "$S/settings.json" "$D/settings.json" <<'PY'
 import json, sys
+from seedmerge import dumps, merge
 managed = json.load(open(sys.argv[1]))["settings"]
 host = json.load(open(sys.argv[2]))
-def merge(a, b):
-    if isinstance(a, dict) and isinstance(b, dict):
-        out = dict(a)
-        for k, v in b.items():
-            out[k] = merge(out.get(k), v)
-        return out
-    return b
-assert open(sys.argv[3]).read() == json.dumps(merge(host, managed), indent=2, sort_keys=True) + "\n"
+assert open(sys.argv[3]).read() == dumps(merge(host, managed))
 PY
 	[ "$(head -1 "$RUNTIME/pitest-alice.host.env")" = "$(cat "$S/.env")" ]
 	[ -z "$(find "$H" "$RUNTIME" -name '*pi-tmp*')" ]

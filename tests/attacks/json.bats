@@ -18,20 +18,13 @@ host_settings() {
 # merged_as_python [invalid]: the agent's settings.json is byte for byte the seed's Python merge
 # of alice's settings.json (of {} when invalid) with the managed settings.
 merged_as_python() {
-	python3 - "$CONF" "$S/settings.json" "$D/settings.json" "${1:-}" <<'PY'
+	PYTHONPATH=$PI_TOP/tests python3 - "$CONF" "$S/settings.json" "$D/settings.json" "${1:-}" <<'PY'
 import json, sys
+from seedmerge import dumps, merge
 conf, host, out, invalid = sys.argv[1:]
 managed = json.load(open(conf))["settings"]
 base = {} if invalid else json.loads(open(host, "rb").read().decode("utf-8"))
-def merge(a, b):
-    if isinstance(a, dict) and isinstance(b, dict):
-        out = dict(a)
-        for k, v in b.items():
-            out[k] = merge(out.get(k), v)
-        return out
-    return b
-want = (json.dumps(merge(base if isinstance(base, dict) else {}, managed), indent=2,
-                   sort_keys=True) + "\n").encode("ascii")
+want = dumps(merge(base if isinstance(base, dict) else {}, managed)).encode("ascii")
 got = open(out, "rb").read()
 assert got == want, (got[:300], want[:300])
 PY

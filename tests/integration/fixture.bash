@@ -8,17 +8,23 @@ CONF=/etc/pi-agent/config.json
 RUNTIME=/run/pi-agent
 HOST_USERS="pitest-alice pitest-bob pitest-carol pitest-dave"
 
-# Creates the accounts, installs the binary root-owned under $FIX/bin and the sudoers rule.
-fixture_install() {
+# The agent accounts pitest-agent and pitest-agent2 (group pitest-agent) and the host users
+# USERS... (--badname: the attack suite has an odd one).
+fixture_users() {
 	local u
 	getent group pitest-agent >/dev/null || groupadd --system pitest-agent
-	getent passwd pitest-agent >/dev/null ||
-		useradd --system -g pitest-agent -d /nonexistent -s /usr/sbin/nologin pitest-agent
-	getent passwd pitest-agent2 >/dev/null ||
-		useradd --system -g pitest-agent -d /nonexistent -s /usr/sbin/nologin pitest-agent2
-	for u in $HOST_USERS; do
-		getent passwd "$u" >/dev/null || useradd -m -s /bin/sh "$u"
+	for u in pitest-agent pitest-agent2; do
+		getent passwd "$u" >/dev/null ||
+			useradd --system -g pitest-agent -d /nonexistent -s /usr/sbin/nologin "$u"
 	done
+	for u in "$@"; do
+		getent passwd "$u" >/dev/null || useradd --badname -m -s /bin/sh "$u"
+	done
+}
+
+# A fresh $FIX: the binary root-owned under $FIX/bin with its two other names, the fake
+# agent, the record dir and a root-only environment file.
+fixture_tree() {
 	rm -rf "$FIX"
 	install -d -m 0755 "$FIX" "$FIX/bin" "$FIX/pkg" "$FIX/pkg/bin" "$FIX/shared"
 	install -d -m 0700 "$REC"
@@ -27,6 +33,15 @@ fixture_install() {
 	ln -s pi "$FIX/bin/pi-merge"
 	printf '#!/bin/sh\necho fake agent\n' >"$FIX/pkg/bin/pi"
 	chmod 0755 "$FIX/pkg/bin/pi"
+	printf 'SECRET=from-file\nSHARED=file\n' >"$FIX/secret.env"
+	chmod 0600 "$FIX/secret.env"
+}
+
+# Creates the accounts, installs the binary root-owned under $FIX/bin and the sudoers rule.
+fixture_install() {
+	# shellcheck disable=SC2086 # one word per user
+	fixture_users $HOST_USERS
+	fixture_tree
 	cat >"$FIX/bin/systemd-run" <<REC
 #!/bin/sh
 # records its argv (NUL-separated), the env file it was given and whether stdin/stdout are terminals
@@ -54,8 +69,6 @@ printf '%s\n' "\$*" >>$REC/systemctl
 exit 0
 REC
 	chmod 0755 "$FIX/bin/systemd-run" "$FIX/bin/systemctl"
-	printf 'SECRET=from-file\nSHARED=file\n' >"$FIX/secret.env"
-	chmod 0600 "$FIX/secret.env"
 	printf '%s ALL=(root) NOPASSWD: %s\n' "$(echo "$HOST_USERS" | tr ' ' ,)" "$FIX/bin/pi-runner" \
 		>/etc/sudoers.d/pitest
 	chmod 0440 /etc/sudoers.d/pitest
