@@ -39,6 +39,20 @@ int fs_open_dir(int dirfd, const char *name)
 	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
+/* A link where a directory was wanted gives ENOTDIR under O_NOFOLLOW | O_DIRECTORY; the
+ * kernel's RESOLVE_NO_SYMLINKS says ELOOP, and so does this. */
+static void link_is_eloop(int dirfd, const char *name)
+{
+	struct stat st;
+	int err = errno;
+
+	errno = err == ENOTDIR && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		S_ISLNK(st.st_mode) ? ELOOP : err;
+}
+
+/* openat2's RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS by hand: one component at a time, none
+ * followed; the ones before the last opened O_PATH (search permission lets the walk
+ * through, as in the kernel's); ".", ".." and empty components refused (EXDEV). */
 static int open_beneath_walk(int dirfd, const char *relpath, int flags, mode_t mode)
 {
 	char buf[4096], *p, *slash;
@@ -55,7 +69,9 @@ static int open_beneath_walk(int dirfd, const char *relpath, int flags, mode_t m
 			next = -1;
 			errno = EXDEV;
 		} else {
-			next = fs_open_dir(fd, p);
+			next = openat(fd, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (next < 0)
+				link_is_eloop(fd, p);
 		}
 		if (fd != dirfd)
 			close(fd);
@@ -68,6 +84,8 @@ static int open_beneath_walk(int dirfd, const char *relpath, int flags, mode_t m
 		next = -1;
 	} else {
 		next = openat(fd, p, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (next < 0 && (flags & O_DIRECTORY))
+			link_is_eloop(fd, p);
 	}
 	if (fd != dirfd)
 		close(fd);

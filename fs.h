@@ -7,7 +7,8 @@
 
 /* Opens name under dirfd as a directory, never following a link (O_PATH-free, readable). */
 int fs_open_dir(int dirfd, const char *name);
-/* Opens relpath beneath dirfd: no component may be a link or leave dirfd. */
+/* Opens relpath beneath dirfd: no component may be a link (ELOOP) or leave dirfd. Without
+ * openat2 (old kernels, filters refusing it with ENOSYS or EPERM) the same by hand. */
 int fs_open_beneath(int dirfd, const char *relpath, int flags, mode_t mode);
 /* Opens or creates the directory name under dirfd with mode; a link, file or anything
  * else found in its place is removed first. Returns the directory fd. */

@@ -1,20 +1,18 @@
 /* mounts.c - stages each project root by fd, so the unit binds exactly the directory that was checked.
  *
  * MUST rules kept here:
- * - a root is opened with the host user's identity by its resolved path with
- *   RESOLVE_NO_SYMLINKS: a root or parent swapped for a link since the check fails the launch,
- *   and a directory the host user cannot read and enter is never bound;
+ * - a root is opened with the host user's identity by its resolved path, beneath / with
+ *   no link followed (fs_open_beneath): a root or parent swapped for a link since the check
+ *   fails the launch, and a directory the host user cannot read and enter is never bound;
  * - the unit binds the clone of that opened directory (open_tree + move_mount), so the path
  *   is never resolved again;
- * - without those calls (Linux < 5.6, or a filter that refuses them with ENOSYS or EPERM)
- *   the same holds another way: the path is walked from / one component at a time, none
- *   followed if it is a link, and the opened directory is bound through /proc/self/fd;
+ * - without those calls (Linux < 5.2, or a filter that refuses them with ENOSYS or EPERM)
+ *   the same holds another way: the opened directory is bound through /proc/self/fd;
  * - the staging dir belongs to root alone (0700) and is emptied when the unit ends.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,78 +38,29 @@
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
 #endif
-#ifndef RESOLVE_NO_SYMLINKS
-struct open_how {
-	unsigned long long flags, mode, resolve;
-};
-#define RESOLVE_NO_MAGICLINKS 0x02
-#define RESOLVE_NO_SYMLINKS 0x04
-#endif
 
-/* Whether the kernel lacks a call (or a seccomp filter refuses it as containers do). */
+/* Whether the kernel lacks a call (or a seccomp filter refuses it, as containers do). */
 static int missing_call(void)
 {
 	return errno == ENOSYS || errno == EPERM;
-}
-
-/* RESOLVE_NO_SYMLINKS done by hand: the absolute path from / one component at a time, each
- * opened O_NOFOLLOW | O_DIRECTORY (the ones before the last O_PATH: search permission alone
- * lets the walk through, as in the kernel's), a link anywhere failing with ELOOP. */
-static int open_walk(const char *path)
-{
-	char comp[NAME_MAX + 1];
-	const char *p = path;
-	struct stat st;
-	size_t len;
-	int fd, next, last;
-
-	if (*p != '/') {
-		errno = EINVAL;
-		return -1;
-	}
-	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	while (fd >= 0) {
-		while (*p == '/')
-			p++;
-		len = strcspn(p, "/");
-		if (len > NAME_MAX) {
-			close(fd);
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		memcpy(comp, len ? p : ".", len ? len : 1);
-		comp[len ? len : 1] = '\0';
-		p += len;
-		while (*p == '/')
-			p++;
-		last = !*p;
-		next = openat(fd, comp, (last ? O_RDONLY : O_PATH) | O_DIRECTORY | O_NOFOLLOW |
-			      O_CLOEXEC);
-		if (next < 0 && errno == ENOTDIR && fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISLNK(st.st_mode))
-			errno = ELOOP;
-		close(fd);
-		if (next < 0 || last)
-			return next;
-		fd = next;
-	}
-	return -1;
 }
 
 /* The root at path, opened without following any link; the caller's identity must be able
  * to read it and enter it ("." looked up in it needs search permission). */
 static int open_root(const char *path)
 {
-	struct open_how how = {
-		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how), in;
+	int top = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), fd, in, err;
 
-	if (fd < 0 && missing_call())
-		fd = open_walk(path);
-	if (fd < 0)
+	if (top < 0)
 		return -1;
+	fd = path[0] == '/' ? fs_open_beneath(top, path + 1, O_RDONLY | O_DIRECTORY, 0) :
+			      (errno = EINVAL, -1);
+	err = errno;
+	close(top);
+	if (fd < 0) {
+		errno = err;
+		return -1;
+	}
 	in = openat(fd, ".", O_PATH | O_CLOEXEC);
 	if (in < 0) {
 		close(fd);

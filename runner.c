@@ -230,6 +230,7 @@ static pid_t spawn(char *const *argv, char **envp, const sigset_t *old)
 	return pid;
 }
 
+/* systemctl stop <unit>, from systemd-run's own directory. */
 static pid_t stop_unit(struct run *r, char **envp, const sigset_t *old)
 {
 	char ctl[PATH_MAX], *slash;
