@@ -5,7 +5,9 @@
  *   or openat2 with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS for multi-component paths;
  * - decisions are taken on the opened fd (fstat), never on a path checked earlier;
  * - files are never opened for writing in place: temp file with O_EXCL, then renameat;
- * - a FIFO or device is never opened blocking.
+ * - a FIFO or device is never opened blocking;
+ * - where a link may be followed (a user's own paths), a /proc magic link (fd/N, cwd, root,
+ *   exe) is refused with ELOOP where the kernel has openat2.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -106,6 +108,19 @@ int fs_open_beneath(int dirfd, const char *relpath, int flags, mode_t mode)
 	return open_beneath_walk(dirfd, relpath, flags, mode);
 }
 
+int fs_open_follow(int dirfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+		return (int)fd;
+	return openat(dirfd, path, flags | O_CLOEXEC);
+}
+
 int fs_ensure_dir(int dirfd, const char *name, mode_t mode)
 {
 	struct stat st;
@@ -176,8 +191,8 @@ int fs_remove(int dirfd, const char *name)
 int fs_open_regular(int dirfd, const char *name, int follow)
 {
 	struct stat st;
-	int fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
-			(follow ? 0 : O_NOFOLLOW));
+	int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	int fd = follow ? fs_open_follow(dirfd, name, flags) : openat(dirfd, name, flags | O_NOFOLLOW);
 
 	if (fd < 0)
 		return -1;

@@ -10,14 +10,17 @@ int fs_open_dir(int dirfd, const char *name);
 /* Opens relpath beneath dirfd: no component may be a link (ELOOP) or leave dirfd. Without
  * openat2 (old kernels, filters refusing it with ENOSYS or EPERM) the same by hand. */
 int fs_open_beneath(int dirfd, const char *relpath, int flags, mode_t mode);
+/* Opens path under dirfd following ordinary links but never a /proc magic link (fd/N, cwd,
+ * root: ELOOP), where the kernel has openat2; without it, as openat does. */
+int fs_open_follow(int dirfd, const char *path, int flags);
 /* Opens or creates the directory name under dirfd with mode; a link, file or anything
  * else found in its place is removed first. Returns the directory fd. */
 int fs_ensure_dir(int dirfd, const char *name, mode_t mode);
 /* Removes name under dirfd whatever it is (a directory with its contents), never
  * following a link. ENOENT is not an error. */
 int fs_remove(int dirfd, const char *name);
-/* Opens a regular file for reading without blocking on FIFOs; follow selects whether a
- * final link is followed. Anything but a regular file: -1 with errno EFTYPE_PI. */
+/* Opens a regular file for reading without blocking on FIFOs; follow selects whether links
+ * are followed (never a magic link, as fs_open_follow). Anything but a regular file: -1 with errno EFTYPE_PI. */
 int fs_open_regular(int dirfd, const char *name, int follow);
 #define EFTYPE_PI EINVAL
 /* Reads all of fd (at most max bytes, else EFBIG) into a NUL-terminated malloc'd buffer. */

@@ -1,4 +1,4 @@
-/* ident.h - filesystem identities: touch files as a given user while the process stays root. */
+/* ident.h - borrowed identities: touch files as a given user, with none of root's powers, while the process stays root. */
 #ifndef IDENT_H
 #define IDENT_H
 #include <sys/types.h>
@@ -14,8 +14,9 @@ struct ident {
 
 /* Fills id from the passwd entry of name (groups from the group database). */
 int ident_of_user(struct ident *id, const char *name, gid_t gid_override);
-/* Saves the current identity as the one ident_enter(NULL) returns to. */
+/* Saves the current identity and permitted capabilities as those ident_enter(NULL) returns to. */
 int ident_save_root(void);
-/* Switches fsuid, fsgid and supplementary groups to id; NULL returns to the saved one. */
+/* Switches fsuid, fsgid and supplementary groups to id and empties the calling thread's
+ * effective capabilities; NULL returns to the saved identity with its capabilities. */
 int ident_enter(const struct ident *id);
 #endif

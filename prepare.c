@@ -169,7 +169,7 @@ static int sync_config(struct run *r)
 
 	if (ident_enter(&r->host_id) < 0)
 		return -1;
-	src = open(r->source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	src = fs_open_follow(AT_FDCWD, r->source, O_RDONLY | O_DIRECTORY);
 	err = errno;
 	ident_enter(NULL);
 	errno = err;
