@@ -8,6 +8,8 @@
  *   state is written with the agent's identity, through directory fds, never following links;
  * - root-only work (runtime dir, env file, ownership of the agent home) happens on fds;
  * - preparation is serialised per host user by a lock in the root-only runtime dir;
+ * - signal dispositions and mask are reset, limits and umask set, fds 0-2 checked before
+ *   anything else (inherit.c): nothing sudo passes on from the caller is trusted;
  * - systemd-run runs by absolute path with an environment built from scratch; the runner
  *   stays to stop the unit when it is signalled (systemd-run alone would leave it running).
  */
@@ -31,6 +33,7 @@
 #include "config.h"
 #include "fs.h"
 #include "ident.h"
+#include "inherit.h"
 #include "merge.h"
 #include "pi.h"
 #include "policy.h"
@@ -410,8 +413,11 @@ int runner_main(int argc, char **argv)
 {
 	struct run r;
 	struct config_err e;
+	char why[256];
+	const char *limit;
 	int explain;
 
+	inherit_reset_signals();
 	if (argc >= 2 && !strcmp(argv[1], "--check"))
 		return runner_check(argc - 1, argv + 1);
 	if (argc == 2 && !strcmp(argv[1], "--help"))
@@ -423,6 +429,10 @@ int runner_main(int argc, char **argv)
 		return EXIT_DENIED;
 	}
 	audit_open(pi_prog);
+	if (inherit_reset_limits(&limit) < 0) {
+		pi_say("cannot lift the caller's %s limit: %s", limit, strerror(errno));
+		return EXIT_DENIED;
+	}
 	explain = argc >= 2 && !strcmp(argv[1], "--explain");
 	argv += explain;
 	argc -= explain;
@@ -433,6 +443,11 @@ int runner_main(int argc, char **argv)
 	r.user = argv[1];
 	if (check_caller(r.user) < 0 || ident_save_root() < 0)
 		return EXIT_DENIED;
+	if (inherit_check_stdio(why, sizeof why) >= 0) {
+		pi_say("refused: %s", why);
+		audit("deny", r.user, argv[2], "reason=bad-stdio");
+		return EXIT_DENIED;
+	}
 	if (config_load(&r.c, pi_config_path(), CONFIG_TRUST_ROOT, &e) < 0) {
 		pi_say_config_error(pi_config_path(), &e);
 		audit("fail", r.user, argv[2], "reason=config-error");

@@ -7,6 +7,7 @@
 
 #include "audit.h"
 #include "config.h"
+#include "inherit.h"
 #include "mounts.h"
 #include "pi.h"
 #include "policy.h"
@@ -66,12 +67,18 @@ int wrapper_main(int argc, char **argv)
 	const char *home;
 	char cwd[PATH_MAX];
 	enum policy_result r;
+	char why[256];
 
+	inherit_reset_signals();
 	if (geteuid() != getuid() || getegid() != getgid()) {
 		pi_say("must not be installed setuid or setgid; the runner is reached through sudo");
 		return EXIT_DENIED;
 	}
 	audit_open(pi_prog);
+	if (inherit_check_stdio(why, sizeof why) >= 0) {
+		pi_say("refused: %s", why);
+		return EXIT_DENIED;
+	}
 	pw = getpwuid(getuid());
 	if (!pw) {
 		pi_say("uid %u has no passwd entry", (unsigned)getuid());

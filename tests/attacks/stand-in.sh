@@ -1,5 +1,5 @@
 #!/bin/sh
-# stand-in.sh - systemd-run stand-in: records each launch in @REC@/launch/<unit>/ (argv, env files, environ, settings.json the agent would see), exits with @REC@/exit or 0.
+# stand-in.sh - systemd-run stand-in: records each launch in @REC@/launch/<unit>/ (argv, env files, environ, settings.json the agent would see, its signal state), exits with @REC@/exit or 0.
 unit=none home='' prev=''
 for a; do
 	case $a in
@@ -22,5 +22,7 @@ for a; do
 done
 [ -z "$home" ] || cp "$home/.pi/agent/settings.json" "$d/settings.json" 2>/dev/null
 env -0 >"$d/environ"
+# the signal state systemd-run would start with: ignored and blocked sets
+grep -E '^Sig(Ign|Blk):' /proc/$$/status >"$d/signals"
 id -u >"$d/uid"
 exit "$(cat @REC@/exit 2>/dev/null || echo 0)"
