@@ -29,6 +29,16 @@ scenario_4() {
 		"/usr/local/bin/pi-runner alice /home/alice/p/proj-alice" "root"
 	s4_case "PI_AGENT_CONFIG does not reach the runner" alice \
 		"cd /tmp && PI_AGENT_CONFIG=/tmp/evil.json pi" "Denied"
+	# with no terminal, fds 0-2 would reach the unit through systemd-run --pipe: the host's /
+	# as the agent's stdin opens every home past ProtectHome and the mount namespace
+	local stdin_dir='use POSIX; use Fcntl; sysopen(my $d, "/", O_RDONLY|O_DIRECTORY) or die;
+		POSIX::dup2(fileno($d), 0) or die'
+	s4_case "a directory as stdin, through pi" alice \
+		"cd ~/p/proj-alice && perl -e '$stdin_dir; exec \"pi\"'" \
+		"refused: standard input (fd 0) is a directory"
+	s4_case "a directory as stdin, straight to the runner" alice \
+		"cd ~/p/proj-alice && perl -e '$stdin_dir; exec qw(sudo -n /usr/local/bin/pi-runner alice /home/alice/p/proj-alice)'" \
+		"pi-runner: refused: standard input (fd 0) is a directory"
 }
 
 # s4_case NAME USER SCRIPT MESSAGE: SCRIPT fails with exit 1 (sudo's own refusals: non-zero),
