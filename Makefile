@@ -87,8 +87,11 @@ attacks: release asan
 	tests/attacks/run.sh build
 	tests/attacks/run.sh build/asan
 
-# attacks after integration: both use /etc/pi-agent/config.json
-test: unit tsan integration
+# Installs what it needs first (tests/deps.sh); attacks after integration: both use
+# /etc/pi-agent/config.json.
+test:
+	tests/deps.sh test
+	$(MAKE) unit tsan integration
 	$(MAKE) attacks
 	tests/sync-vs-rsync.sh
 	tests/man.sh
@@ -96,7 +99,9 @@ test: unit tsan integration
 
 # libFuzzer targets (clang, libclang-rt-14-dev) for FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
-fuzz: build/include/jsmn.h
+fuzz:
+	tests/deps.sh build fuzz
+	$(MAKE) build/include/jsmn.h
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # make bench: as root, on an idle machine (bench/run.sh; figures and ratios on stdout).
@@ -104,7 +109,9 @@ fuzz: build/include/jsmn.h
 # in /run/pi-bench*: the benchmark never touches what the installed binary or the tests use.
 BENCH_BINS = build/bench/pi build/bench/sync-driver build/bench/timeit build/bench/noop \
              build/bench/stamp
-bench: release $(BENCH_BINS)
+bench:
+	tests/deps.sh build bench
+	$(MAKE) release $(BENCH_BINS)
 	bench/run.sh
 
 build/bench/pi: CONFIG_PATH = /etc/pi-agent/bench.json
@@ -124,7 +131,9 @@ build/bench/%: bench/%.c Makefile
 
 # A real systemd in a container (systemd-nspawn): see tests/e2e/lib.sh. Not part of `make
 # test` (it boots a container); .ci/run runs it after.
-e2e: release
+e2e:
+	tests/deps.sh build e2e
+	$(MAKE) release
 	tests/e2e/run.sh
 
 # On a fresh Debian 12 machine: installs what it needs, builds, boots, launches, shows.
