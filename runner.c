@@ -42,8 +42,8 @@
 
 static int usage(FILE *to, int rc)
 {
-	fprintf(to, "Usage: %s <invoking-user> <cwd> [pi-args...]\n"
-		"       %s --explain <invoking-user> <cwd> [pi-args...]\n"
+	fprintf(to, "Usage: %s [--env NAME=value]... <invoking-user> <cwd> [pi-args...]\n"
+		"       %s --explain [--env NAME=value]... <invoking-user> <cwd> [pi-args...]\n"
 		"       %s --check [--offline] [CONFIG]\n"
 		"       %s --help | --version\n", pi_prog, pi_prog, pi_prog, pi_prog);
 	if (to == stdout)
@@ -295,6 +295,7 @@ int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 		.runtime_dir = PI_RUNTIME_DIR,
 		.agent_bin = r->agent_bin, .roots = r->pol.roots, .nroots = r->pol.nroots,
 		.hidden = hidden, .term = plain_term(), .pty = isatty(0) && isatty(1),
+		.term_vars = r->term_vars, .nterm_vars = r->nterm_vars,
 		.args = args, .nargs = nargs, .unit = r->unit,
 		.bind_from = r->mnt.n == r->pol.nroots ? r->mnt.staged : NULL,
 	};
@@ -436,9 +437,15 @@ int runner_main(int argc, char **argv)
 	explain = argc >= 2 && !strcmp(argv[1], "--explain");
 	argv += explain;
 	argc -= explain;
+	memset(&r, 0, sizeof r);
+	/* --env NAME=value: the caller's terminal and locale, which sudo's env_reset drops */
+	for (; argc >= 3 && !strcmp(argv[1], "--env"); argv += 2, argc -= 2) {
+		if (!sandbox_term_var(argv[2]) || r.nterm_vars == RUN_TERM_VARS)
+			return usage(stderr, EXIT_USAGE);
+		r.term_vars[r.nterm_vars++] = argv[2];
+	}
 	if (argc < 3 || argv[1][0] == '-' || argv[2][0] != '/')
 		return usage(stderr, EXIT_USAGE);
-	memset(&r, 0, sizeof r);
 	r.runtime_fd = r.home_fd = r.agent_dir_fd = r.lock_fd = r.account_fd = -1;
 	r.user = argv[1];
 	if (check_caller(r.user) < 0 || ident_save_root() < 0)

@@ -8,6 +8,8 @@
 #include "policy.h"
 #include "sandbox.h"
 
+enum { RUN_TERM_VARS = 32 };
+
 struct run {
 	struct config c;
 	const struct host_user *host;
@@ -28,6 +30,8 @@ struct run {
 	int runtime_fd, home_fd, agent_dir_fd, lock_fd;
 	int account_fd;                   /* shared lock on the agent account, held to the end */
 	char unit[128];                   /* the transient unit's name */
+	char *term_vars[RUN_TERM_VARS];   /* --env NAME=value: terminal and locale variables */
+	size_t nterm_vars;
 	struct mounts mnt;                /* the roots, staged by fd for the unit to bind */
 };
 

@@ -2,7 +2,10 @@
  *
  * MUST rules kept here:
  * - the argv is built from the config and the runner's own resolved values only, never from
- *   the caller's environment (TERM excepted, and only when it is a plain terminal name);
+ *   the caller's environment: TERM and a fixed list of terminal and locale variables
+ *   excepted, each checked to be a plain short value (sandbox_term_var);
+ * - the unit's description names the user and the cwd, never the agent's arguments (a
+ *   prompt given as an argument would land in the journal);
  * - every path put into a list-valued property is quoted so systemd reads back that path;
  * - the user's arguments come last, after the agent's absolute path, so systemd-run never
  *   parses them as its own options.
@@ -190,6 +193,46 @@ static int push_prop_path(struct argv *a, const char *prop, const char *path)
 	return push(a, "-p") < 0 ? -1 : push_quoted(a, prop, path);
 }
 
+static const char *const term_names[] = {
+	"COLORTERM", "TERM_PROGRAM", "TERM_PROGRAM_VERSION", "NO_COLOR", "LANG", "LANGUAGE",
+	"LC_ALL", "LC_CTYPE", "LC_COLLATE", "LC_MESSAGES", "LC_MONETARY", "LC_NUMERIC", "LC_TIME",
+	"LC_ADDRESS", "LC_IDENTIFICATION", "LC_MEASUREMENT", "LC_NAME", "LC_PAPER", "LC_TELEPHONE",
+};
+
+int sandbox_term_var(const char *assignment)
+{
+	const char *eq = strchr(assignment, '='), *p;
+	size_t i, len;
+
+	if (!eq || !eq[1] || strlen(eq + 1) > 64)
+		return 0;
+	for (p = eq + 1; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      strchr("._+-@:,", *p)))
+			return 0;
+	len = (size_t)(eq - assignment);
+	for (i = 0; i < sizeof term_names / sizeof *term_names; i++)
+		if (strlen(term_names[i]) == len && !memcmp(term_names[i], assignment, len))
+			return 1;
+	return 0;
+}
+
+/* --description=pi agent of <user> in <cwd>: '%' doubled, as systemd expands specifiers. */
+static int push_description(struct argv *a, const struct launch *l)
+{
+	char d[5000];
+	const char *p;
+	size_t j = (size_t)snprintf(d, sizeof d, "--description=pi agent of %s in ", l->host_user);
+
+	for (p = l->cwd; *p && j + 3 < sizeof d; p++) {
+		if (*p == '%')
+			d[j++] = '%';
+		d[j++] = *p;
+	}
+	d[j] = '\0';
+	return push(a, "%s", d);
+}
+
 static int push_identity(const struct launch *l, struct argv *a)
 {
 	const struct config *c = l->c;
@@ -205,6 +248,7 @@ static int push_identity(const struct launch *l, struct argv *a)
 	rc |= push(a, "--quiet");
 	if (l->unit)
 		rc |= push(a, "--unit=%s", l->unit);
+	rc |= push_description(a, l);
 	rc |= push_prop(a, "User=%s", l->agent_user);
 	rc |= push_prop(a, "Group=%s", c->group);
 	rc |= push_prop(a, "WorkingDirectory=%s", l->cwd);
@@ -233,6 +277,9 @@ static int push_identity(const struct launch *l, struct argv *a)
 	rc |= push_env(a, "GIT_CONFIG_VALUE_0", "*");
 	if (l->pty && l->term)
 		rc |= push_env(a, "TERM", l->term);
+	for (i = 0; i < l->nterm_vars; i++)
+		if (sandbox_term_var(l->term_vars[i]))
+			rc |= push(a, "-E") | push(a, "%s", l->term_vars[i]);
 	return rc ? -1 : 0;
 }
 

@@ -20,6 +20,8 @@ struct launch {
 	const char *const *hidden; /* existing top-level dirs to hide (/mnt, /media, /srv) */
 	size_t nhidden;
 	const char *term;          /* TERM for --pty, or NULL */
+	char *const *term_vars;    /* NAME=value of the caller's terminal and locale (sandbox_term_var) */
+	size_t nterm_vars;
 	int pty;                   /* 1: --pty, 0: --pipe */
 	const char *unit;          /* --unit= name, or NULL */
 	char *const *args;         /* the user's arguments, untouched */
@@ -37,6 +39,10 @@ void sandbox_argv_free(struct argv *a);
 /* Quotes a path for a systemd list-valued property (BindPaths=, TemporaryFileSystem=): the
  * result is read back by systemd as exactly that one path. */
 int sandbox_quote_path(const char *path, char *out, size_t n);
+/* Nonzero when assignment is NAME=value with NAME one of the terminal and locale variables
+ * that reach the agent (COLORTERM, TERM_PROGRAM, TERM_PROGRAM_VERSION, NO_COLOR, LANG,
+ * LANGUAGE, LC_*) and value 1 to 64 characters of letters, digits and "._+-@:,". */
+int sandbox_term_var(const char *assignment);
 /* PATH for the agent: package/bin, extraPackages' bin, then runtimePath. */
 int sandbox_path(const struct config *c, char *out, size_t n);
 #endif

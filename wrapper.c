@@ -11,6 +11,8 @@
 #include "mounts.h"
 #include "pi.h"
 #include "policy.h"
+#include "runner.h"
+#include "sandbox.h"
 
 extern char **environ;
 
@@ -38,8 +40,8 @@ static int explaining(void)
 static int run_runner(const struct config *c, const char *user, const char *cwd, int argc,
 		      char **argv)
 {
-	char **args = calloc((size_t)argc + 6, sizeof *args);
-	int i, n = 0;
+	char **args = calloc((size_t)argc + 6 + 2 * RUN_TERM_VARS, sizeof *args), **e;
+	int i, n = 0, vars = 0;
 
 	if (!args)
 		return EXIT_DENIED;
@@ -48,6 +50,13 @@ static int run_runner(const struct config *c, const char *user, const char *cwd,
 	args[n++] = c->runner_path;
 	if (explaining())
 		args[n++] = "--explain";
+	/* the terminal and locale: sudo's env_reset would drop them */
+	for (e = environ; *e && vars < RUN_TERM_VARS; e++)
+		if (sandbox_term_var(*e)) {
+			args[n++] = "--env";
+			args[n++] = *e;
+			vars++;
+		}
 	args[n++] = (char *)user;
 	args[n++] = (char *)cwd;
 	for (i = 1; i < argc; i++)

@@ -156,6 +156,49 @@ static void test_argv(void)
 	sandbox_argv_free(&a);
 }
 
+/* The description names the user and the cwd ('%' doubled), never the arguments; the
+ * terminal and locale variables pass only from the fixed list, with plain values. */
+static void test_terminal(void)
+{
+	struct config c = base_config();
+	char *roots[] = { "/home/alice/100% p" };
+	char *args[] = { "-p", "my secret prompt" };
+	char *vars[] = { "COLORTERM=truecolor", "LANG=de_DE.UTF-8", "TERM_PROGRAM=WezTerm",
+			 "LC_ALL=C.UTF-8", "LD_PRELOAD=/tmp/x.so", "LANG=a b", "LC_TIME=$(id)",
+			 "COLORTERMX=1", "LANGUAGE=", "NO_COLOR" };
+	struct launch l = {
+		.c = &c, .host_user = "alice", .agent_user = "pi-agent",
+		.home = "/var/lib/pi-agent/users/alice", .cwd = "/home/alice/100% p",
+		.env_file = "/run/pi-agent/alice.env", .runtime_dir = "/run/pi-agent",
+		.host_env_file = "/run/pi-agent/alice.host.env", .agent_bin = "/opt/pi/bin/pi",
+		.roots = roots, .nroots = 1, .args = args, .nargs = 2, .term_vars = vars,
+		.nterm_vars = 10,
+	};
+	struct argv a;
+	size_t i;
+	int bin;
+
+	CHECK(sandbox_argv(&l, &a) == 0);
+	bin = find(&a, "/opt/pi/bin/pi", 0);
+	CHECK(find(&a, "--description=pi agent of alice in /home/alice/100%% p", 0) > 0);
+	CHECK(find(&a, "--description=pi agent of alice in /home/alice/100%% p", 0) < bin);
+	for (i = 0; i < (size_t)bin; i++)
+		CHECK(!strstr(a.v[i], "secret"));
+	for (i = 0; i < 4; i++) {
+		CHECK(find(&a, vars[i], 0) > 0 && find(&a, vars[i], 0) < bin);
+		CHECK_STR(a.v[find(&a, vars[i], 0) - 1], "-E");
+	}
+	for (i = 4; i < 10; i++)
+		CHECK(find(&a, vars[i], 0) < 0);
+	sandbox_argv_free(&a);
+	CHECK(sandbox_term_var("TERM_PROGRAM_VERSION=3.5.0-beta+1"));
+	CHECK(!sandbox_term_var("TERM=xterm"));     /* TERM has its own rule: --pty only */
+	CHECK(!sandbox_term_var("LANG=en_US.UTF-8\nEVIL=1"));
+	CHECK(!sandbox_term_var("LANG=x'y"));
+	CHECK(!sandbox_term_var("LANG=12345678901234567890123456789012345678901234567890123456789012345"));
+	CHECK(sandbox_term_var("LANG=1234567890123456789012345678901234567890123456789012345678901234"));
+}
+
 static void test_quote(void)
 {
 	char out[64];
@@ -180,6 +223,7 @@ static void test_path(void)
 int main(void)
 {
 	test_argv();
+	test_terminal();
 	test_quote();
 	test_path();
 	return check_done("sandbox");

@@ -1,0 +1,51 @@
+#!/usr/bin/env bats
+# terminal.bats - what of the caller's terminal reaches the unit: a fixed list of terminal and locale variables with plain values, and a description that never holds the agent's arguments.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	load atk
+	atk_setup
+	RUNNER=$FIX/bin/pi-runner
+}
+
+# The -E assignments of the only launch, one a line.
+assignments() { argv_lines | awk 'prev == "-E" { print } { prev = $0 }'; }
+
+@test "the terminal and locale variables sudo drops reach the agent; odd values and other names do not" {
+	run atk_as pitest-alice "$A/p" env COLORTERM=truecolor TERM_PROGRAM=WezTerm \
+		TERM_PROGRAM_VERSION=20240203-110809 LANG=de_DE.UTF-8 LC_ALL=C.UTF-8 \
+		LC_TIME='$(id)' LANGUAGE='de de' COLORTERMX=1 LD_PRELOAD=/tmp/x.so \
+		LC_CTYPE="$(printf 'x%.0s' $(seq 65))" pi
+	launched
+	run assignments
+	for v in COLORTERM=truecolor TERM_PROGRAM=WezTerm TERM_PROGRAM_VERSION=20240203-110809 \
+		LANG=de_DE.UTF-8 LC_ALL=C.UTF-8; do
+		grep -qxF "$v" <<<"$output"
+	done
+	! grep -qE '^(LC_TIME|LANGUAGE|COLORTERMX|LD_PRELOAD|LC_CTYPE)=' <<<"$output"
+	! grep -q 'id)\|x.so' "$(rec)/argv"
+}
+
+@test "the runner takes --env only for those names and plain values, straight through sudo too" {
+	for bad in LD_PRELOAD=/tmp/x.so 'LANG=a;b' PATH=/tmp 'LANG=' COLORTERM; do
+		rm -rf "${REC:?}/launch"/*
+		run atk_as pitest-alice "$A/p" sudo -n "$RUNNER" --env "$bad" pitest-alice "$A/p"
+		no_crash
+		[ "$status" -eq 2 ] && [ "$(nlaunches)" -eq 0 ]
+	done
+	run atk_as pitest-alice "$A/p" sudo -n "$RUNNER" --env LANG=C.UTF-8 pitest-alice "$A/p"
+	launched
+	assignments | grep -qx LANG=C.UTF-8
+}
+
+@test "the unit's description names the user and the cwd, never the agent's arguments" {
+	mkdir "$A/p/50% done"
+	chown pitest-alice: "$A/p/50% done"
+	run atk_as pitest-alice "$A/p/50% done" pi -p "my secret prompt"
+	launched
+	argv_lines | grep -qxF -- "--description=pi agent of pitest-alice in $A/p/50%% done"
+	# the prompt is the agent's argument after its path, nowhere before
+	[ "$(argv_lines | grep -n 'my secret prompt' | cut -d: -f1)" -gt \
+		"$(argv_lines | grep -nxF "$FIX/pkg/bin/pi" | cut -d: -f1)" ]
+}
