@@ -217,20 +217,11 @@ int sandbox_term_var(const char *assignment)
 	return 0;
 }
 
-/* --description=pi agent of <user> in <cwd>: '%' doubled, as systemd expands specifiers. */
+/* --description=pi agent of <user> in <cwd> (a transient unit's description is taken as
+ * given: systemd expands no specifier in it). */
 static int push_description(struct argv *a, const struct launch *l)
 {
-	char d[5000];
-	const char *p;
-	size_t j = (size_t)snprintf(d, sizeof d, "--description=pi agent of %s in ", l->host_user);
-
-	for (p = l->cwd; *p && j + 3 < sizeof d; p++) {
-		if (*p == '%')
-			d[j++] = '%';
-		d[j++] = *p;
-	}
-	d[j] = '\0';
-	return push(a, "%s", d);
+	return push(a, "--description=pi agent of %s in %s", l->host_user, l->cwd);
 }
 
 static int push_identity(const struct launch *l, struct argv *a)

@@ -44,7 +44,7 @@ assignments() { argv_lines | awk 'prev == "-E" { print } { prev = $0 }'; }
 	chown pitest-alice: "$A/p/50% done"
 	run atk_as pitest-alice "$A/p/50% done" pi -p "my secret prompt"
 	launched
-	argv_lines | grep -qxF -- "--description=pi agent of pitest-alice in $A/p/50%% done"
+	argv_lines | grep -qxF -- "--description=pi agent of pitest-alice in $A/p/50% done"
 	# the prompt is the agent's argument after its path, nowhere before
 	[ "$(argv_lines | grep -n 'my secret prompt' | cut -d: -f1)" -gt \
 		"$(argv_lines | grep -nxF "$FIX/pkg/bin/pi" | cut -d: -f1)" ]

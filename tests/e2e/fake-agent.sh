@@ -86,6 +86,9 @@ if [ "$quiet" = 0 ]; then
 	echo "lang=${LANG:-}"
 	echo "lc_all=${LC_ALL:-}"
 	echo "charmap=$(locale charmap 2>/dev/null)"
+	echo "lang=${LANG:-}"
+	echo "colorterm=${COLORTERM:-}"
+	echo "term_program=${TERM_PROGRAM:-}"
 	echo "unit=$(sed -n 's|^0::.*/||p' /proc/self/cgroup 2>/dev/null)"
 	# what the kernel enforces on this process: seccomp mode, bounding set, no_new_privs
 	sed -n 's/^Seccomp:\s*/seccomp=/p; s/^CapBnd:\s*/capbnd=/p; s/^NoNewPrivs:\s*/nnp=/p' /proc/self/status

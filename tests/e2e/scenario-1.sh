@@ -15,6 +15,26 @@ scenario_1() {
 	s1_exit_codes
 	s1_pipe
 	s1_pty
+	s1_terminal
+}
+
+# The caller's terminal and locale reach the agent past sudo's env_reset; systemd's journal
+# names the unit by user and cwd, never by the agent's arguments (sudo's own log line of the
+# runner's command line is sudo's: see pi(1)).
+s1_terminal() {
+	local cur r
+	ctr install -d -o alice -g alice "$S1_PROJ/50% done"
+	cur=$(journal_cursor)
+	run_as alice "cd '$S1_PROJ/50% done' && COLORTERM=truecolor TERM_PROGRAM=WezTerm LANG=C.UTF-8 pi my-secret-prompt"
+	r=$OUT
+	check_eq "1: pi exits 0 with terminal variables" 0 "$RC"
+	check_eq "1: LANG reaches the agent" C.UTF-8 "$(field lang "$r")"
+	check_eq "1: COLORTERM reaches the agent" truecolor "$(field colorterm "$r")"
+	check_eq "1: TERM_PROGRAM reaches the agent" WezTerm "$(field term_program "$r")"
+	check_has "1: the journal names the unit by user and cwd" "$(started_since "$cur")" \
+		"- pi agent of alice in $S1_PROJ/50% done."
+	check_lacks "1: the agent's argument is not in systemd's journal lines" \
+		"$(ctr journalctl -q --after-cursor="$cur" _PID=1 -o cat)" my-secret-prompt
 }
 
 s1_report() {
