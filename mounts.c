@@ -110,9 +110,11 @@ static int clone_tree(int fd)
 
 static int set_attr(int tree, uint64_t attr, int userns)
 {
-	struct mount_attr_pi ma = { .attr_set = attr, .userns_fd = (uint64_t)(userns < 0 ? 0 : userns) };
+	struct mount_attr_pi ma = { .attr_set = attr };
 
-	return (int)syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ma, sizeof ma);
+	ma.userns_fd = (uint64_t)(userns < 0 ? 0 : userns);
+	return (int)syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ma,
+			    sizeof ma);
 }
 
 /* Makes the detached clone nosuid and nodev, and idmapped with userns when userns >= 0 (a
