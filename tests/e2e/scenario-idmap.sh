@@ -12,6 +12,7 @@ scenario_idmap() {
 	need_launcher "scenario idmap" || return 0
 	si_setup || return 0
 	si_idmap
+	si_exposure
 	si_explain
 	si_mixed
 	si_real_agent
@@ -107,6 +108,27 @@ si_idmap() {
 	check_eq "idmap: alice, in no group, reads and writes both files" ok \
 		"$(si_as_alice_alone 'cat existing.txt new.txt >/dev/null && echo alice >>existing.txt &&
 			echo alice >>new.txt && echo ok')"
+}
+
+# The unit of an idmapped launch (UMask=0022, no group) held while systemd-analyze scores it.
+si_exposure() {
+	local unit rc
+	si_config /opt/fake-agent '"~/idp"'
+	ctr rm -f "$SI_PROJ/.e2e-ready" "$SI_PROJ/.e2e-release"
+	bg_start si-held alice "cd $SI_PROJ && pi --hold --quiet"
+	if poll 30 ctr test -e "$SI_PROJ/.e2e-ready"; then
+		unit=$(ctr systemctl list-units --no-legend --plain 'pi-agent-alice-*' | awk '{print $1}' |
+			head -n1)
+		check_eq "idmap: held: the unit's umask is 0022" 0022 \
+			"$(ctr systemctl show -P UMask "${unit:-none}")"
+		check_exposure idmap "${unit:-none}"
+	else
+		fail "idmap: held: the fake agent starts" "$(cat "$E2E_DIR/si-held.out")"
+	fi
+	ctr touch "$SI_PROJ/.e2e-release"
+	rc=0; wait "$BG_PID" || rc=$?
+	check_eq "idmap: held: pi exits 0" 0 "$rc"
+	ctr rm -f "$SI_PROJ/.e2e-ready" "$SI_PROJ/.e2e-release"
 }
 
 si_explain() {
