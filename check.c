@@ -68,9 +68,9 @@ static int check_live(const struct config *c)
 		pi_say("%s: package: no executable %s, pi or pi-agent in %s/bin", c->path,
 		       c->binary_name, c->package);
 	if (config_idmap(c))
-		printf("projectAccess: idmap: each root an idmapped mount where the kernel and its "
-		       "filesystem allow, else group mode, said at the launch (PI_AGENT_EXPLAIN=1 pi "
-		       "shows which a root gets)\n");
+		printf("projectAccess: idmap: each root becomes an idmapped mount where the kernel "
+		       "and its filesystem allow it, else falls back to group mode with a warning at "
+		       "the launch (PI_AGENT_EXPLAIN=1 pi shows which a root gets)\n");
 	else
 		printf("projectAccess: group: the agent reaches the projects through %s%s\n",
 		       c->project_group ? "projectGroup " : "group and other permissions",

@@ -11,7 +11,7 @@ setup() {
 	run "$FIX/bin/pi-runner" --check
 	[ "$status" -eq 0 ]
 	[ "${lines[-1]}" = OK ]
-	[[ "$output" == *"projectAccess: idmap: each root an idmapped mount where the kernel and its filesystem allow, else group mode"* ]]
+	[[ "$output" == *"projectAccess: idmap: each root becomes an idmapped mount where the kernel and its filesystem allow it, else falls back to group mode"* ]]
 	cp "$CONF" "$FIX/copy.json"
 	chmod 0644 "$FIX/copy.json"
 	run as pitest-alice / pi-runner --check --offline "$FIX/copy.json"
