@@ -15,18 +15,10 @@ for tool in sudo bats python3 /usr/bin/python3 visudo useradd setpriv runuser ti
 	mkfifo script mountpoint truncate; do
 	command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing" >&2; exit 1; }
 done
-# /etc/pi-agent/config.json, /run/pi-agent and the pitest-* homes are shared: never run beside
-# the integration suite or any other bats run (polls for at most 10 minutes).
-busy() { pgrep -f 'tests/integration/run\.sh|bats-core/bats' >/dev/null; }
-for _ in $(seq 600); do
-	busy || break
-	echo "run.sh: waiting for another bats run (integration suite?) to finish" >&2
-	timeout 1 tail -f /dev/null || true
-done
-if busy; then
-	echo "run.sh: another bats run is still going; not starting" >&2
-	exit 1
-fi
+# /etc/pi-agent/config.json, /run/pi-agent and the pitest-* homes are shared: one bats suite
+# at a time on this machine (the integration suite takes the same lock; this waits for it).
+exec 9>/run/lock/pi-bats-suites.lock
+flock 9
 
 export PI_BUILD=$build PI_TOP=$top PI_FIX=/tmp/pi-atk
 # the sanitizer build needs more memory; the release build must stay small

@@ -14,6 +14,11 @@ for tool in sudo bats rsync python3 visudo useradd; do
 	command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing (see .ci/run)" >&2; exit 1; }
 done
 
+# /etc/pi-agent/config.json, /run/pi-agent and the pitest-* homes are shared: one bats suite
+# at a time on this machine (the attack suite takes the same lock; this waits for it).
+exec 9>/run/lock/pi-bats-suites.lock
+flock 9
+
 export PI_BUILD=$build PI_TOP=$top PI_FIX=/tmp/pi-it
 # shellcheck source=tests/integration/fixture.bash
 . "$here/fixture.bash"
