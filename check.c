@@ -67,6 +67,14 @@ static int check_live(const struct config *c)
 	if (!found && ++bad)
 		pi_say("%s: package: no executable %s, pi or pi-agent in %s/bin", c->path,
 		       c->binary_name, c->package);
+	if (config_idmap(c))
+		printf("projectAccess: idmap: each root becomes an idmapped mount where the kernel "
+		       "and its filesystem allow it, else falls back to group mode with a warning at "
+		       "the launch (PI_AGENT_EXPLAIN=1 pi shows which a root gets)\n");
+	else
+		printf("projectAccess: group: the agent reaches the projects through %s%s\n",
+		       c->project_group ? "projectGroup " : "group and other permissions",
+		       c->project_group ? c->project_group : "");
 	for (i = 0; i < 3; i++)
 		if (!fs_executable(exe[i]) && ++bad)
 			pi_say("%s: %s: %s is not an executable file", c->path, exe_key[i], exe[i]);
@@ -146,6 +154,28 @@ static void explain_env(const struct run *r)
 		       access(r->c.environment_files.v[i], F_OK) ? " (missing: skipped)" : "");
 }
 
+/* How a launch would give the agent root i, probed on a clone that is never attached. */
+static void explain_root(struct run *r, size_t i)
+{
+	struct idmap map;
+	const struct idmap *m = runner_idmap(r, &map);
+	struct mounts_access *a = &r->mnt.access[i];
+	char why[512];
+
+	if (mounts_probe(r->pol.roots[i], &r->host_id, m, a) < 0)
+		snprintf(why, sizeof why, "cannot be opened as %s: %s: a launch would fail", r->user,
+			 strerror(errno));
+	else if (a->idmapped)
+		snprintf(why, sizeof why, "idmapped: the agent edits as %s, what it makes is %s's",
+			 r->user, r->user);
+	else if (!m)
+		snprintf(why, sizeof why, "group mode: projectAccess is \"group\"");
+	else
+		runner_no_idmap(r, a, why, sizeof why);
+	printf("root:           %s (bound at its own path; %s%s)\n", r->pol.roots[i],
+	       m && !a->idmapped && a->call ? "group mode: " : "", why);
+}
+
 /* The staging paths a launch would bind the roots from (mounts.c attaches them then). */
 static int predict_staging(struct run *r)
 {
@@ -153,7 +183,8 @@ static int predict_staging(struct run *r)
 
 	snprintf(r->mnt.dir, sizeof r->mnt.dir, "%s/%ld", PI_BINDS_DIR, (long)getpid());
 	r->mnt.staged = calloc(r->pol.nroots + 1, sizeof *r->mnt.staged);
-	if (!r->mnt.staged)
+	r->mnt.access = calloc(r->pol.nroots + 1, sizeof *r->mnt.access);
+	if (!r->mnt.staged || !r->mnt.access)
 		return -1;
 	for (i = 0; i < r->pol.nroots; i++)
 		if (asprintf(&r->mnt.staged[i], "%s/%zu", r->mnt.dir, i) < 0)
@@ -170,8 +201,10 @@ int runner_explain(struct run *r, char **args, size_t nargs)
 
 	printf("user:           %s, allowed in %s (inside %s)\n", r->user, r->pol.cwd,
 	       r->pol.roots[r->pol.match]);
+	if (predict_staging(r) < 0)
+		return EXIT_DENIED;
 	for (i = 0; i < r->pol.nroots; i++)
-		printf("root:           %s (bound at its own path)\n", r->pol.roots[i]);
+		explain_root(r, i);
 	for (i = 0; i < r->pol.nmissing; i++)
 		printf("root:           %s (missing: skipped)\n", r->pol.missing[i]);
 	printf("agent account:  %s (uid %u), group %s\n", r->agent, (unsigned)r->agent_id.uid,
@@ -191,7 +224,7 @@ int runner_explain(struct run *r, char **args, size_t nargs)
 		return EXIT_NO_AGENT;
 	}
 	printf("agent:          %s\n", r->agent_bin);
-	if (predict_staging(r) < 0 || runner_argv(r, args, nargs, &a) < 0)
+	if (runner_argv(r, args, nargs, &a) < 0)
 		return EXIT_DENIED;
 	printf("command (the unit name and the staging dir of the roots are new at each launch):\n");
 	for (i = 0; i < a.n; i++) {

@@ -106,7 +106,7 @@ static int valid_env_name(const char *s)
 	return 1;
 }
 
-enum vkind { V_TEXT, V_ARG, V_PATH, V_PATHDIR, V_ACCOUNT, V_ENVVAL, V_PROPERTY };
+enum vkind { V_TEXT, V_ARG, V_PATH, V_PATHDIR, V_ACCOUNT, V_ENVVAL, V_PROPERTY, V_ACCESS };
 
 static const char *vcheck(enum vkind k, const char *s)
 {
@@ -131,6 +131,9 @@ static const char *vcheck(enum vkind k, const char *s)
 		return vcheck(V_PATH, s);
 	case V_ACCOUNT:
 		return valid_account(s) ? NULL : "is not a valid user or group name";
+	case V_ACCESS:
+		return !strcmp(s, "idmap") || !strcmp(s, "group") ? NULL :
+			"must be \"idmap\" or \"group\"";
 	case V_PROPERTY:
 		eq = strchr(s, '=');
 		if (!eq || eq == s || has_ctl(s))
@@ -275,6 +278,7 @@ static const struct field top_fields[] = {
 	F("extraPackages", T_LIST, V_PATHDIR, extra_packages),
 	F("runtimePath", T_LIST, V_PATHDIR, runtime_path),
 	F("projectGroup", T_NSTR, V_ACCOUNT, project_group),
+	F("projectAccess", T_STR, V_ACCESS, project_access),
 	F("runnerPath", T_STR, V_PATH, runner_path),
 	F("sudoPath", T_STR, V_PATH, sudo_path),
 	F("systemdRunPath", T_STR, V_PATH, systemd_run_path),
@@ -462,6 +466,7 @@ static void set_defaults(struct config *c)
 	c->runner_name = "m3ta-pi-agent-runner";
 	c->host_config_path = ".pi/agent";
 	c->sync_config = 1;
+	c->project_access = "idmap";
 }
 
 /* Refuses a directory or file that someone other than root could change. */
@@ -589,6 +594,11 @@ const struct host_user *config_host(const struct config *c, const char *name)
 		if (!strcmp(c->hosts[i].name, name))
 			return &c->hosts[i];
 	return NULL;
+}
+
+int config_idmap(const struct config *c)
+{
+	return !strcmp(c->project_access, "idmap");
 }
 
 const char *config_agent_user(const struct config *c, const struct host_user *h)

@@ -45,6 +45,7 @@ struct config {
 	struct kvlist environment;
 	struct strlist environment_files, extra_packages, runtime_path;
 	char *project_group;
+	char *project_access;       /* "idmap" (default) or "group" */
 	char *runner_path, *sudo_path, *systemd_run_path;
 	struct kvlist limits;       /* resourceLimits that are set: MemoryMax, CPUQuota, TasksMax */
 	char *command_name, *runner_name, *host_config_path;
@@ -67,6 +68,8 @@ enum config_trust { CONFIG_TRUST_ANY, CONFIG_TRUST_ROOT };
 int config_load(struct config *c, const char *path, enum config_trust trust, struct config_err *e);
 void config_free(struct config *c);
 const struct host_user *config_host(const struct config *c, const char *name);
+/* Nonzero when projectAccess asks for idmapped project mounts. */
+int config_idmap(const struct config *c);
 /* The agent account for a host user. */
 const char *config_agent_user(const struct config *c, const struct host_user *h);
 #endif

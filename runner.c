@@ -298,6 +298,7 @@ int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 		.term_vars = r->term_vars, .nterm_vars = r->nterm_vars,
 		.args = args, .nargs = nargs, .unit = r->unit,
 		.bind_from = r->mnt.n == r->pol.nroots ? r->mnt.staged : NULL,
+		.idmapped = r->mnt.n == r->pol.nroots && mounts_all_idmapped(&r->mnt),
 	};
 	struct stat st;
 	size_t i;
@@ -367,6 +368,43 @@ static void audit_launch(const struct run *r)
 	      audit_quote(roots, q, sizeof q));
 }
 
+const struct idmap *runner_idmap(const struct run *r, struct idmap *map)
+{
+	if (!config_idmap(&r->c))
+		return NULL;
+	map->host_uid = r->host_id.uid;
+	map->host_gid = r->host_id.gid;
+	map->agent_uid = r->agent_id.uid;
+	map->agent_gid = r->agent_id.gid; /* the unit's Group= */
+	return map;
+}
+
+void runner_no_idmap(const struct run *r, const struct mounts_access *a, char *out, size_t n)
+{
+	char how[128];
+
+	if (r->c.project_group)
+		snprintf(how, sizeof how, "projectGroup '%s'", r->c.project_group);
+	else
+		snprintf(how, sizeof how, "group and other permissions (no projectGroup is set)");
+	snprintf(out, n, "idmapped mounts are not available here (%s: %s; Linux >= 5.12 and a "
+		 "filesystem that supports them, e.g. ext4, xfs, btrfs, tmpfs >= 6.3, are needed); "
+		 "the agent reaches it through %s", a->call, strerror(a->err), how);
+}
+
+/* One line for each root that falls back to group mode. */
+static void say_fallbacks(const struct run *r)
+{
+	char why[512];
+	size_t i;
+
+	for (i = 0; i < r->mnt.n; i++)
+		if (r->mnt.access[i].call) {
+			runner_no_idmap(r, &r->mnt.access[i], why, sizeof why);
+			pi_say("warning: %s: %s", r->pol.roots[i], why);
+		}
+}
+
 static int launch(struct run *r, char **args, size_t nargs)
 {
 	const char *term = plain_term();
@@ -376,19 +414,22 @@ static int launch(struct run *r, char **args, size_t nargs)
 	int rc;
 
 	const char *bad;
+	struct idmap map;
 
 	if (claim_account(r) < 0) {
 		audit("deny", r->user, r->pol.cwd, "reason=account-busy agent=%s", r->agent);
 		return EXIT_DENIED;
 	}
 	mounts_reap();
-	if (mounts_stage(&r->mnt, r->pol.roots, r->pol.nroots, &r->host_id, &bad) < 0) {
+	if (mounts_stage(&r->mnt, r->pol.roots, r->pol.nroots, &r->host_id, runner_idmap(r, &map),
+			 &bad) < 0) {
 		pi_say("cannot stage project root %s: %s", bad, errno == ELOOP ?
 		       "it was replaced by a link during the launch" : strerror(errno));
 		audit("deny", r->user, r->pol.cwd, "reason=root-changed root=%s",
 		      audit_quote(bad, term_env, sizeof term_env));
 		return EXIT_DENIED;
 	}
+	say_fallbacks(r);
 	if (runner_argv(r, args, nargs, &a) < 0) {
 		mounts_release(&r->mnt);
 		return EXIT_DENIED;

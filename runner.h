@@ -43,6 +43,12 @@ int runner_prepare(struct run *r);
 int runner_find_agent(struct run *r, int loud);
 /* The full systemd-run command line of a launch (runner.c). */
 int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a);
+/* The idmap of the host user to the agent account, when projectAccess asks for it; NULL in
+ * group mode (runner.c). */
+const struct idmap *runner_idmap(const struct run *r, struct idmap *map);
+/* Why a root that was to be idmapped is reached through the group instead, and what the
+ * admin can do: "idmapped mounts are not available here (…); the agent reaches it …". */
+void runner_no_idmap(const struct run *r, const struct mounts_access *a, char *out, size_t n);
 /* --check [--offline] [FILE] (check.c). */
 int runner_check(int argc, char **argv);
 /* --explain: what a launch would do and why, without doing it (check.c). */

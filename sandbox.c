@@ -23,7 +23,7 @@ static const char *const seed_properties[] = {
 	"NoNewPrivileges=yes", "PrivateTmp=yes", "ProtectSystem=strict", "ProtectHome=tmpfs",
 	"ProtectControlGroups=yes", "ProtectKernelTunables=yes", "ProtectKernelModules=yes",
 	"RestrictSUIDSGID=yes", "LockPersonality=yes", "RestrictRealtime=yes",
-	"RestrictNamespaces=yes", "MemoryDenyWriteExecute=no", "UMask=0007",
+	"RestrictNamespaces=yes", "MemoryDenyWriteExecute=no",
 };
 
 /* Hardening on top of the seed's set: what the agent (node, git, bash) does not need.
@@ -245,6 +245,8 @@ static int push_identity(const struct launch *l, struct argv *a)
 	rc |= push_prop(a, "WorkingDirectory=%s", l->cwd);
 	for (i = 0; i < sizeof seed_properties / sizeof *seed_properties; i++)
 		rc |= push_prop(a, "%s", seed_properties[i]);
+	/* idmapped roots: what the agent makes is the user's, with the user's usual modes */
+	rc |= push_prop(a, "UMask=%s", l->idmapped ? "0022" : "0007");
 	for (i = 0; i < sizeof hardening_properties / sizeof *hardening_properties; i++)
 		rc |= push_prop(a, "%s", hardening_properties[i]);
 	rc |= push_prop_path(a, "TemporaryFileSystem", c->state_dir);
@@ -282,7 +284,7 @@ int sandbox_argv(const struct launch *l, struct argv *a)
 
 	memset(a, 0, sizeof *a);
 	rc = push_identity(l, a);
-	if (c->project_group)
+	if (c->project_group && !l->idmapped)
 		rc |= push_prop(a, "SupplementaryGroups=%s", c->project_group);
 	for (i = 0; i < l->nhidden; i++)
 		rc |= push_prop_path(a, "TemporaryFileSystem", l->hidden[i]);

@@ -16,6 +16,7 @@ struct launch {
 	const char *agent_bin;     /* absolute path of the agent */
 	char *const *roots;        /* existing resolved project roots, bound at their own path */
 	char *const *bind_from;    /* where each root is staged (NULL: bound from its path) */
+	int idmapped;              /* every root is an idmapped mount: UMask=0022, no projectGroup */
 	size_t nroots;
 	const char *const *hidden; /* existing top-level dirs to hide (/mnt, /media, /srv) */
 	size_t nhidden;

@@ -77,7 +77,7 @@
 
   # Exactly the keys the binary reads; it rejects unknown ones. Nix-only options are left out.
   configData = {
-    inherit (cfg) user group stateDir binaryName settings environment environmentFiles projectGroup;
+    inherit (cfg) user group stateDir binaryName settings environment environmentFiles projectGroup projectAccess;
     inherit runtimePath runnerPath;
     package = "${cfg.package}";
     hostUsers =
@@ -311,6 +311,20 @@ in {
         and permissions (e.g. setgid + group write).
       '';
       example = "users";
+    };
+
+    projectAccess = mkOption {
+      type = types.enum ["idmap" "group"];
+      default = "idmap";
+      description = ''
+        How the agent reaches the project roots. "idmap": each root is an idmapped
+        mount mapping the host user to the agent account, so the agent edits the
+        user's files under the user's own permission bits and whatever it creates is
+        the user's on disk; no projectGroup, setgid or umask setup is needed. Where
+        the kernel (Linux < 5.12) or the filesystem (e.g. NFS) cannot idmap a root,
+        the launch says so and that root falls back to "group". "group": the
+        agent reaches the projects through projectGroup only, as the seed did.
+      '';
     };
 
     resourceLimits = {

@@ -8,6 +8,11 @@
 #                  print chgrp:NAME=ok|failed: why (what fixes a file moved in from elsewhere)
 #   --git NAME     git init NAME in the cwd, commit a file: print git:NAME=commits:N|failed: why
 #   --pipeline     print pipeline=… from a bash pipeline, a process substitution and a here-string
+#   --append NAME  append a line to NAME: print append:NAME=ok|denied
+#   --setid NAME   chmod u+s,g+s NAME: print setid:NAME=<octal mode afterwards>
+#   --open NAME    open NAME for reading and writing: print open:NAME=ok|denied
+#   --owner NAME   print owner:NAME=user:group:octal-mode as the agent sees it
+#   --mount        print mount=<options of the mount holding the cwd>
 #   --stdin        echo each stdin line as stdin:LINE
 #   --lines N      print N lines "line-000001" … then "END"
 #   --hold         touch .e2e-ready in the cwd, wait (≤ 30 s) for .e2e-release, then report
@@ -16,7 +21,7 @@
 #   --exit N       exit with N (default 0)
 set -u
 code=0 quiet=0 hold=0 sleep_forever=0 lines=0 read_stdin=0 pipeline=0
-see=() write=() make=() regroup=() repos=()
+see=() write=() make=() regroup=() repos=() appends=() setids=() opens=() owners=() mountopts=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--see) see+=("$2"); shift ;;
@@ -25,6 +30,11 @@ while [ $# -gt 0 ]; do
 	--chgrp) regroup+=("$2"); shift ;;
 	--git) repos+=("$2"); shift ;;
 	--pipeline) pipeline=1 ;;
+	--append) appends+=("$2"); shift ;;
+	--setid) setids+=("$2"); shift ;;
+	--open) opens+=("$2"); shift ;;
+	--owner) owners+=("$2"); shift ;;
+	--mount) mountopts=1 ;;
 	--stdin) read_stdin=1 ;;
 	--lines) lines=$2; shift ;;
 	--hold) hold=1 ;;
@@ -86,9 +96,9 @@ if [ "$quiet" = 0 ]; then
 	echo "lang=${LANG:-}"
 	echo "lc_all=${LC_ALL:-}"
 	echo "charmap=$(locale charmap 2>/dev/null)"
-	echo "lang=${LANG:-}"
 	echo "colorterm=${COLORTERM:-}"
 	echo "term_program=${TERM_PROGRAM:-}"
+	echo "umask=$(umask)"
 	echo "unit=$(sed -n 's|^0::.*/||p' /proc/self/cgroup 2>/dev/null)"
 	# what the kernel enforces on this process: seccomp mode, bounding set, no_new_privs
 	sed -n 's/^Seccomp:\s*/seccomp=/p; s/^CapBnd:\s*/capbnd=/p; s/^NoNewPrivs:\s*/nnp=/p' /proc/self/status
@@ -133,6 +143,18 @@ for n in "${repos[@]}"; do
 		echo "git:$n=failed: $(tr '\n' ' ' <<<"$out")"
 	fi
 done
+for n in "${appends[@]}"; do
+	if (echo "appended by $(id -un)" >>"$n") 2>/dev/null; then echo "append:$n=ok"; else echo "append:$n=denied"; fi
+done
+for n in "${setids[@]}"; do
+	chmod u+s,g+s -- "$n" 2>/dev/null
+	echo "setid:$n=$(stat -c %a -- "$n")"
+done
+for n in "${opens[@]}"; do
+	if (exec 3<>"$n") 2>/dev/null; then echo "open:$n=ok"; else echo "open:$n=denied"; fi
+done
+for n in "${owners[@]}"; do echo "owner:$n=$(stat -c '%U:%G:%a' -- "$n" 2>&1)"; done
+[ "$mountopts" = 1 ] && echo "mount=$(findmnt -n -o OPTIONS -T . 2>&1)"
 if [ "$pipeline" = 1 ]; then
 	echo "pipeline=$(printf '%s\n' c a b | sort | paste -sd, -)+$(wc -l < <(seq 3))+$(cat /dev/stdin <<<here)"
 fi

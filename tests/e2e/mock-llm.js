@@ -3,7 +3,9 @@
 // Reply 1: a `write` tool call creating e2e-written.txt; reply 2: a `bash` tool call recording
 // `id -un` and `pwd` into e2e-bash.txt; reply 3: final text "E2E-DONE". A prompt that starts with
 // "hold" gets instead a `bash` tool call that touches .e2e-ready, waits (<= 30 s) for .e2e-release,
-// then runs git and a pipeline into e2e-held.txt; then "E2E-HELD-DONE". Each request is logged
+// then runs git and a pipeline into e2e-held.txt; then "E2E-HELD-DONE". A prompt that starts with
+// "edit" gets an `edit` tool call changing "line 1" of existing.txt, then a `write` tool call
+// creating agent-new.txt, then "E2E-EDIT-DONE". Each request is logged
 // as one JSON line to LOGFILE. Listens on 127.0.0.1 only and exits after IDLE_SECONDS idle.
 "use strict";
 const http = require("http");
@@ -55,6 +57,16 @@ function firstUserText(messages) {
 // plan: what to answer, from the prompt and how many tool results the conversation already holds.
 function plan(messages) {
   const toolResults = messages.filter((m) => m.role === "tool").length;
+  if (firstUserText(messages).startsWith("edit")) {
+    if (toolResults === 0) {
+      return { tool: "edit", args: { path: "existing.txt",
+        edits: [{ oldText: "line 1", newText: "line 1, edited by the agent" }] } };
+    }
+    if (toolResults === 1) {
+      return { tool: "write", args: { path: "agent-new.txt", content: "made by the agent\n" } };
+    }
+    return { text: "E2E-EDIT-DONE" };
+  }
   if (firstUserText(messages).startsWith("hold")) {
     if (toolResults === 0) return { tool: "bash", args: { command: HOLD_COMMAND } };
     return { text: "E2E-HELD-DONE" };

@@ -54,6 +54,11 @@ id -u >$REC/uid
 for a; do case \$a in BindPaths=*) src=\${a#BindPaths=\"}; src=\${src%%\"*}
 	dst=\${a##*\"\:\"}; dst=\${dst#BindPaths=\"}; dst=\${dst%\"}
 	echo "\$dst \$(ls -A "\$src" | tr '\n' ' ')" >>$REC/binds;; esac; done
+# and the options of each staged mount: "<destination> <options>"
+: >$REC/mntopts
+for a; do case \$a in BindPaths=\"/run/pi-agent-binds/*) src=\${a#BindPaths=\"}; src=\${src%%\"*}
+	dst=\${a##*\"\:\"}; dst=\${dst%\"}
+	echo "\$dst \$(findmnt -n -o OPTIONS --mountpoint "\$src")" >>$REC/mntopts;; esac; done
 # with $REC/hold (a FIFO) present, the first one stays like a running unit until systemctl stop
 # releases it
 if [ -p $REC/hold ] && mkdir $REC/holding 2>/dev/null; then

@@ -36,6 +36,40 @@ setup() {
 	[ "$(cat "$REC/uid")" = 0 ]
 }
 
+@test "each staged root is nosuid and nodev, idmapped where its filesystem allows, and the umask follows" {
+	run as pitest-alice "$A/p" pi
+	[ "$status" -eq 0 ]
+	argv=$(recorded_argv)
+	[ "$(wc -l <"$REC/mntopts")" = 3 ]
+	while read -r dst opts; do
+		[[ ",$opts," == *,nosuid,* && ",$opts," == *,nodev,* ]]
+		if [[ "$output" == *"warning: $dst: idmapped mounts are not available here ("* ]]; then
+			[[ ",$opts," != *,idmapped,* ]]
+		else
+			[[ ",$opts," == *,idmapped,* ]]
+		fi
+	done <"$REC/mntopts"
+	if [[ "$output" == *"idmapped mounts are not available here"* ]]; then
+		grep -qx -- "UMask=0007" <<<"$argv"
+	else
+		grep -qx -- "UMask=0022" <<<"$argv"
+	fi
+}
+
+@test "projectAccess \"group\": the seed's UMask=0007 and projectGroup, no idmapped mount, still nosuid and nodev" {
+	write_config '{"projectAccess": "group", "projectGroup": "pitest-agent"}'
+	run as pitest-alice "$A/p" pi
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"idmapped mounts are not available"* ]]
+	argv=$(recorded_argv)
+	grep -qx -- "UMask=0007" <<<"$argv"
+	grep -qx -- "SupplementaryGroups=pitest-agent" <<<"$argv"
+	[ "$(wc -l <"$REC/mntopts")" = 3 ]
+	while read -r dst opts; do
+		[[ ",$opts," == *,nosuid,* && ",$opts," == *,nodev,* && ",$opts," != *,idmapped,* ]]
+	done <"$REC/mntopts"
+}
+
 @test "the agent's exit code passes through pi" {
 	echo 42 >"$REC/exit"
 	run as pitest-alice "$A/p" pi

@@ -11,6 +11,7 @@ setup() {
 	run "$FIX/bin/pi-runner" --check
 	[ "$status" -eq 0 ]
 	[ "${lines[-1]}" = OK ]
+	[[ "$output" == *"projectAccess: idmap: each root becomes an idmapped mount where the kernel and its filesystem allow it, else falls back to group mode"* ]]
 	cp "$CONF" "$FIX/copy.json"
 	chmod 0644 "$FIX/copy.json"
 	run as pitest-alice / pi-runner --check --offline "$FIX/copy.json"
@@ -62,6 +63,9 @@ setup() {
 	[ ! -e "$STATE/users/pitest-alice" ]
 	[[ "$output" == *"user:           pitest-alice, allowed in $A/p/sub (inside $A/p)"* ]]
 	[[ "$output" == *"root:           $A/missing (missing: skipped)"* ]]
+	# each root's mode, tried on a clone that is never attached
+	[[ "$output" =~ "root:           $A/p (bound at its own path; "("idmapped: the agent edits as pitest-alice"|"group mode: idmapped mounts are not available here (") ]]
+	[ -z "$(ls -A /run/pi-agent-binds 2>/dev/null)" ]
 	[[ "$output" == *"agent account:  pitest-agent"* ]]
 	[[ "$output" == *"agent home:     $STATE/users/pitest-alice (created at the first launch)"* ]]
 	[[ "$output" == *"$FIX/missing.env (missing: skipped)"* ]]

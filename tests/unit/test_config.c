@@ -66,7 +66,8 @@ static const char full[] =
 	"  \"environment\": {\"A\": \"1\", \"B_2\": \"x y\"},\n"
 	"  \"environmentFiles\": [\"/run/secrets/pi\"],\n"
 	"  \"extraPackages\": [\"/opt/x\"], \"runtimePath\": [\"/usr/bin\"],\n"
-	"  \"projectGroup\": \"users\", \"runnerPath\": \"/usr/bin/pi-runner\",\n"
+	"  \"projectGroup\": \"users\", \"projectAccess\": \"group\",\n"
+	"  \"runnerPath\": \"/usr/bin/pi-runner\",\n"
 	"  \"sudoPath\": \"/usr/bin/sudo\", \"systemdRunPath\": \"/bin/systemd-run\",\n"
 	"  \"resourceLimits\": {\"MemoryMax\": \"4G\", \"CPUQuota\": null, \"TasksMax\": \"100\"},\n"
 	"  \"wrapper\": {\"commandName\": \"pi-safe\", \"runnerName\": \"pi-run\",\n"
@@ -96,6 +97,8 @@ static void test_full(void)
 	CHECK_INT(c.environment.n, 2);
 	CHECK_STR(c.environment.v[1].value, "x y");
 	CHECK_STR(c.project_group, "users");
+	CHECK_STR(c.project_access, "group");
+	CHECK_INT(config_idmap(&c), 0);
 	CHECK_INT(c.limits.n, 2);
 	CHECK_STR(c.limits.v[1].key, "TasksMax");
 	CHECK_STR(c.command_name, "pi-safe");
@@ -161,6 +164,23 @@ static void test_errors(void)
 	bad("{\"package\": \"/p\", \"package\": \"/q\"}", "package", "duplicate", 1, 19);
 	bad("{\"package\": \"/p\",}", "", "", 1, 18);
 	bad("[]", "(top level)", "must be an object", 0, 0);
+	bad("{\"package\": \"/p\", \"projectAccess\": \"idmapped\"}", "projectAccess",
+	    "must be \"idmap\" or \"group\"", 1, 36);
+	bad("{\"package\": \"/p\", \"projectAccess\": null}", "projectAccess", "must be a string",
+	    0, 0);
+}
+
+/* idmap unless the file says group */
+static void test_access_default(void)
+{
+	struct config c;
+	struct config_err e;
+
+	CHECK(config_load(&c, put("min.json", "{\"package\": \"/p\"}", 0644), CONFIG_TRUST_ROOT,
+			  &e) == 0);
+	CHECK_STR(c.project_access, "idmap");
+	CHECK_INT(config_idmap(&c), 1);
+	config_free(&c);
 }
 
 static void test_trust(void)
@@ -219,6 +239,7 @@ int main(void)
 	test_defaults();
 	test_full();
 	test_errors();
+	test_access_default();
 	if (geteuid() == 0)
 		test_trust();
 	return check_done("config");

@@ -1,4 +1,4 @@
-// links: mounts.c fs.c ident.c
+// links: mounts.c idmap.c fs.c ident.c
 /* test_mounts.c - unit tests for the staging of project roots: what is bound, what is refused, with the new mount calls and without them. */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,7 +53,7 @@ static int stage(struct mounts *m, const char *root, const struct ident *id, con
 {
 	char *roots[] = { (char *)root, NULL };
 
-	return mounts_stage(m, roots, 1, id, bad);
+	return mounts_stage(m, roots, 1, id, NULL, bad);
 }
 
 /* Staging must fail with err for root, name it, and leave nothing behind. */
@@ -74,12 +75,16 @@ static void checks(void)
 	struct mounts m;
 	const char *bad = NULL;
 	char inside[PATH_MAX];
+	struct statvfs sv;
 	int fd;
 
 	/* the directory checked is the directory bound, and it stays live */
 	CHECK_INT(stage(&m, at("a/b/root"), &root_id, &bad), 0);
 	CHECK_INT(m.n, 1);
 	CHECK(m.n == 1 && same_dir(m.staged[0], at("a/b/root")));
+	/* never a set-id program or a device through it, with or without the new calls */
+	CHECK(m.n == 1 && statvfs(m.staged[0], &sv) == 0 && (sv.f_flag & ST_NOSUID) &&
+	      (sv.f_flag & ST_NODEV));
 	fd = open(at("a/b/root/new"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	CHECK(fd >= 0);
 	if (fd >= 0)

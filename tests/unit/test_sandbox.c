@@ -153,6 +153,16 @@ static void test_argv(void)
 	CHECK_STR(a.v[3], "--pty");
 	CHECK(find(&a, "SupplementaryGroups=users", 0) > 0);
 	CHECK(find(&a, "TERM=xterm", 0) > 0);
+	CHECK(find(&a, "UMask=0007", 0) > 0);
+	CHECK(find(&a, "UMask=0022", 0) < 0);
+	sandbox_argv_free(&a);
+
+	/* every root idmapped: the user's umask, no project group */
+	l.idmapped = 1;
+	CHECK(sandbox_argv(&l, &a) == 0);
+	CHECK(find(&a, "UMask=0022", 0) > 0);
+	CHECK(find(&a, "UMask=0007", 0) < 0);
+	CHECK(find(&a, "SupplementaryGroups=users", 0) < 0);
 	sandbox_argv_free(&a);
 }
 
