@@ -226,7 +226,7 @@ setup() {
 	[ "$output" = "pi-runner must run as root" ]
 	run "$FIX/bin/pi-runner" pitest-alice
 	[ "$status" -eq 2 ]
-	[[ "${lines[0]}" == "Usage: pi-runner <invoking-user> <cwd> [pi-args...]" ]]
+	[[ "${lines[0]}" == "Usage: pi-runner [--env NAME=value]... <invoking-user> <cwd> [pi-args...]" ]]
 	run "$FIX/bin/pi-runner" pitest-alice relative/dir
 	[ "$status" -eq 2 ]
 }

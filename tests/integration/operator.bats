@@ -95,7 +95,7 @@ setup() {
 	[[ "$output" =~ ^pi-merge\ \(pi-agent\ launcher\) ]]
 	run "$FIX/bin/pi-runner" --help
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" == "Usage: pi-runner <invoking-user> <cwd> [pi-args...]" ]]
+	[[ "${lines[0]}" == "Usage: pi-runner [--env NAME=value]... <invoking-user> <cwd> [pi-args...]" ]]
 	run "$FIX/bin/pi-merge" --help
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "usage: pi-merge BASE.json [OVERRIDE.json] [-o OUT]" ]]
