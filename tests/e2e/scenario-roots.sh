@@ -10,6 +10,7 @@ scenario_roots() {
 	sr_made
 	sr_together
 	sr_after
+	sr_nested
 	sr_link
 	write_config /opt/fake-agent
 }
@@ -87,6 +88,18 @@ sr_after() {
 	sr_denied bob "$OUT" "after alice's"
 	check_eq "roots: alice's file is still there on the host" "made by pi-agent" \
 		"$(ctr cat "$SR_A/by-alice.txt" 2>&1)"
+}
+
+# alice's root holds bob's (/opt/projects): bob's is hidden beneath alice's bind, hers stays.
+sr_nested() {
+	ctr sed -i "s|\"$SR_A\"\] }|\"/opt/projects\"] }|" /etc/pi-agent/config.json
+	check_has "roots: alice's root is now /opt/projects" "$(ctr cat /etc/pi-agent/config.json)" \
+		'"~/p", "/opt/projects"]'
+	run_as alice "cd $SR_A && pi --see $SR_A/by-alice.txt --write $SR_A $(sr_probes bob)"
+	check_eq "roots: alice's agent runs in a root that holds bob's" 0 "$RC"
+	check_eq "roots: ... reads her own file" readable "$(field "see:$SR_A/by-alice.txt" "$OUT")"
+	check_eq "roots: ... writes her own directory" ok "$(field "write:$SR_A" "$OUT")"
+	sr_denied alice "$OUT" "a root of hers holds bob's"
 }
 
 # Why the runner hands systemd only paths that root alone can replace: systemd follows a link
