@@ -45,7 +45,7 @@ alice_root_kept() {
 	launched
 	hidden | grep -qx -- "$P/bob"
 	hidden | grep -qx -- "$B"            # ~/p, below bob's own home: his home (also under ProtectHome)
-	! hidden | grep -q -- "$P/alice"
+	if hidden | grep -q -- "$P/alice"; then return 1; fi
 	alice_root_kept
 	argv_lines | grep -qx -- "InaccessiblePaths=-\"$P/bob\""
 	rm -rf "$REC/launch"/*
@@ -53,7 +53,7 @@ alice_root_kept() {
 	launched
 	hidden | grep -qx -- "$P/alice"
 	hidden | grep -qx -- "$A"
-	! hidden | grep -q -- "$P/bob"
+	if hidden | grep -q -- "$P/bob"; then return 1; fi
 }
 
 @test "a root of bob's in a directory of his is hidden with that directory, which he cannot swap" {
