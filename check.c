@@ -33,6 +33,41 @@ static void warn_missing_roots(const struct config *c, const struct host_user *h
 			       h->name, path);
 }
 
+/* Different agent accounts of host users sharing a primary group: their agents could read
+ * each other's files through it (the unit runs with the account's primary group). */
+static int shared_groups(const struct config *c)
+{
+	const char *a, *b;
+	struct passwd *pw;
+	struct group *gr;
+	gid_t ga;
+	size_t i, j, k;
+	int bad = 0, seen;
+
+	for (i = 0; i < c->nhosts; i++) {
+		a = config_agent_user(c, &c->hosts[i]);
+		for (k = seen = 0; k < i && !seen; k++)
+			seen = !strcmp(a, config_agent_user(c, &c->hosts[k]));
+		if (seen || !(pw = getpwnam(a)))
+			continue;
+		ga = pw->pw_gid;
+		for (j = i + 1; j < c->nhosts; j++) {
+			b = config_agent_user(c, &c->hosts[j]);
+			for (k = seen = 0; k < j && !seen; k++)
+				seen = !strcmp(b, config_agent_user(c, &c->hosts[k]));
+			if (seen || !(pw = getpwnam(b)) || pw->pw_gid != ga)
+				continue;
+			gr = getgrgid(ga);
+			bad++;
+			pi_say("%s: hostUsers.%s: agent account '%s' shares its primary group '%s' with "
+			       "'%s' (agent of %s): give each agent account a group of its own "
+			       "(groupadd %s && usermod -g %s %s)", c->path, c->hosts[j].name, b,
+			       gr ? gr->gr_name : "?", a, c->hosts[i].name, b, b, b);
+		}
+	}
+	return bad;
+}
+
 /* One line per problem the live system shows for a loaded config. */
 static int check_live(const struct config *c)
 {
@@ -60,6 +95,7 @@ static int check_live(const struct config *c)
 			pi_say("%s: hostUsers.%s.agentUser: user '%s' does not exist", c->path,
 			       c->hosts[i].name, c->hosts[i].agent_user);
 	}
+	bad += shared_groups(c);
 	for (i = 0; i < 3 && !found; i++) {
 		snprintf(path, sizeof path, "%s/bin/%s", c->package, bins[i]);
 		found = fs_executable(path);
@@ -208,7 +244,7 @@ int runner_explain(struct run *r, char **args, size_t nargs)
 	for (i = 0; i < r->pol.nmissing; i++)
 		printf("root:           %s (missing: skipped)\n", r->pol.missing[i]);
 	printf("agent account:  %s (uid %u), group %s\n", r->agent, (unsigned)r->agent_id.uid,
-	       r->c.group);
+	       r->agent_group);
 	printf("agent home:     %s (%s)\n", r->agent_home,
 	       stat(r->agent_home, &st) == 0 ? "exists" : "created at the first launch");
 	if (r->c.sync_config)

@@ -32,6 +32,7 @@
 #include "audit.h"
 #include "config.h"
 #include "fs.h"
+#include "hide.h"
 #include "ident.h"
 #include "inherit.h"
 #include "merge.h"
@@ -93,6 +94,32 @@ static int has_ctl(const char *s)
 	return 0;
 }
 
+/* Agents of different host users share no group: the agent account of no other host user
+ * (a different account) has this one's primary group, which the unit runs with. */
+static int check_groups(struct run *r)
+{
+	const char *other;
+	struct passwd *pw;
+	size_t i;
+
+	for (i = 0; i < r->c.nhosts; i++) {
+		other = config_agent_user(&r->c, &r->c.hosts[i]);
+		if (!strcmp(other, r->agent))
+			continue;
+		pw = getpwnam(other);
+		if (!pw || pw->pw_gid != r->agent_id.gid)
+			continue;
+		pi_say("agent accounts '%s' (of %s) and '%s' (of %s) share the primary group '%s': "
+		       "each agent could read the files the other creates; give each agent account a "
+		       "group of its own (groupadd %s && usermod -g %s %s)", r->agent, r->user, other,
+		       r->c.hosts[i].name, r->agent_group, other, other, other);
+		audit("deny", r->user, NULL, "reason=shared-agent-group agent=%s other=%s", r->agent,
+		      other);
+		return -1;
+	}
+	return 0;
+}
+
 /* Identities, home, and the policy re-check with the host user's eyes. */
 static int check_policy(struct run *r, const char *cwd)
 {
@@ -111,14 +138,22 @@ static int check_policy(struct run *r, const char *cwd)
 		pi_say("cannot read the groups of user '%s': %s", r->user, strerror(errno));
 		return -1;
 	}
-	gr = getgrnam(r->c.group);
-	if (!gr || ident_of_user(&r->agent_id, r->agent, gr->gr_gid) < 0) {
+	if (ident_of_user(&r->agent_id, r->agent, (gid_t)-1) < 0) {
 		pi_say("agent account '%s' (group '%s') does not exist: create it or fix user/group "
 		       "in %s", r->agent, r->c.group, r->c.path);
 		return -1;
 	}
+	gr = getgrgid(r->agent_id.gid);
+	if (!gr || strlen(gr->gr_name) >= sizeof r->agent_group) {
+		pi_say("the primary group (gid %u) of agent account '%s' is not in /etc/group",
+		       (unsigned)r->agent_id.gid, r->agent);
+		return -1;
+	}
+	snprintf(r->agent_group, sizeof r->agent_group, "%s", gr->gr_name);
 	r->agent_id.ngroups = 1;
-	r->agent_id.groups[0] = gr->gr_gid;
+	r->agent_id.groups[0] = r->agent_id.gid;
+	if (check_groups(r) < 0)
+		return -1;
 	if (ident_enter(&r->host_id) < 0) {
 		pi_say("cannot take the identity of '%s': %s", r->user, strerror(errno));
 		return -1;
@@ -285,12 +320,42 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* The other host users' roots this unit must not see: never one that equals or holds this
+ * user's roots or cwd, nor one overlapping the launcher's state or what the agent runs from. */
+static int hide_others(struct run *r, struct hide *h)
+{
+	const char **keep, **forbid;
+	size_t i, k = 0, f = 0;
+	int rc = -1;
+
+	keep = calloc(r->pol.nroots + 2, sizeof *keep);
+	forbid = calloc(r->c.extra_packages.n + r->c.runtime_path.n + 6, sizeof *forbid);
+	if (keep && forbid) {
+		for (i = 0; i < r->pol.nroots; i++)
+			keep[k++] = r->pol.roots[i];
+		keep[k++] = r->pol.cwd;
+		forbid[f++] = r->c.state_dir;
+		forbid[f++] = PI_RUNTIME_DIR;
+		forbid[f++] = PI_BINDS_DIR;
+		forbid[f++] = r->c.package;
+		for (i = 0; i < r->c.extra_packages.n; i++)
+			forbid[f++] = r->c.extra_packages.v[i];
+		for (i = 0; i < r->c.runtime_path.n; i++)
+			forbid[f++] = r->c.runtime_path.v[i];
+		rc = hide_roots(h, &r->c, r->user, keep, forbid);
+	}
+	free(keep);
+	free(forbid);
+	return rc;
+}
+
 int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 {
 	static const char *const maybe_hidden[] = { "/mnt", "/media", "/srv" };
 	const char *hidden[3];
 	struct launch l = {
-		.c = &r->c, .host_user = r->user, .agent_user = r->agent, .home = r->agent_home,
+		.c = &r->c, .host_user = r->user, .agent_user = r->agent,
+		.agent_group = r->agent_group, .home = r->agent_home,
 		.cwd = r->pol.cwd, .env_file = r->env_file, .host_env_file = r->host_env_file,
 		.runtime_dir = PI_RUNTIME_DIR,
 		.agent_bin = r->agent_bin, .roots = r->pol.roots, .nroots = r->pol.nroots,
@@ -300,17 +365,25 @@ int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 		.bind_from = r->mnt.n == r->pol.nroots ? r->mnt.staged : NULL,
 		.idmapped = r->mnt.n == r->pol.nroots && mounts_all_idmapped(&r->mnt),
 	};
+	struct hide others;
 	struct stat st;
 	size_t i;
+	int rc;
 
 	for (i = 0; i < 3; i++)
 		if (lstat(maybe_hidden[i], &st) == 0)
 			hidden[l.nhidden++] = maybe_hidden[i];
-	if (unit_name(r) < 0 || sandbox_argv(&l, a) < 0) {
-		pi_say("cannot build the systemd-run command: %s", strerror(errno));
+	if (hide_others(r, &others) < 0) {
+		pi_say("cannot resolve the project roots of the other host users: %s", strerror(errno));
 		return -1;
 	}
-	return 0;
+	l.others = others.v;
+	l.nothers = others.n;
+	rc = unit_name(r) < 0 || sandbox_argv(&l, a) < 0 ? -1 : 0;
+	if (rc < 0)
+		pi_say("cannot build the systemd-run command: %s", strerror(errno));
+	hide_free(&others);
+	return rc;
 }
 
 /* Host users who share one agent account never run at the same time: one's agent could read

@@ -15,6 +15,7 @@ struct run {
 	const struct host_user *host;
 	const char *user;                 /* the invoking host user */
 	const char *agent;                /* the agent account */
+	char agent_group[256];            /* its primary group: the unit's Group= */
 	char home[PATH_MAX];              /* the host user's home */
 	char source[PATH_MAX];            /* the host user's config dir */
 	char agent_home[PATH_MAX];        /* <stateDir>/users/<user> */

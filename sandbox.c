@@ -224,6 +224,16 @@ static int push_description(struct argv *a, const struct launch *l)
 	return push(a, "--description=pi agent of %s in %s", l->host_user, l->cwd);
 }
 
+/* -p InaccessiblePaths=-"<path>": '-' because a path missing in the unit is no error */
+static int push_inaccessible(struct argv *a, const char *path)
+{
+	char q[2 * 4096 + 3];
+
+	if (sandbox_quote_path(path, q, sizeof q) < 0)
+		return -1;
+	return push(a, "-p") < 0 ? -1 : push(a, "InaccessiblePaths=-%s", q);
+}
+
 static int push_identity(const struct launch *l, struct argv *a)
 {
 	const struct config *c = l->c;
@@ -241,7 +251,7 @@ static int push_identity(const struct launch *l, struct argv *a)
 		rc |= push(a, "--unit=%s", l->unit);
 	rc |= push_description(a, l);
 	rc |= push_prop(a, "User=%s", l->agent_user);
-	rc |= push_prop(a, "Group=%s", c->group);
+	rc |= push_prop(a, "Group=%s", l->agent_group);
 	rc |= push_prop(a, "WorkingDirectory=%s", l->cwd);
 	for (i = 0; i < sizeof seed_properties / sizeof *seed_properties; i++)
 		rc |= push_prop(a, "%s", seed_properties[i]);
@@ -283,6 +293,10 @@ int sandbox_argv(const struct launch *l, struct argv *a)
 	int rc;
 
 	memset(a, 0, sizeof *a);
+	if (!l->agent_group) {
+		errno = EINVAL;
+		return -1;
+	}
 	rc = push_identity(l, a);
 	if (c->project_group && !l->idmapped)
 		rc |= push_prop(a, "SupplementaryGroups=%s", c->project_group);
@@ -291,6 +305,8 @@ int sandbox_argv(const struct launch *l, struct argv *a)
 	for (i = 0; i < l->nroots; i++)
 		rc |= l->bind_from ? push_bind(a, l->bind_from[i], l->roots[i]) :
 				     push_prop_path(a, "BindPaths", l->roots[i]);
+	for (i = 0; i < l->nothers; i++)
+		rc |= push_inaccessible(a, l->others[i]);
 	for (i = 0; i < c->limits.n; i++)
 		rc |= push_prop_kv(a, c->limits.v[i].key, c->limits.v[i].value);
 	for (i = 0; i < c->extra_properties.n; i++)

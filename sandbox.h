@@ -8,6 +8,7 @@ struct launch {
 	const struct config *c;
 	const char *host_user;     /* the invoking user */
 	const char *agent_user;    /* the account the unit runs as */
+	const char *agent_group;   /* that account's primary group: the unit's Group= */
 	const char *home;          /* the agent home: <stateDir>/users/<host_user> */
 	const char *cwd;           /* resolved working directory, a host path */
 	const char *host_env_file; /* root-only: the host user's .env, read first */
@@ -20,6 +21,8 @@ struct launch {
 	size_t nroots;
 	const char *const *hidden; /* existing top-level dirs to hide (/mnt, /media, /srv) */
 	size_t nhidden;
+	char *const *others;       /* other host users' roots: InaccessiblePaths=-"<path>" */
+	size_t nothers;
 	const char *term;          /* TERM for --pty, or NULL */
 	char *const *term_vars;    /* NAME=value of the caller's terminal and locale (sandbox_term_var) */
 	size_t nterm_vars;
@@ -37,7 +40,8 @@ struct argv {
 /* Builds the full argv (v[0] = systemdRunPath). Returns 0, or -1 with errno. */
 int sandbox_argv(const struct launch *l, struct argv *a);
 void sandbox_argv_free(struct argv *a);
-/* Quotes a path for a systemd list-valued property (BindPaths=, TemporaryFileSystem=): the
+/* Quotes a path for a systemd list-valued property (BindPaths=, TemporaryFileSystem=,
+ * InaccessiblePaths=): the
  * result is read back by systemd as exactly that one path. */
 int sandbox_quote_path(const char *path, char *out, size_t n);
 /* Nonzero when assignment is NAME=value with NAME one of the terminal and locale variables

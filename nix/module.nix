@@ -47,6 +47,15 @@
     (mapAttrsToList agentUserFor (filterAttrs (_: userCfg: userCfg.agentUser == null) cfg.hostUsers))
   );
 
+  # The primary group of a created account: `group` for the shared one, a group of its own
+  # (same name) for each per-user one, so that agents of different host users share no group
+  # (the launcher runs the unit with the account's primary group and refuses two accounts that
+  # share one).
+  groupOf = name:
+    if name == cfg.user
+    then cfg.group
+    else name;
+
   # The launcher under the configured names. The binary takes the wrapper's or the runner's
   # personality from its argv[0] basename, matched against the names in config.json.
   commands = pkgs.runCommand "pi-agent-commands" {} ''
@@ -168,7 +177,10 @@ in {
     group = mkOption {
       type = types.str;
       default = "pi-agent";
-      description = "System group for the isolated Pi user(s).";
+      description = ''
+        Primary group of the shared `user` account. The agent's unit runs with the primary
+        group of its account; each per-user account has a group of its own.
+      '';
     };
 
     stateDir = mkOption {
@@ -197,7 +209,9 @@ in {
       default = true;
       description = ''
         Run each host user's agent as an account of its own, `<user>-<host user>` (created
-        when createUser is true, in group `group`), instead of the shared `user`. A host
+        when createUser is true, each in a group of its own of the same name), instead of the
+        shared `user`. The unit runs with the account's primary group, and the launcher refuses
+        different accounts that share one. A host
         user's explicit agentUser still takes precedence. Host users who share one account
         run their agents one at a time (the launcher refuses the second), because agents of
         one uid could reach each other through /proc.
@@ -449,16 +463,18 @@ in {
       })
       cfg.hostUsers;
 
-    users.groups = mkIf cfg.createUser {
-      "${cfg.group}" = {};
-    };
+    users.groups = mkIf cfg.createUser (builtins.listToAttrs (map (name: {
+        name = groupOf name;
+        value = {};
+      })
+      createdAgentUsers));
 
     # No home is created: stateDir stays root-owned and the runner makes each agent home.
     users.users = mkIf cfg.createUser (builtins.listToAttrs (map (name: {
         inherit name;
         value = {
           isSystemUser = true;
-          group = cfg.group;
+          group = groupOf name;
           extraGroups = optional (cfg.projectGroup != null) cfg.projectGroup;
           description = "Isolated Pi agent user";
           home = "/var/empty";

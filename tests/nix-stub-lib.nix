@@ -111,4 +111,14 @@ in {
     then as
     else {};
   mapAttrsToList = f: as: map (n: f n as.${n}) (builtins.attrNames as);
+  filterAttrs = pred: as:
+    builtins.listToAttrs (map (n: {
+      name = n;
+      value = as.${n};
+    }) (builtins.filter (n: pred n as.${n}) (builtins.attrNames as)));
+  unique = builtins.foldl' (acc: x:
+    if builtins.elem x acc
+    then acc
+    else acc ++ [x]) [];
+  hasInfix = infix: s: builtins.match ".*${infix}.*" s != null;
 }

@@ -146,5 +146,48 @@ else
 	done
 fi
 
+# 3. The module's config for two host users, one with an account it creates, one with an
+# explicit agentUser: the accounts and groups it creates (each per-user account in a group of
+# its own; agents of different host users share no group) and every assertion holding.
+read -r -d '' accounts <<'NIX' || true
+let
+  lib = import (/. + builtins.getEnv "PI_NIX_STUB_LIB");
+  cfg = {
+    enable = true;
+    user = "pi-agent";
+    group = "pi-agent";
+    createUser = true;
+    perUserAgentAccounts = true;
+    projectGroup = "users";
+    hostUsers = {
+      alice = { projectRoots = ["~/p"]; configPath = null; agentUser = null; };
+      bob = { projectRoots = ["~/p"]; configPath = null; agentUser = "pi-agent-bob"; };
+    };
+    wrapper = { enable = true; commandName = "pi"; runnerName = "m3ta-pi-agent-runner"; };
+  };
+  m = import (/. + builtins.getEnv "PI_NIX_MODULE") {
+    inherit lib;
+    config.m3ta.pi-agent = cfg;
+    pkgs = throw "pkgs is not needed for the accounts";
+  };
+  body = m.config.content;
+  users = body.users.users.content;
+in
+  builtins.toJSON {
+    groups = builtins.attrNames body.users.groups.content;
+    users = builtins.mapAttrs (n: u: { inherit (u) group extraGroups; }) users;
+    failed = map (a: a.message) (builtins.filter (a: !a.assertion) body.assertions);
+  }
+NIX
+want='{"failed":[],"groups":["pi-agent","pi-agent-alice"],"users":{"pi-agent":{"extraGroups":["users"],"group":"pi-agent"},"pi-agent-alice":{"extraGroups":["users"],"group":"pi-agent-alice"}}}'
+if ! got=$(PI_NIX_STUB_LIB="$top/tests/nix-stub-lib.nix" PI_NIX_MODULE="$top/nix/module.nix" \
+	nix --extra-experimental-features nix-command eval "${store[@]}" --impure --raw --expr "$accounts" 2>"$errors"); then
+	bad "module config did not evaluate: $(cat "$errors")"
+elif [ "$got" = "$want" ]; then
+	ok "module config: each per-user agent account in a group of its own, assertions hold"
+else
+	bad "module config: accounts and groups $got, want $want"
+fi
+
 echo "nix: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

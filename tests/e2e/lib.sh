@@ -261,8 +261,9 @@ summary() {
 }
 
 # ---------------------------------------------------------------- the world inside the container
-# Host users alice and bob (configured), carol (not configured); agent account pi-agent;
-# project group piproj; fake agent at /opt/fake-agent/bin/pi; real agent at /opt/pi-real/bin/pi.
+# Host users alice and bob (configured), carol (not configured); agent accounts pi-agent and
+# pi-agent-bob (each in a group of its own name); project group piproj; fake agent at
+# /opt/fake-agent/bin/pi; real agent at /opt/pi-real/bin/pi.
 E2E_AGENT_PKG=$C_AGENT/node_modules/@mariozechner/pi-coding-agent
 
 world_setup() {
@@ -270,8 +271,10 @@ world_setup() {
 		printf "127.0.1.1 %s\n" "$(hostname)" >>/etc/hosts
 		groupadd --system pi-agent
 		useradd --system --gid pi-agent --home-dir /nonexistent --shell /usr/sbin/nologin pi-agent
-		# bob has an agent account of his own: agents of one account run one host user at a time
-		useradd --system --gid pi-agent --home-dir /nonexistent --shell /usr/sbin/nologin pi-agent-bob
+		# bob has an agent account of his own: agents of one account run one host user at a time;
+		# and a group of its own: agents of different host users share no group
+		groupadd --system pi-agent-bob
+		useradd --system --gid pi-agent-bob --home-dir /nonexistent --shell /usr/sbin/nologin pi-agent-bob
 		groupadd piproj
 		for u in alice bob carol; do
 			useradd --create-home --shell /bin/bash --groups piproj "$u"

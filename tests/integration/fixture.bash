@@ -8,14 +8,16 @@ CONF=/etc/pi-agent/config.json
 RUNTIME=/run/pi-agent
 HOST_USERS="pitest-alice pitest-bob pitest-carol pitest-dave"
 
-# The agent accounts pitest-agent and pitest-agent2 (group pitest-agent) and the host users
-# USERS... (--badname: the attack suite has an odd one).
+# The agent accounts pitest-agent and pitest-agent2, each in a primary group of its own name
+# (agents of different host users share no group), and the host users USERS... (--badname: the
+# attack suite has an odd one).
 fixture_users() {
 	local u
-	getent group pitest-agent >/dev/null || groupadd --system pitest-agent
 	for u in pitest-agent pitest-agent2; do
+		getent group "$u" >/dev/null || groupadd --system "$u"
 		getent passwd "$u" >/dev/null ||
-			useradd --system -g pitest-agent -d /nonexistent -s /usr/sbin/nologin "$u"
+			useradd --system -g "$u" -d /nonexistent -s /usr/sbin/nologin "$u"
+		[ "$(id -gn "$u")" = "$u" ] || usermod -g "$u" "$u"
 	done
 	for u in "$@"; do
 		getent passwd "$u" >/dev/null || useradd --badname -m -s /bin/sh "$u"

@@ -1,5 +1,6 @@
 // links: sandbox.c
 /* test_sandbox.c - unit tests for the systemd-run command line: order, quoting, env, args. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,7 @@ static void test_argv(void)
 	const char *hidden[] = { "/srv" };
 	char *args[] = { "-p", "--pty", "hello world", "", "$HOME ${X} $$" };
 	struct launch l = {
-		.c = &c, .host_user = "alice", .agent_user = "pi-agent",
+		.c = &c, .host_user = "alice", .agent_user = "pi-agent", .agent_group = "pi-agent",
 		.home = "/var/lib/pi-agent/users/alice", .cwd = "/home/alice/p/sub",
 		.env_file = "/run/pi-agent/alice.env", .runtime_dir = "/run/pi-agent",
 		.host_env_file = "/run/pi-agent/alice.host.env",
@@ -102,6 +103,7 @@ static void test_argv(void)
 	CHECK(find(&a, "--unit=pi-agent-alice-0123abcd.service", 0) > 0);
 	CHECK(find(&a, "User=pi-agent", 0) > 0);
 	CHECK(find(&a, "Group=pi-agent", 0) > 0);
+	CHECK(find(&a, "InaccessiblePaths=-\"/opt/projects/bob\"", 0) < 0);
 	CHECK(find(&a, "WorkingDirectory=/home/alice/p/sub", 0) > 0);
 	CHECK(find(&a, "ProtectSystem=strict", 0) > 0);
 	CHECK(find(&a, "NoNewPrivileges=yes", 0) > 0);
@@ -178,7 +180,7 @@ static void test_terminal(void)
 			 "LC_ALL=C.UTF-8", "LD_PRELOAD=/tmp/x.so", "LANG=a b", "LC_TIME=$(id)",
 			 "COLORTERMX=1", "LANGUAGE=", "NO_COLOR" };
 	struct launch l = {
-		.c = &c, .host_user = "alice", .agent_user = "pi-agent",
+		.c = &c, .host_user = "alice", .agent_user = "pi-agent", .agent_group = "pi-agent",
 		.home = "/var/lib/pi-agent/users/alice", .cwd = "/home/alice/100% p",
 		.env_file = "/run/pi-agent/alice.env", .runtime_dir = "/run/pi-agent",
 		.host_env_file = "/run/pi-agent/alice.host.env", .agent_bin = "/opt/pi/bin/pi",
@@ -210,6 +212,47 @@ static void test_terminal(void)
 	CHECK(sandbox_term_var("LANG=1234567890123456789012345678901234567890123456789012345678901234"));
 }
 
+/* The unit's Group= is the agent account's own group, not the config's shared one; other host
+ * users' roots come as InaccessiblePaths=-"…", quoted, each once, after the binds. */
+static void test_others(void)
+{
+	struct config c = base_config();
+	char *roots[] = { "/opt/projects/alice" };
+	char *others[] = { "/opt/projects/bob", "/srv/x y:\"z\"\\", "/opt/a$b c" };
+	struct launch l = {
+		.c = &c, .host_user = "alice", .agent_user = "pi-agent-alice",
+		.agent_group = "pi-agent-alice", .home = "/var/lib/pi-agent/users/alice",
+		.cwd = "/opt/projects/alice", .env_file = "/run/pi-agent/alice.env",
+		.host_env_file = "/run/pi-agent/alice.host.env", .runtime_dir = "/run/pi-agent",
+		.agent_bin = "/opt/pi/bin/pi", .roots = roots, .nroots = 1,
+		.others = others, .nothers = 3,
+	};
+	struct argv a;
+	int at, bind, n = 0;
+
+	CHECK(sandbox_argv(&l, &a) == 0);
+	CHECK(find(&a, "Group=pi-agent-alice", 0) > 0);
+	CHECK(find(&a, "Group=pi-agent", 0) < 0);
+	bind = find(&a, "BindPaths=\"/opt/projects/alice\"", 0);
+	CHECK(bind > 0);
+	at = find(&a, "InaccessiblePaths=-\"/opt/projects/bob\"", 0);
+	CHECK(at > bind && !strcmp(a.v[at - 1], "-p"));
+	CHECK(find(&a, "InaccessiblePaths=-\"/opt/projects/bob\"", at + 1) < 0);
+	/* systemd unquotes "…" with \\ and \" escapes: the path comes back byte for byte */
+	CHECK(find(&a, "InaccessiblePaths=-\"/srv/x y:\\\"z\\\"\\\\\"", 0) > at);
+	CHECK(find(&a, "InaccessiblePaths=-\"/opt/a$b c\"", 0) > at);
+	CHECK(find(&a, "InaccessiblePaths=\"/run/pi-agent\"", 0) > 0);
+	for (size_t i = 0; i < a.n; i++)
+		n += !strncmp(a.v[i], "InaccessiblePaths=-", 19);
+	CHECK_INT(n, 3);
+	CHECK(find(&a, "/opt/pi/bin/pi", 0) > find(&a, "InaccessiblePaths=-\"/opt/a$b c\"", 0));
+	sandbox_argv_free(&a);
+
+	/* no Group= to give the unit: refused, nothing built */
+	l.agent_group = NULL;
+	CHECK(sandbox_argv(&l, &a) == -1 && errno == EINVAL && a.v == NULL);
+}
+
 static void test_quote(void)
 {
 	char out[64];
@@ -235,6 +278,7 @@ int main(void)
 {
 	test_argv();
 	test_terminal();
+	test_others();
 	test_quote();
 	test_path();
 	return check_done("sandbox");

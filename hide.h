@@ -1,0 +1,25 @@
+/* hide.h - the other host users' project roots a unit must not see (InaccessiblePaths=). */
+#ifndef HIDE_H
+#define HIDE_H
+#include <stddef.h>
+#include <sys/types.h>
+#include "config.h"
+
+struct hide {
+	char **v;       /* NULL-terminated (NULL when empty) */
+	size_t n;
+};
+
+/* Decides for one configured root of a user (uid, home), called with that user's filesystem
+ * identity: 1 with out set to the directory to hide (the root resolved, or the deepest
+ * directory above it that only root can replace), 0 when nothing may be hidden for it. keep
+ * and forbid are NULL-terminated; nothing equal to or holding a path of keep, nothing inside
+ * or holding a path of forbid is hidden. */
+int hide_path(const char *root, const char *home, uid_t uid, const char *const *keep,
+	      const char *const *forbid, char *out, size_t n);
+/* hide_path for every root of every host user of c but self, each with that user's identity
+ * (ident_enter; back to the saved one after). Returns 0, or -1 with errno. */
+int hide_roots(struct hide *h, const struct config *c, const char *self,
+	       const char *const *keep, const char *const *forbid);
+void hide_free(struct hide *h);
+#endif
