@@ -73,7 +73,8 @@ struct ent {
 	unsigned short name, target, tlen;     /* offsets into batch.buf, target length */
 	unsigned char act;
 	unsigned char dst_dir;                 /* dst has a directory here: remove before rename */
-	unsigned char fresh;                   /* A_DIR: the dst directory is new and empty */
+	unsigned char fresh;                   /* A_DIR: the dst directory is new and empty;
+	                                        * others: dst has nothing of that name */
 	unsigned char same;                    /* A_DIR: it had the right mode and mtime */
 	unsigned char shared;                  /* A_DIR at the top: the second thread's */
 	unsigned char sparse;                  /* A_COPY: fewer blocks than its size */
