@@ -561,20 +561,20 @@ static int copy_unsupported(int err)
 	return err == EXDEV || err == EINVAL || err == ENOSYS || err == EOPNOTSUPP || err == EBADF;
 }
 
-/* Copies len bytes at off in in to the same offset in out (fewer if in shrank meanwhile).
- * Returns the bytes copied or -1. */
-static long long copy_range(int in, int out, off_t off, off_t len)
+/* Copies len bytes at off in in to the same offset in out (fewer if in shrank meanwhile),
+ * with copy_file_range until *slow says it is not supported here. Returns the bytes copied
+ * or -1. */
+static long long copy_range(int in, int out, off_t off, off_t len, int *slow)
 {
 	off_t from = off, to = off, end = off + len;
 	char buf[COPY_BUF];
 	ssize_t n;
-	int slow = 0;
 
 	while (from < end) {
-		if (!slow) {
+		if (!*slow) {
 			n = copy_file_range(in, &from, out, &to, (size_t)(end - from), 0);
 			if (n < 0 && copy_unsupported(errno)) {
-				slow = 1;
+				*slow = 1;
 				continue;
 			}
 		} else {
@@ -602,6 +602,7 @@ static long long copy_sparse(int in, int out, off_t size)
 {
 	off_t data, hole, pos = 0;
 	long long done = 0, n;
+	int slow = 0;
 
 	while (pos < size) {
 		data = lseek(in, pos, SEEK_DATA);
@@ -614,7 +615,7 @@ static long long copy_sparse(int in, int out, off_t size)
 		hole = lseek(in, data, SEEK_HOLE);
 		if (hole < 0)
 			return -1;
-		if ((n = copy_range(in, out, data, (hole < size ? hole : size) - data)) < 0)
+		if ((n = copy_range(in, out, data, (hole < size ? hole : size) - data, &slow)) < 0)
 			return -1;
 		done += n;
 		pos = hole;
