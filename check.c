@@ -248,7 +248,8 @@ int runner_explain(struct run *r, char **args, size_t nargs)
 	printf("agent home:     %s (%s)\n", r->agent_home,
 	       stat(r->agent_home, &st) == 0 ? "exists" : "created at the first launch");
 	if (r->c.sync_config)
-		printf("config copy:    %s -> %s/.pi/agent\n", r->source, r->agent_home);
+		printf("config copy:    %s -> %s/.pi/agent (at most %llu bytes, %llu entries)\n",
+		       r->source, r->agent_home, r->c.sync_max_bytes, r->c.sync_max_entries);
 	else
 		printf("config copy:    off (wrapper.syncConfigFromHost is false)\n");
 	printf("settings:       %s merged with the %s settings\n", r->c.sync_config ?

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,7 +256,8 @@ static int get_kv(struct ctx *x, int tok, const char *key, int names_are_env, st
 	return 0;
 }
 
-enum ftype { T_STR, T_NSTR, T_NAME, T_LIST, T_ENV, T_BOOL, T_SETTINGS, T_HOSTS, T_LIMITS, T_WRAPPER };
+enum ftype { T_STR, T_NSTR, T_NAME, T_LIST, T_ENV, T_BOOL, T_COUNT, T_SETTINGS, T_HOSTS, T_LIMITS,
+	     T_WRAPPER };
 
 struct field {
 	const char *name;
@@ -289,6 +291,8 @@ static const struct field wrapper_fields[] = {
 	F("commandName", T_NAME, V_TEXT, command_name),
 	F("runnerName", T_NAME, V_TEXT, runner_name),
 	F("syncConfigFromHost", T_BOOL, V_TEXT, sync_config),
+	F("syncMaxBytes", T_COUNT, V_TEXT, sync_max_bytes),
+	F("syncMaxEntries", T_COUNT, V_TEXT, sync_max_entries),
 	F("hostConfigPath", T_STR, V_TEXT, host_config_path),
 	F("extraRunArgs", T_LIST, V_ARG, extra_run_args),
 	F("extraEnvironment", T_ENV, V_TEXT, extra_environment),
@@ -297,6 +301,28 @@ static const struct field wrapper_fields[] = {
 #undef F
 
 static const char *const limit_names[] = { "MemoryMax", "CPUQuota", "TasksMax" };
+
+/* A positive integer written as digits alone (no sign, fraction or exponent), at most
+ * 2^63 - 1. */
+static int get_count(struct ctx *x, int tok, const char *key, unsigned long long *out)
+{
+	const jsmntok_t *t = &x->c->doc.tok[tok];
+	const char *p = x->c->doc.text + t->start, *end = x->c->doc.text + t->end;
+	unsigned long long v = 0;
+
+	if (want(x, tok, key, JSON_NUMBER) < 0)
+		return -1;
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		if (v > ((unsigned long long)LLONG_MAX - (unsigned)(*p - '0')) / 10)
+			return fail(x, tok, key, "must be a positive integer of at most %lld",
+				    LLONG_MAX);
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	if (p < end || !v)
+		return fail(x, tok, key, "must be a positive integer");
+	*out = v;
+	return 0;
+}
 
 static int parse_object(struct ctx *x, int tok, const char *path, const struct field *f, size_t nf);
 
@@ -406,6 +432,8 @@ static int parse_field(struct ctx *x, const struct field *f, int v, const char *
 			return -1;
 		*(int *)p = json_true(&x->c->doc, v);
 		return 0;
+	case T_COUNT:
+		return get_count(x, v, path, p);
 	case T_SETTINGS:
 		if (want(x, v, path, JSON_OBJECT) < 0)
 			return -1;
@@ -467,6 +495,8 @@ static void set_defaults(struct config *c)
 	c->host_config_path = ".pi/agent";
 	c->sync_config = 1;
 	c->project_access = "idmap";
+	c->sync_max_bytes = 1ULL << 30;
+	c->sync_max_entries = 100000;
 }
 
 /* Refuses a directory or file that someone other than root could change. */

@@ -50,6 +50,7 @@ struct config {
 	struct kvlist limits;       /* resourceLimits that are set: MemoryMax, CPUQuota, TasksMax */
 	char *command_name, *runner_name, *host_config_path;
 	int sync_config;
+	unsigned long long sync_max_bytes, sync_max_entries;   /* what one sync may copy */
 	struct strlist extra_run_args, extra_properties;
 	struct kvlist extra_environment;
 };

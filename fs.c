@@ -7,7 +7,9 @@
  * - files are never opened for writing in place: temp file with O_EXCL, then renameat;
  * - a FIFO or device is never opened blocking;
  * - where a link may be followed (a user's own paths), a /proc magic link (fd/N, cwd, root,
- *   exe) is refused with ELOOP where the kernel has openat2.
+ *   exe) is refused with ELOOP where the kernel has openat2;
+ * - a mode is repaired only on a directory of the current fsuid, checked on an O_PATH fd
+ *   opened without following a link, and changed through that fd (/proc/self/fd/N).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -121,11 +124,39 @@ int fs_open_follow(int dirfd, const char *path, int flags)
 	return openat(dirfd, path, flags | O_CLOEXEC);
 }
 
+/* Gives our directory name under dirfd mode, even one we cannot open (0000): the fd is
+ * O_PATH, opened without following a link, checked to be a directory of the current fsuid,
+ * and changed through /proc/self/fd (fchmod refuses O_PATH fds in glibc; musl takes the same
+ * way itself). -1 with the errno of the first failure otherwise (EACCES if not ours). */
+static int chmod_own_dir(int dirfd, const char *name, mode_t mode)
+{
+	char proc[32];
+	struct stat st;
+	int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC), rc = -1, err;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) == 0) {
+		errno = EACCES;
+		if (S_ISDIR(st.st_mode) && st.st_uid == (uid_t)setfsuid((uid_t)-1)) {
+			snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+			rc = chmod(proc, mode);
+		}
+	}
+	err = errno;
+	close(fd);
+	errno = err;
+	return rc;
+}
+
 int fs_ensure_dir(int dirfd, const char *name, mode_t mode)
 {
 	struct stat st;
 	int fd = fs_open_dir(dirfd, name);
 
+	/* one of ours that we may not read (the agent's chmod 000): its mode first */
+	if (fd < 0 && errno == EACCES && chmod_own_dir(dirfd, name, mode) == 0)
+		fd = fs_open_dir(dirfd, name);
 	if (fd < 0 && errno != ENOENT) {
 		if (errno != ELOOP && errno != ENOTDIR)
 			return -1;
@@ -170,6 +201,22 @@ static int remove_contents(int fd)
 	return rc;
 }
 
+/* Opens the directory name under dirfd to empty it: one of ours is made writable and
+ * searchable first (owner rwx), even one we cannot open yet (0000, 0300). */
+static int open_to_empty(int dirfd, const char *name)
+{
+	struct stat st;
+	int fd = fs_open_dir(dirfd, name);
+
+	if (fd < 0 && errno == EACCES && chmod_own_dir(dirfd, name, 0700) == 0)
+		fd = fs_open_dir(dirfd, name);
+	/* a failure here is told by the removal that follows */
+	if (fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 0700) != 0700 &&
+	    st.st_uid == (uid_t)setfsuid((uid_t)-1))
+		(void)!fchmod(fd, (st.st_mode & 07777) | 0700);
+	return fd;
+}
+
 int fs_remove(int dirfd, const char *name)
 {
 	int fd;
@@ -178,7 +225,7 @@ int fs_remove(int dirfd, const char *name)
 		return 0;
 	if (errno != EISDIR && errno != EPERM)
 		return -1;
-	fd = fs_open_dir(dirfd, name);
+	fd = open_to_empty(dirfd, name);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;
 	if (remove_contents(fd) < 0)

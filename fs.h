@@ -14,10 +14,12 @@ int fs_open_beneath(int dirfd, const char *relpath, int flags, mode_t mode);
  * root: ELOOP), where the kernel has openat2; without it, as openat does. */
 int fs_open_follow(int dirfd, const char *path, int flags);
 /* Opens or creates the directory name under dirfd with mode; a link, file or anything
- * else found in its place is removed first. Returns the directory fd. */
+ * else found in its place is removed first; one of the current fsuid's that it cannot open
+ * (mode 0000) gets mode first. Returns the directory fd. */
 int fs_ensure_dir(int dirfd, const char *name, mode_t mode);
 /* Removes name under dirfd whatever it is (a directory with its contents), never
- * following a link. ENOENT is not an error. */
+ * following a link; directories of the current fsuid are made owner rwx before they are
+ * emptied (0555, 0500, 0000). ENOENT is not an error. */
 int fs_remove(int dirfd, const char *name);
 /* Opens a regular file for reading without blocking on FIFOs; follow selects whether links
  * are followed (never a magic link, as fs_open_follow). Anything but a regular file: -1 with errno EFTYPE_PI. */

@@ -3,7 +3,10 @@
  * MUST rules kept here:
  * - the host user's files are read with the host user's filesystem identity (ident_enter);
  * - the agent's state is written with the agent's identity, through directory fds, never
- *   following a link: temp file + rename, fs_ensure_dir replaces a link in a dir's place;
+ *   following a link: temp file + rename, fs_ensure_dir replaces a link in a dir's place
+ *   and gives a directory the agent locked (chmod 000) its mode back;
+ * - the copy of the host config dir is bounded (wrapper.syncMaxBytes, syncMaxEntries);
+ *   what the host user cannot read is skipped with a warning, never copied;
  * - root alone writes the runtime dir and the env file, and creates the agent home;
  * - preparation is serialised per host user by a lock in the root-only runtime dir.
  */
@@ -118,7 +121,7 @@ static int open_agent_home(struct run *r, int users)
 }
 
 /* The seed's directories inside the agent home, made as the agent; a link in the way of
- * one is replaced, never followed. */
+ * one is replaced, never followed; one the agent chmod'ed gets 0750 back. */
 static int make_agent_dirs(struct run *r)
 {
 	static const char *const dirs[] = {
@@ -162,6 +165,8 @@ static int sync_config(struct run *r)
 	struct sync_opts o = {
 		.reader = &r->host_id, .writer = &r->agent_id, .exclude = sync_excludes,
 		.warn = sync_warning, .ctx = r->source, .share_after = SYNC_SHARE_AFTER,
+		.reader_name = r->user, .max_bytes = r->c.sync_max_bytes,
+		.max_entries = r->c.sync_max_entries,
 	};
 	struct sync_stats st;
 	struct sync_err e;
@@ -185,7 +190,12 @@ static int sync_config(struct run *r)
 	r->synced = 1;
 	r->settings_from = r->source;
 	snprintf(r->host_settings, sizeof r->host_settings, "%s/settings.json", r->source);
-	if (rc < 0)
+	if (rc < 0 && e.limit)
+		pi_say("%s holds more than %llu %s (wrapper.%s in %s); nothing more was copied",
+		       r->source, e.limit == SYNC_LIMIT_BYTES ? r->c.sync_max_bytes :
+		       r->c.sync_max_entries, e.limit == SYNC_LIMIT_BYTES ? "bytes" : "entries",
+		       e.limit == SYNC_LIMIT_BYTES ? "syncMaxBytes" : "syncMaxEntries", r->c.path);
+	else if (rc < 0)
 		pi_say("cannot copy %s/%s to %s: %s: %s", r->source, e.path, r->agent_dir, e.op,
 		       !strcmp(e.op, "depth") ? "deeper than the levels a config dir may have" :
 		       strerror(e.err));
@@ -383,8 +393,11 @@ static int link_projects(struct run *r)
 		if (n >= 0 && (size_t)n == strlen(r->pol.roots[i]) &&
 		    !memcmp(have, r->pol.roots[i], (size_t)n))
 			continue;       /* the link is already right */
-		if (fs_remove(fd, tmp) < 0 || symlinkat(r->pol.roots[i], fd, tmp) < 0 ||
-		    renameat(fd, tmp, fd, slug) < 0)
+		if (fs_remove(fd, tmp) < 0 || symlinkat(r->pol.roots[i], fd, tmp) < 0)
+			rc = -1;
+		/* a directory the agent made in the link's place goes (whatever its mode) */
+		else if (renameat(fd, tmp, fd, slug) < 0 &&
+			 (errno != EISDIR || fs_remove(fd, slug) < 0 || renameat(fd, tmp, fd, slug) < 0))
 			rc = -1;
 	}
 	d = rc == 0 ? fdopendir(fd) : NULL;

@@ -14,6 +14,13 @@
  *   of dst at the end (a fsync each made cold copies 3x slower; a syncfs for one changed
  *   file would wait for every other writer's dirty data on that filesystem);
  * - setuid, setgid and sticky bits are never copied;
+ * - a file the reader may not read, or a directory it may not list and enter, is skipped
+ *   with a warning, never copied, and a copy an earlier run left in dst is removed;
+ * - holes stay holes: a file with fewer blocks than its size is copied one data segment at
+ *   a time (SEEK_DATA, SEEK_HOLE), then given its size (ftruncate);
+ * - the source tree is counted as it is listed, both threads in one tally: entries, and the
+ *   apparent size of its regular files (the size of the opened fd, and what a file without
+ *   a size really gave); past o->max_entries or o->max_bytes nothing more is written;
  * - memory stays bounded: one batch per directory level (about 44 KiB: entries, names, a
  *   getdents buffer), allocated on the level's first use and reused by its directories;
  *   at most SYNC_MAX_DEPTH levels; the tree is streamed, never held;
@@ -36,6 +43,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +63,8 @@ enum {
 	FSYNC_MAX = 8,                         /* files fsynced one by one; beyond: one syncfs */
 };
 
-enum act { A_NONE, A_COPY, A_LINK, A_DIR, A_DEL, A_GONE };
+/* A_SKIP: a file the reader could not open after all; dst's copy of it goes. */
+enum act { A_NONE, A_COPY, A_LINK, A_DIR, A_DEL, A_GONE, A_SKIP };
 
 struct ent {
 	off_t size;
@@ -64,9 +73,11 @@ struct ent {
 	unsigned short name, target, tlen;     /* offsets into batch.buf, target length */
 	unsigned char act;
 	unsigned char dst_dir;                 /* dst has a directory here: remove before rename */
-	unsigned char fresh;                   /* A_DIR: the dst directory is new and empty */
+	unsigned char fresh;                   /* A_DIR: the dst directory is new and empty;
+	                                        * others: dst has nothing of that name */
 	unsigned char same;                    /* A_DIR: it had the right mode and mtime */
 	unsigned char shared;                  /* A_DIR at the top: the second thread's */
+	unsigned char sparse;                  /* A_COPY: fewer blocks than its size */
 	int fd;                                /* A_COPY: the opened source file */
 };
 
@@ -97,8 +108,14 @@ struct batch {
 	char buf[BATCH_BUF];
 };
 
+/* What the source tree holds so far, counted by both threads. */
+struct tally {
+	atomic_ullong bytes, entries;
+};
+
 struct ctx {
 	const struct sync_opts *o;
+	struct tally *tally;
 	struct sync_stats *st;
 	struct sync_err *e;
 	const struct ident *cur;               /* identity in force; &unknown_id if not known */
@@ -142,9 +159,61 @@ static int fail(struct ctx *c, const char *op, const char *name)
 	else
 		strcpy(c->e->path, ".");
 	c->e->err = err;
+	c->e->limit = SYNC_LIMIT_NONE;
 	pop(c, old);
 	errno = err;
 	return -1;
+}
+
+/* The limit the source tree has passed (in either thread), or SYNC_LIMIT_NONE. */
+static enum sync_limit over(const struct ctx *c)
+{
+	const struct sync_opts *o = c->o;
+
+	if (o->max_entries &&
+	    atomic_load_explicit(&c->tally->entries, memory_order_relaxed) > o->max_entries)
+		return SYNC_LIMIT_ENTRIES;
+	if (o->max_bytes &&
+	    atomic_load_explicit(&c->tally->bytes, memory_order_relaxed) > o->max_bytes)
+		return SYNC_LIMIT_BYTES;
+	return SYNC_LIMIT_NONE;
+}
+
+/* Fails with the limit passed, at name (EFBIG). */
+static int fail_limit(struct ctx *c, enum sync_limit l, const char *name)
+{
+	errno = EFBIG;
+	fail(c, "limit", name);
+	c->e->limit = l;
+	return -1;
+}
+
+/* Counts n more bytes (fewer when negative) and k more entries of the source tree; -1
+ * once it is past a limit. */
+static int count(struct ctx *c, long long n, unsigned k, const char *name)
+{
+	enum sync_limit l;
+
+	if (n)
+		atomic_fetch_add_explicit(&c->tally->bytes, (unsigned long long)n,
+					  memory_order_relaxed);
+	if (k)
+		atomic_fetch_add_explicit(&c->tally->entries, k, memory_order_relaxed);
+	l = over(c);
+	return l ? fail_limit(c, l, name) : 0;
+}
+
+/* The most the file x may give (a file without a size reads to its end): its counted size
+ * and what is left under max_bytes. */
+static long long room_for(const struct ctx *c, const struct ent *x)
+{
+	unsigned long long used, max = c->o->max_bytes, left;
+
+	if (!max)
+		return LLONG_MAX;
+	used = atomic_load_explicit(&c->tally->bytes, memory_order_relaxed);
+	left = used < max ? max - used : 0;
+	return left >= (unsigned long long)(LLONG_MAX - x->size) ? LLONG_MAX : x->size + (long long)left;
 }
 
 static int as(struct ctx *c, const struct ident *id)
@@ -217,10 +286,9 @@ static const char *next_name(struct ctx *c, struct dents *l, int top, int *err)
 	}
 }
 
-static int skip_special(struct ctx *c, const char *name, mode_t m)
+/* Counts name as skipped and warns with why. */
+static int skip(struct ctx *c, const char *name, const char *why)
 {
-	const char *why = S_ISFIFO(m) ? "FIFO" : S_ISSOCK(m) ? "socket" :
-			  S_ISCHR(m) || S_ISBLK(m) ? "device" : "unknown file type";
 	size_t old = push(c, name);
 
 	c->st->skipped++;
@@ -228,6 +296,45 @@ static int skip_special(struct ctx *c, const char *name, mode_t m)
 		c->o->warn(c->o->ctx, c->path, why);
 	pop(c, old);
 	return 0;
+}
+
+static int skip_special(struct ctx *c, const char *name, mode_t m)
+{
+	return skip(c, name, S_ISFIFO(m) ? "FIFO" : S_ISSOCK(m) ? "socket" :
+		    S_ISCHR(m) || S_ISBLK(m) ? "device" : "unknown file type");
+}
+
+static int skip_unreadable(struct ctx *c, const char *name)
+{
+	char why[128];
+
+	snprintf(why, sizeof why, "not readable by %s",
+		 c->o->reader_name ? c->o->reader_name : "the reader");
+	return skip(c, name, why);
+}
+
+/* As reader: whether it may read the file name, or list and enter the directory. The mode
+ * answers for the owner (an ACL's owner entry is the mode's); faccessat2 with the reader's
+ * credentials for anyone else; without it (kernels before 5.8) the open answers later. */
+static int readable(const struct ctx *c, int src, const char *name, const struct stat *s)
+{
+	int dir = S_ISDIR(s->st_mode);
+	mode_t need = dir ? S_IRUSR | S_IXUSR : S_IRUSR;
+
+	if (S_ISLNK(s->st_mode) || !c->o->reader || !c->o->reader->uid)
+		return 1;
+	if (s->st_uid == c->o->reader->uid)
+		return (s->st_mode & need) == need;
+	if (syscall(SYS_faccessat2, src, name, dir ? R_OK | X_OK : R_OK,
+		    AT_EACCESS | AT_SYMLINK_NOFOLLOW) == 0)
+		return 1;
+	return errno != EACCES && errno != EPERM;
+}
+
+/* As reader: whether the entry of that lstat takes part in the copy. */
+static int takes_part(const struct ctx *c, int src, const char *name, const struct stat *s)
+{
+	return syncable(s->st_mode) && readable(c, src, name, s);
 }
 
 /* As reader: lstats name and, for a link, reads its target into the batch. */
@@ -241,8 +348,14 @@ static int add_entry(struct ctx *c, int src, struct batch *b, const char *name)
 	if (fstatat(src, name, &s, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : fail(c, "stat", name);
 	c->st->entries++;
+	if (count(c, 0, 1, name) < 0)
+		return -1;
 	if (!syncable(s.st_mode))
 		return skip_special(c, name, s.st_mode);
+	if (!readable(c, src, name, &s))
+		return skip_unreadable(c, name);
+	if (S_ISREG(s.st_mode) && count(c, s.st_size, 0, name) < 0)
+		return -1;
 	memset(x, 0, sizeof *x);
 	x->fd = -1;
 	x->mode = s.st_mode;
@@ -346,6 +459,7 @@ static int decide(struct ctx *c, int dst, struct batch *b, int fresh)
 			return fail(c, "stat", name);
 		}
 		x->dst_dir = S_ISDIR(d.st_mode) ? 1 : 0;
+		x->fresh = 0;
 		if (x->act == A_DIR) {
 			x->fresh = !x->dst_dir;
 			x->same = x->dst_dir && (d.st_mode & 07777) == (x->mode & 0777) &&
@@ -382,54 +496,149 @@ static int open_source(int src, const char *name, struct ent *x)
 	x->mode = s.st_mode;
 	x->size = s.st_size;
 	x->mtime = s.st_mtim;
+	x->sparse = s.st_blocks < s.st_size / 512;
 	x->fd = fd;
 	return 0;
 }
 
-/* As reader: opens the source files to copy; their fd decides size, mtime and mode. */
+/* As reader: opens the source files to copy; their fd decides size, mtime and mode (and
+ * what they count). One the reader may not open after all is skipped (A_SKIP). */
 static int open_sources(struct ctx *c, int src, struct batch *b)
 {
 	struct ent *x;
+	off_t seen;
 	int i;
 
 	for (i = 0; i < b->n; i++) {
 		x = &b->e[i];
-		if (x->act != A_COPY || open_source(src, name_of(b, x), x) == 0)
+		seen = x->size;
+		if (x->act != A_COPY)
 			continue;
-		if (errno != ENOENT)
+		if (open_source(src, name_of(b, x), x) == 0) {
+			if (count(c, (long long)(x->size - seen), 0, name_of(b, x)) < 0)
+				return -1;
+			continue;
+		}
+		if (errno != ENOENT && errno != EACCES && errno != EPERM)
 			return fail(c, "open", name_of(b, x));
-		x->act = A_GONE;
+		x->act = errno == ENOENT ? A_GONE : A_SKIP;
+		if (x->act == A_SKIP)
+			skip_unreadable(c, name_of(b, x));
+		if (count(c, -(long long)seen, 0, name_of(b, x)) < 0)
+			return -1;
 	}
 	return 0;
 }
 
-static long long copy_slow(int in, int out, long long done)
+enum {
+	COPY_OVER = -2,         /* the file gave more than the room it had under max_bytes */
+	COPY_PLAIN = -3,        /* the file cannot tell where its data is */
+};
+
+/* Reads in from where it is to its end into out; done bytes are there already. Past max
+ * bytes in all: COPY_OVER. Returns the bytes out has. */
+static long long copy_slow(int in, int out, long long done, long long max)
 {
 	char buf[COPY_BUF];
 	ssize_t n;
 
 	for (;;) {
-		n = read(in, buf, sizeof buf);
+		n = read(in, buf, max - done < (long long)sizeof buf ? (size_t)(max - done) + 1 :
+			 sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return n < 0 ? -1 : done;
+		if ((done += n) > max)
+			return COPY_OVER;
 		if (fs_write_full(out, buf, (size_t)n) < 0)
 			return -1;
-		done += n;
 	}
 }
 
-/* Copies in to out: the size fstat saw (a file that grows meanwhile has a new size and
- * mtime for the next run's quick check), without a call to find the end. Returns the bytes
- * copied or -1. */
-static long long copy_data(int in, int out, off_t size)
+static int copy_unsupported(int err)
 {
-	long long done = 0;
+	return err == EXDEV || err == EINVAL || err == ENOSYS || err == EOPNOTSUPP || err == EBADF;
+}
+
+/* Copies len bytes at off in in to the same offset in out (fewer if in shrank meanwhile),
+ * with copy_file_range until *slow says it is not supported here. Returns the bytes copied
+ * or -1. */
+static long long copy_range(int in, int out, off_t off, off_t len, int *slow)
+{
+	off_t from = off, to = off, end = off + len;
+	char buf[COPY_BUF];
 	ssize_t n;
 
+	while (from < end) {
+		if (!*slow) {
+			n = copy_file_range(in, &from, out, &to, (size_t)(end - from), 0);
+			if (n < 0 && copy_unsupported(errno)) {
+				*slow = 1;
+				continue;
+			}
+		} else {
+			n = pread(in, buf, end - from < (off_t)sizeof buf ? (size_t)(end - from) :
+				  sizeof buf, from);
+			for (ssize_t w, put = 0; n > 0 && put < n; put += w)
+				if ((w = pwrite(out, buf + put, (size_t)(n - put), to + put)) < 0)
+					return -1;
+			if (n > 0) {
+				from += n;
+				to += n;
+			}
+		}
+		if (n == 0)
+			break;
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
+	return from - off;
+}
+
+/* Copies the data of in below size one segment at a time (SEEK_DATA, SEEK_HOLE) and gives
+ * out that size: its holes stay holes. Returns the data bytes copied, -1, or COPY_PLAIN. */
+static long long copy_sparse(int in, int out, off_t size)
+{
+	off_t data, hole, pos = 0;
+	long long done = 0, n;
+	int slow = 0;
+
+	while (pos < size) {
+		data = lseek(in, pos, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			break;                  /* nothing but a hole from pos on */
+		if (data < 0)
+			return pos ? -1 : COPY_PLAIN;
+		if (data >= size)
+			break;
+		hole = lseek(in, data, SEEK_HOLE);
+		if (hole < 0)
+			return -1;
+		if ((n = copy_range(in, out, data, (hole < size ? hole : size) - data, &slow)) < 0)
+			return -1;
+		done += n;
+		pos = hole;
+	}
+	return ftruncate(out, size) < 0 ? -1 : done;
+}
+
+/* Copies the opened source file of x to out: the size fstat saw (a file that grows
+ * meanwhile has a new size and mtime for the next run's quick check), without a call to
+ * find the end; a file without a size (procfs-like) to its end, at most room bytes. Returns
+ * the size out has (-1, COPY_OVER); *data: the bytes written, holes left out. */
+static long long copy_data(int in, int out, const struct ent *x, long long room,
+			   long long *data)
+{
+	long long done = 0;
+	off_t size = x->size;
+	ssize_t n;
+
+	*data = x->sparse ? copy_sparse(in, out, size) : COPY_PLAIN;
+	if (*data != COPY_PLAIN)
+		return *data < 0 ? -1 : size;
 	if (!size)              /* empty, or procfs-like: read to the end */
-		return copy_slow(in, out, 0);
+		return *data = copy_slow(in, out, 0, room);
 	while (done < size) {
 		n = copy_file_range(in, NULL, out, NULL, (size_t)(size - done), 0);
 		if (n > 0) {
@@ -437,16 +646,15 @@ static long long copy_data(int in, int out, off_t size)
 			continue;
 		}
 		if (n == 0)     /* it shrank; or nothing at all from a procfs-like file */
-			return done ? done : copy_slow(in, out, 0);
+			return *data = done ? done : copy_slow(in, out, 0, room);
 		if (errno == EINTR)
 			continue;
 		/* a kernel or filesystem without it */
-		if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
-		    errno == EBADF)
-			return copy_slow(in, out, done);
+		if (copy_unsupported(errno))
+			return *data = copy_slow(in, out, done, room);
 		return -1;
 	}
-	return done;
+	return *data = done;
 }
 
 /* Temp name beside name (".NAME.PID.pi-tmp", as fs_tmp_open names it), or ".pi-tmp.PID"
@@ -482,13 +690,18 @@ static int copy_one(struct ctx *c, int dst, const char *name, struct ent *x)
 {
 	struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, x->mtime };
 	struct fs_tmp t;
-	long long n;
+	long long n, data;
 
 	if (tmp_open(c, &t, dst, name) < 0)
 		return fail(c, "create", name);
-	n = copy_data(x->fd, t.fd, x->size);
+	n = copy_data(x->fd, t.fd, x, room_for(c, x), &data);
 	close(x->fd);
 	x->fd = -1;
+	/* what a file without a size gave counts now */
+	if (n == COPY_OVER || (n > x->size && count(c, n - x->size, 0, name) < 0)) {
+		fs_tmp_abort(&t);
+		return n == COPY_OVER ? fail_limit(c, SYNC_LIMIT_BYTES, name) : -1;
+	}
 	if (n < 0 || futimens(t.fd, ts) < 0 || (x->dst_dir && fs_remove(dst, name) < 0)) {
 		fs_tmp_abort(&t);
 		return fail(c, n < 0 ? "copy" : "write", name);
@@ -497,7 +710,7 @@ static int copy_one(struct ctx *c, int dst, const char *name, struct ent *x)
 	     fs_tmp_commit_nosync(&t, x->mode & 0777)) < 0)
 		return fail(c, "write", name);
 	c->st->copied++;
-	c->st->bytes += (unsigned long long)n;
+	c->st->bytes += (unsigned long long)data;
 	return 0;
 }
 
@@ -524,20 +737,34 @@ static int link_one(struct ctx *c, int dst, const char *name, const struct ent *
 	return 0;
 }
 
-/* As writer: writes the files and links decided on. */
+/* As writer: removes what dst holds at name (a copy of a source entry now skipped). */
+static int drop(struct ctx *c, int dst, const char *name)
+{
+	if (fs_remove(dst, name) < 0)
+		return fail(c, "remove", name);
+	c->st->deleted++;
+	return 0;
+}
+
+/* As writer: writes the files and links decided on; nothing once the tree is past a limit. */
 static int apply(struct ctx *c, int dst, struct batch *b)
 {
+	enum sync_limit l;
 	struct ent *x;
 	int i, rc = 0;
 
 	for (i = 0; i < b->n && rc == 0; i++) {
 		x = &b->e[i];
+		if (x->act != A_COPY && x->act != A_LINK && (x->act != A_SKIP || x->fresh))
+			continue;
+		if ((l = over(c)))
+			return fail_limit(c, l, name_of(b, x));
 		if (x->act == A_COPY)
 			rc = copy_one(c, dst, name_of(b, x), x);
 		else if (x->act == A_LINK)
 			rc = link_one(c, dst, name_of(b, x), x, b->buf + x->target);
 		else
-			continue;
+			rc = drop(c, dst, name_of(b, x));
 		b->dirty = 1;
 	}
 	return rc;
@@ -588,6 +815,12 @@ static int descend(struct ctx *c, int src, int dst, struct ent *x, const char *n
 	if (sfd < 0 && errno == ENOENT) {
 		x->act = A_GONE;
 		return 0;
+	}
+	if (sfd < 0 && (errno == EACCES || errno == EPERM)) {
+		/* unreadable after all: skipped, and dst's copy goes */
+		skip_unreadable(c, name);
+		x->act = A_GONE;
+		return as(c, c->o->writer) < 0 ? -1 : drop(c, dst, name);
 	}
 	if (sfd < 0 || fstat(sfd, &s) < 0) {
 		if (sfd >= 0)
@@ -749,7 +982,7 @@ static int sync_batch(struct ctx *c, int src, int dst, struct batch *b, int dept
 	for (i = 0; i < b->n; i++) {
 		if (b->e[i].act == A_DIR)
 			b->dirty |= b->e[i].fresh;
-		*expect += b->e[i].act != A_GONE;
+		*expect += b->e[i].act != A_GONE && b->e[i].act != A_SKIP;
 	}
 	return 0;
 }
@@ -777,7 +1010,8 @@ static int read_names(struct ctx *c, struct batch *b, int top)
 	return b->n;
 }
 
-/* Reader marks the names src lacks (or holds as a special file), writer removes them. */
+/* Reader marks the names src lacks (or holds as a special file, or unreadable), writer
+ * removes them. */
 static int prune_batch(struct ctx *c, int src, int dst, struct batch *b)
 {
 	struct stat s;
@@ -787,7 +1021,7 @@ static int prune_batch(struct ctx *c, int src, int dst, struct batch *b)
 		return -1;
 	for (i = 0; i < b->n; i++) {
 		if (fstatat(src, name_of(b, &b->e[i]), &s, AT_SYMLINK_NOFOLLOW) == 0)
-			b->e[i].act = syncable(s.st_mode) ? A_NONE : A_DEL;
+			b->e[i].act = takes_part(c, src, name_of(b, &b->e[i]), &s) ? A_NONE : A_DEL;
 		else if (errno == ENOENT)
 			b->e[i].act = A_DEL;
 		else
@@ -897,7 +1131,8 @@ static int sync_dir(struct ctx *c, int src, int dst, int depth, const struct sta
 int sync_tree(int src, int dst, const struct sync_opts *o, struct sync_stats *st,
 	      struct sync_err *e)
 {
-	struct ctx c = { .o = o, .st = st, .e = e, .cur = &unknown_id };
+	struct tally tally = { 0, 0 };
+	struct ctx c = { .o = o, .tally = &tally, .st = st, .e = e, .cur = &unknown_id };
 	struct batch *b;
 	struct stat s;
 	int fd = -1, rc = -1;
@@ -906,6 +1141,7 @@ int sync_tree(int src, int dst, const struct sync_opts *o, struct sync_stats *st
 	e->op = NULL;
 	e->path[0] = '\0';
 	e->err = 0;
+	e->limit = SYNC_LIMIT_NONE;
 	c.wuid = o->writer ? o->writer->uid : geteuid();
 	c.pid = (long)getpid();
 	if (as(&c, o->reader) == 0) {

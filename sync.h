@@ -19,6 +19,10 @@ struct sync_opts {
 	/* Source entries synced before a second thread takes every other remaining top
 	 * directory (SYNC_SHARE_AFTER: starting a thread costs more than a small tree's sync). */
 	unsigned long share_after;
+	const char *reader_name;       /* named in the warning for an unreadable entry */
+	/* The most the source tree may hold: apparent bytes of its regular files, entries;
+	 * 0 for no limit. Past either the sync stops and fails with SYNC_LIMIT_*. */
+	unsigned long long max_bytes, max_entries;
 };
 
 struct sync_stats {
@@ -26,23 +30,27 @@ struct sync_stats {
 	unsigned long copied;    /* files and links written */
 	unsigned long updated;   /* mode or mtime fixed without a copy */
 	unsigned long deleted;   /* destination entries removed */
-	unsigned long skipped;   /* special files skipped */
-	unsigned long long bytes;
+	unsigned long skipped;   /* special files and unreadable entries skipped */
+	unsigned long long bytes; /* data bytes written (holes not counted) */
 };
+
+enum sync_limit { SYNC_LIMIT_NONE, SYNC_LIMIT_BYTES, SYNC_LIMIT_ENTRIES };
 
 /* Where a sync failed: the operation, the relative path, and errno. */
 struct sync_err {
-	const char *op;          /* "read", "write", "remove", ... */
+	const char *op;          /* "read", "write", "remove", ..., "limit" */
 	char path[PATH_MAX];
 	int err;
+	enum sync_limit limit;   /* op "limit": which one was passed (err EFBIG) */
 };
 
 /* Makes dst (a directory fd opened as writer) a copy of src (opened as reader): regular
- * files, directories and symlinks (as links), mode bits minus setuid/setgid/sticky, and
- * mtimes; dst itself keeps the mode its owner gave it; unchanged files (same size and
- * mtime) are not rewritten; FIFOs, sockets and devices are skipped with a warning and never
- * opened; destination entries the source lacks are removed, except excluded names at the
- * top. Files are replaced atomically and are durable when it returns (a fsync each for the
+ * files (their holes kept), directories and symlinks (as links), mode bits minus
+ * setuid/setgid/sticky, and mtimes; dst itself keeps the mode its owner gave it; unchanged
+ * files (same size and mtime) are not rewritten; FIFOs, sockets and devices are skipped with
+ * a warning and never opened, and so are files the reader cannot read and directories it
+ * cannot list or enter; destination entries the source lacks (or skips) are removed, except
+ * excluded names at the top. Past o->max_bytes or o->max_entries it stops writing. Files are replaced atomically and are durable when it returns (a fsync each for the
  * first few, then one syncfs of dst's filesystem). Nothing under dst is ever followed
  * through a link. Once o->share_after entries are synced, a second thread syncs every
  * other remaining top directory (it is joined before this returns). Returns with the saved (root) identity active: 0, or

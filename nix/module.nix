@@ -105,6 +105,8 @@
         commandName
         runnerName
         syncConfigFromHost
+        syncMaxBytes
+        syncMaxEntries
         hostConfigPath
         extraRunArgs
         extraEnvironment
@@ -398,6 +400,24 @@ in {
         description = ''
           Sync the host Pi config directory into the host user's isolated
           `<stateDir>/users/<host user>/.pi/agent` on each invocation.
+        '';
+      };
+
+      syncMaxBytes = mkOption {
+        type = types.ints.positive;
+        default = 1073741824;
+        description = ''
+          Most bytes (apparent sizes of its regular files) the host config directory may
+          hold for one launch's copy; a larger one is refused naming this option.
+        '';
+      };
+
+      syncMaxEntries = mkOption {
+        type = types.ints.positive;
+        default = 100000;
+        description = ''
+          Most entries (files, directories, links) the host config directory may hold
+          for one launch's copy; a larger one is refused naming this option.
         '';
       };
 

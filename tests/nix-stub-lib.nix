@@ -16,6 +16,10 @@ let
     lines = simple "lines";
     bool = simple "bool";
     int = simple "int";
+    ints = {
+      positive = simple "positive integer, meaning >0";
+      unsigned = simple "unsigned integer, meaning >=0";
+    };
     float = simple "float";
     port = simple "port";
     path = simple "path";

@@ -180,6 +180,8 @@ PY
 }
 
 @test "a million entries in the host config dir: done or refused within 60 s, with little memory" {
+	# above the default wrapper.syncMaxEntries (100,000): the copy itself is under test
+	write_config '{"wrapper": {"syncMaxEntries": 2000000}}'
 	tmpfs_at "$S" 1g pitest-alice
 	tmpfs_at "$STATE" 2g
 	install -d -o pitest-alice "$S/many"

@@ -47,6 +47,8 @@ static void test_defaults(void)
 	CHECK_STR(c.systemd_run_path, "/usr/bin/systemd-run");
 	CHECK_STR(c.runner_path, PI_RUNNER_PATH);
 	CHECK_INT(c.sync_config, 1);
+	CHECK_INT(c.sync_max_bytes, 1073741824);
+	CHECK_INT(c.sync_max_entries, 100000);
 	CHECK_INT(c.nhosts, 0);
 	CHECK_INT(c.settings, -1);
 	CHECK(c.project_group == NULL);
@@ -72,6 +74,7 @@ static const char full[] =
 	"  \"resourceLimits\": {\"MemoryMax\": \"4G\", \"CPUQuota\": null, \"TasksMax\": \"100\"},\n"
 	"  \"wrapper\": {\"commandName\": \"pi-safe\", \"runnerName\": \"pi-run\",\n"
 	"    \"syncConfigFromHost\": false, \"hostConfigPath\": \".config/pi\",\n"
+	"    \"syncMaxBytes\": 9223372036854775807, \"syncMaxEntries\": 1,\n"
 	"    \"extraRunArgs\": [\"--x\", \"\"], \"extraEnvironment\": {\"E\": \"v\"},\n"
 	"    \"extraProperties\": [\"CPUWeight=20\"]}\n"
 	"}\n";
@@ -103,6 +106,8 @@ static void test_full(void)
 	CHECK_STR(c.limits.v[1].key, "TasksMax");
 	CHECK_STR(c.command_name, "pi-safe");
 	CHECK_INT(c.sync_config, 0);
+	CHECK(c.sync_max_bytes == 9223372036854775807ULL);
+	CHECK_INT(c.sync_max_entries, 1);
 	CHECK_INT(c.extra_run_args.n, 2);
 	CHECK_STR(c.extra_run_args.v[1], "");
 	CHECK_STR(c.extra_environment.v[0].key, "E");
@@ -157,6 +162,26 @@ static void test_errors(void)
 	    "wrapper.commandName", "without '/'", 0, 0);
 	bad("{\"package\": \"/p\", \"wrapper\": {\"syncConfigFromHost\": \"yes\"}}",
 	    "wrapper.syncConfigFromHost", "boolean", 0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"syncMaxBytes\": \"1G\"}}",
+	    "wrapper.syncMaxBytes", "must be a number, not a string", 0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"syncMaxBytes\": 0}}",
+	    "wrapper.syncMaxBytes", "positive integer", 1, 47);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"syncMaxBytes\": -1}}",
+	    "wrapper.syncMaxBytes", "positive integer", 0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"syncMaxEntries\": 1.5}}",
+	    "wrapper.syncMaxEntries", "positive integer", 0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"syncMaxEntries\": 1e5}}",
+	    "wrapper.syncMaxEntries", "positive integer", 0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"syncMaxEntries\": 100000.0}}",
+	    "wrapper.syncMaxEntries", "positive integer", 0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"syncMaxBytes\": 9223372036854775808}}",
+	    "wrapper.syncMaxBytes", "at most 9223372036854775807", 0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"syncMaxBytes\": 100000000000000000000000}}",
+	    "wrapper.syncMaxBytes", "at most", 0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"syncMaxBytes\": 1, \"syncMaxBytes\": 2}}",
+	    "wrapper.syncMaxBytes", "duplicate", 0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"syncMaxFiles\": 2}}",
+	    "wrapper.syncMaxFiles", "unknown key", 0, 0);
 	bad("{\"package\": \"/p\", \"extraPackages\": [\"/a:b\"]}", "extraPackages[0]", "':'", 0, 0);
 	bad("{\"package\": \"/p\", \"resourceLimits\": {\"Memory\": \"1G\"}}", "resourceLimits",
 	    "unknown key", 0, 0);

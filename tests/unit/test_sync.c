@@ -23,11 +23,36 @@ static const char *const excludes[] = { "auth.json", "sessions", "bin", NULL };
 static char base[64];
 static int warnings;
 static char warned[PATH_MAX];
+static unsigned long long max_bytes, max_entries;   /* the limits of the next run */
+
+static void (*warn_hook)(void);        /* called on each warning, as the reader */
+static char warned_all[4 * PATH_MAX];   /* every warning since the last forget_warnings */
 
 static void on_warn(void *ctx, const char *path, const char *reason)
 {
+	size_t n = strlen(warned_all);
+
 	warnings++;
 	snprintf(warned, sizeof warned, "%s: %s", path, reason);
+	snprintf(warned_all + n, sizeof warned_all - n, "%s\n", warned);
+	if (warn_hook)
+		warn_hook();
+}
+
+static void forget_warnings(void)
+{
+	warnings = 0;
+	warned_all[0] = '\0';
+}
+
+/* The line "what" is among the warnings. */
+static int warned_of(const char *what)
+{
+	char line[PATH_MAX + 2];
+
+	snprintf(line, sizeof line, "%s\n", what);
+	return strncmp(warned_all, line, strlen(line)) == 0 ||
+	       (snprintf(line, sizeof line, "\n%s\n", what), strstr(warned_all, line) != NULL);
 }
 
 static const char *at(const char *rel)
@@ -133,7 +158,11 @@ static void scratch(void)
 static int run(struct sync_stats *st, struct sync_err *e)
 {
 	/* share_after 0: with two top directories or more, a second thread from the start */
-	struct sync_opts o = { &reader, &writer, excludes, on_warn, NULL, 0 };
+	struct sync_opts o = {
+		.reader = &reader, .writer = &writer, .exclude = excludes, .warn = on_warn,
+		.share_after = 0, .reader_name = "nobody", .max_bytes = max_bytes,
+		.max_entries = max_entries,
+	};
 	int src = fs_open_dir(AT_FDCWD, at("src")), dst = fs_open_dir(AT_FDCWD, at("dst"));
 	int rc = sync_tree(src, dst, &o, st, e);
 
@@ -366,22 +395,73 @@ static void test_src_traps(void)
 	CHECK_STR(target("dst/lnk"), at("secret"));
 	CHECK_INT(st.bytes, 2);
 
-	/* a root-only file inside the source: refused, named, never copied */
-	mkd("src/d", 0755, RUID);
-	put("src/d/secret", "SECRET", 0600, 0, 1600000001);
-	CHECK_INT(run(&st, &e), -1);
-	CHECK_STR(e.op, "open");
-	CHECK_STR(e.path, "d/secret");
-	CHECK_INT(e.err, EACCES);
-	CHECK(!exists("dst/d/secret"));
-	CHECK_INT(count_entries("dst/d"), 0);
+	(void)e;
+}
 
-	/* a root-only directory: the same */
-	unlink(at("src/d/secret"));
-	mkd("src/d/priv", 0700, 0);
-	CHECK_INT(run(&st, &e), -1);
-	CHECK_STR(e.op, "open");
-	CHECK_STR(e.path, "d/priv");
+/* Entries the reader may not read are skipped with one warning each, never copied, and a
+ * copy an earlier run left is removed; the rest is synced. */
+static void test_unreadable(void)
+{
+	struct sync_stats st;
+
+	scratch();
+	mkd("src/d", 0755, RUID);
+	put("src/d/ok", "ok", 0644, RUID, 1600000001);
+	put("src/d/secret", "SECRET", 0600, 0, 1600000001);     /* root's, after a sudo npm i */
+	put("src/d/mine", "mine", 0200, RUID, 1600000001);      /* the reader's, write-only */
+	mkd("src/priv", 0700, 0);                               /* root's directory */
+	put("src/priv/inner", "inner", 0644, 0, 1600000001);
+	mkd("src/noexec", 0600, RUID);                          /* listable, not enterable */
+	put("src/top", "top", 0644, RUID, 1600000001);
+	forget_warnings();
+	CHECK_INT(run_ok(&st), 0);
+	CHECK_INT(warnings, 4);
+	CHECK(warned_of("d/secret: not readable by nobody"));
+	CHECK(warned_of("d/mine: not readable by nobody"));
+	CHECK(warned_of("priv: not readable by nobody"));
+	CHECK(warned_of("noexec: not readable by nobody"));
+	CHECK_INT(st.skipped, 4);
+	CHECK_STR(slurp("dst/d/ok"), "ok");
+	CHECK_STR(slurp("dst/top"), "top");
+	CHECK(!exists("dst/d/secret"));
+	CHECK(!exists("dst/d/mine"));
+	CHECK(!exists("dst/priv"));
+	CHECK(!exists("dst/noexec"));
+	CHECK_INT(count_entries("dst/d"), 1);
+	forget_warnings();
+	mkd("src/noexec2", 0755, RUID);
+	put("src/noexec2/f", "f", 0644, RUID, 1600000001);
+	chmod(at("src/noexec2"), 0644);
+	CHECK_INT(run_ok(&st), 0);
+	CHECK_INT(warnings, 5);
+	CHECK(warned_of("noexec2: not readable by nobody"));
+	CHECK(!exists("dst/noexec2"));
+
+	/* copies of an earlier run go once the reader cannot read them: a file chowned to root
+	 * keeps its size and mtime, so only the reader's check can tell */
+	chmod(at("src/noexec2"), 0755);
+	chown(at("src/priv"), RUID, RUID);
+	chmod(at("src/d/mine"), 0600);
+	CHECK_INT(run_ok(&st), 0);
+	CHECK_STR(slurp("dst/noexec2/f"), "f");
+	CHECK_STR(slurp("dst/priv/inner"), "inner");
+	CHECK_STR(slurp("dst/d/mine"), "mine");
+	put("src/d/ok", "ok", 0600, 0, 1600000001);              /* now root's, same mtime */
+	chown(at("src/priv"), 0, 0);
+	chmod(at("src/noexec2"), 0644);
+	chmod(at("src/d/mine"), 0200);
+	forget_warnings();
+	CHECK_INT(run_ok(&st), 0);
+	CHECK_INT(warnings, 6);
+	CHECK(warned_of("d/ok: not readable by nobody"));
+	CHECK(!exists("dst/d/ok"));
+	CHECK(!exists("dst/d/mine"));
+	CHECK(!exists("dst/priv"));
+	CHECK(!exists("dst/noexec2"));
+	CHECK_STR(slurp("dst/top"), "top");
+	CHECK_INT(count_entries("dst/d"), 0);
+	CHECK_INT(st.deleted, 4);
+	chmod(at("src/noexec2"), 0755);
 }
 
 /* Two or more top directories are synced by two processes (the child takes every other
@@ -441,17 +521,285 @@ static void test_shared(void)
 		snprintf(rel, sizeof rel, "dst/d%d/sub", k);
 		CHECK(!exists(rel));
 
-		/* a root-only file in directory k: named, whichever process met it */
+		/* a root-only file in directory k: skipped with its name, whichever thread met it */
 		snprintf(rel, sizeof rel, "src/d%d/secret", k);
 		put(rel, "SECRET", 0600, 0, 1600000001);
-		CHECK_INT(run(&st, &e), -1);
-		CHECK_STR(e.op, "open");
-		snprintf(want, sizeof want, "d%d/secret", k);
-		CHECK_STR(e.path, want);
-		CHECK_INT(e.err, EACCES);
+		warnings = 0;
+		CHECK_INT(run_ok(&st), 0);
+		CHECK_INT(warnings, 1);
+		snprintf(want, sizeof want, "d%d/secret: not readable by nobody", k);
+		CHECK_STR(warned, want);
 		snprintf(rel, sizeof rel, "dst/d%d/secret", k);
 		CHECK(!exists(rel));
+
+		/* a directory in k the writer may not write: named, whichever thread met it */
+		snprintf(rel, sizeof rel, "dst/d%d/locked", k);
+		mkd(rel, 0755, 0);
+		snprintf(rel, sizeof rel, "src/d%d/locked", k);
+		mkd(rel, 0755, RUID);
+		snprintf(rel, sizeof rel, "src/d%d/locked/new", k);
+		put(rel, "new", 0644, RUID, 1600000001);
+		CHECK_INT(run(&st, &e), -1);
+		CHECK_STR(e.op, "create");
+		snprintf(want, sizeof want, "d%d/locked/new", k);
+		CHECK_STR(e.path, want);
+		CHECK_INT(e.err, EACCES);
 	}
+}
+
+/* The hook of test_unreadable_late: the files become unreadable while their directory is
+ * listed (the FIFO's warning), after the listing may have found them readable. */
+static void make_late_unreadable(void)
+{
+	char rel[32];
+	int i;
+
+	for (i = 0; i < 40; i++) {
+		snprintf(rel, sizeof rel, "src/late/f%02d", i);
+		chmod(at(rel), 0200);
+	}
+}
+
+/* A file the reader could read when listed but not when opened: skipped, its earlier copy
+ * removed, the sync goes on. */
+static void test_unreadable_late(void)
+{
+	struct sync_stats st;
+	char rel[32];
+	int i;
+
+	scratch();
+	mkd("src/late", 0755, RUID);
+	for (i = 0; i < 40; i++) {
+		snprintf(rel, sizeof rel, "src/late/f%02d", i);
+		put(rel, "old", 0644, RUID, 1600000001);
+	}
+	CHECK_INT(run_ok(&st), 0);
+	CHECK_INT(count_entries("dst/late"), 40);
+	for (i = 0; i < 40; i++) {
+		snprintf(rel, sizeof rel, "src/late/f%02d", i);
+		put(rel, "new", 0644, RUID, 1600000002);
+	}
+	if (mkfifo(at("src/late/fifo"), 0644) < 0 || chown(at("src/late/fifo"), RUID, RUID) < 0)
+		fprintf(stderr, "setup: mkfifo failed\n");
+	forget_warnings();
+	warn_hook = make_late_unreadable;
+	CHECK_INT(run_ok(&st), 0);
+	warn_hook = NULL;
+	CHECK_INT(warnings, 41);
+	CHECK(warned_of("late/f00: not readable by nobody"));
+	CHECK(warned_of("late/f39: not readable by nobody"));
+	CHECK_INT(count_entries("dst/late"), 0);
+	CHECK_INT(st.copied, 0);
+}
+
+/* Sparse files keep their holes (SEEK_DATA/SEEK_HOLE, then the size): few blocks in dst. */
+static void test_sparse(void)
+{
+	static char data[8192];
+	struct sync_stats st;
+	struct stat a, b;
+	int fd;
+
+	scratch();
+	memset(data, 'x', sizeof data);
+	put("src/model.bin", "", 0644, RUID, 1600000001);
+	fd = open(at("src/model.bin"), O_WRONLY);
+	if (fd < 0 || ftruncate(fd, 48 << 20) < 0 || pwrite(fd, data, sizeof data, 0) < 0 ||
+	    pwrite(fd, data, sizeof data, 20 << 20) < 0 || pwrite(fd, "end", 3, (48 << 20) - 3) < 0)
+		fprintf(stderr, "setup: cannot write the sparse file\n");
+	if (fd >= 0)
+		close(fd);
+	stamp("src/model.bin", 1600000001);
+	put("src/hole.bin", "", 0644, RUID, 1600000001);
+	if (truncate(at("src/hole.bin"), 32 << 20) < 0)
+		fprintf(stderr, "setup: truncate failed\n");
+	stamp("src/hole.bin", 1600000001);
+	put("src/small", "small", 0644, RUID, 1600000001);
+	CHECK_INT(run_ok(&st), 0);
+	a = lst("src/model.bin");
+	b = lst("dst/model.bin");
+	CHECK(a.st_blocks < 1024);                      /* the source is sparse here */
+	CHECK_INT(b.st_size, 48 << 20);
+	CHECK(b.st_blocks <= a.st_blocks + 64);        /* not 98,304 blocks */
+	CHECK_INT(lst("dst/hole.bin").st_size, 32 << 20);
+	CHECK(lst("dst/hole.bin").st_blocks <= 8);
+	CHECK_STR(slurp("dst/small"), "small");
+	CHECK(st.bytes <= 2 * sizeof data + 3 + 5 + 2 * 65536);
+	{
+		char x[8192], y[8192];
+		int sf = open(at("src/model.bin"), O_RDONLY), df = open(at("dst/model.bin"), O_RDONLY);
+		off_t off;
+		int same = sf >= 0 && df >= 0;
+
+		for (off = 0; same && off < (48 << 20); off += sizeof x)
+			same = pread(sf, x, sizeof x, off) == (ssize_t)sizeof x &&
+			       pread(df, y, sizeof y, off) == (ssize_t)sizeof y && !memcmp(x, y, sizeof x);
+		CHECK(same);
+		if (sf >= 0)
+			close(sf);
+		if (df >= 0)
+			close(df);
+	}
+	CHECK_INT(run_ok(&st), 0);
+	CHECK_INT(st.copied, 0);
+}
+
+/* The source tree's entries and apparent bytes are limited: refused past either, naming
+ * it, before anything of the batch is written. */
+static void test_limits(void)
+{
+	struct sync_stats st;
+	struct sync_err e;
+	char rel[32];
+	int i;
+
+	scratch();
+	for (i = 0; i < 300; i++) {                 /* more than one batch */
+		snprintf(rel, sizeof rel, "src/f%03d", i);
+		put(rel, "0123456789", 0644, RUID, 1600000001);
+	}
+	mkd("src/sessions", 0755, RUID);            /* excluded: not counted */
+	put("src/sessions/s", "0123456789", 0644, RUID, 1600000001);
+	max_entries = 200;
+	CHECK_INT(run(&st, &e), -1);
+	CHECK_STR(e.op, "limit");
+	CHECK_INT(e.limit, SYNC_LIMIT_ENTRIES);
+	CHECK_INT(e.err, EFBIG);
+	CHECK_INT(count_entries("dst"), 0);         /* nothing of the batch that passed it */
+	max_entries = 0;
+	max_bytes = 1999;
+	CHECK_INT(run(&st, &e), -1);
+	CHECK_STR(e.op, "limit");
+	CHECK_INT(e.limit, SYNC_LIMIT_BYTES);
+	CHECK_INT(count_entries("dst"), 0);
+	max_bytes = 2999;                           /* the first batch (256) fits, not the next */
+	CHECK_INT(run(&st, &e), -1);
+	CHECK_INT(e.limit, SYNC_LIMIT_BYTES);
+	CHECK_INT(count_entries("dst"), 256);
+	max_bytes = 0;
+	max_entries = 299;
+	CHECK_INT(run(&st, &e), -1);
+	CHECK_INT(e.limit, SYNC_LIMIT_ENTRIES);
+	CHECK_INT(count_entries("dst"), 256);
+	max_entries = 300;
+	max_bytes = 3000;
+	CHECK_INT(run_ok(&st), 0);
+	CHECK_INT(count_entries("dst"), 300);
+	CHECK_INT(run_ok(&st), 0);                  /* unchanged files count the same */
+
+	/* apparent sizes count: a sparse 48 MiB file is 48 MiB */
+	put("src/big", "", 0644, RUID, 1600000001);
+	if (truncate(at("src/big"), 48 << 20) < 0)
+		fprintf(stderr, "setup: truncate failed\n");
+	max_entries = 301;
+	max_bytes = 48 << 20;
+	CHECK_INT(run(&st, &e), -1);
+	CHECK_INT(e.limit, SYNC_LIMIT_BYTES);
+	CHECK(!exists("dst/big"));
+	max_bytes += 3000;
+	CHECK_INT(run_ok(&st), 0);
+	CHECK_INT(lst("dst/big").st_size, 48 << 20);
+
+	/* four top directories, two threads, one tally */
+	scratch();
+	for (i = 0; i < 40; i++) {
+		snprintf(rel, sizeof rel, "src/d%d", i % 4);
+		if (i < 4)
+			mkd(rel, 0755, RUID);
+		snprintf(rel, sizeof rel, "src/d%d/f%02d", i % 4, i);
+		put(rel, "x", 0644, RUID, 1600000001);
+	}
+	max_entries = 43;
+	max_bytes = 40;
+	CHECK_INT(run(&st, &e), -1);
+	CHECK_INT(e.limit, SYNC_LIMIT_ENTRIES);
+	max_entries = 44;
+	max_bytes = 39;
+	CHECK_INT(run(&st, &e), -1);
+	CHECK_INT(e.limit, SYNC_LIMIT_BYTES);
+	max_bytes = 40;
+	CHECK_INT(run_ok(&st), 0);
+	CHECK_INT(st.entries, 44);
+	max_entries = max_bytes = 0;
+}
+
+/* Directories of the writer's that it may not write, search or read (0555 from a
+ * read-only source tree, 0500, 0300, 0000, with contents) are removed all the same. */
+static void test_remove_modes(void)
+{
+	static const mode_t modes[] = { 0555, 0500, 0300, 0000 };
+	struct sync_stats st;
+	char rel[64];
+	size_t i;
+	int fd;
+
+	scratch();
+	mkd("src/ro", 0755, RUID);
+	mkd("src/ro/sub", 0755, RUID);
+	put("src/ro/sub/f", "f", 0444, RUID, 1600000001);
+	put("src/ro/g", "g", 0444, RUID, 1600000001);
+	chmod(at("src/ro/sub"), 0555);
+	chmod(at("src/ro"), 0555);
+	for (i = 0; i < sizeof modes / sizeof *modes; i++) {
+		snprintf(rel, sizeof rel, "dst/planted%zu", i);
+		mkd(rel, 0755, WUID);
+		snprintf(rel, sizeof rel, "dst/planted%zu/inner", i);
+		mkd(rel, 0755, WUID);
+		snprintf(rel, sizeof rel, "dst/planted%zu/inner/f", i);
+		put(rel, "f", 0644, WUID, 1600000001);
+		snprintf(rel, sizeof rel, "dst/planted%zu/inner", i);
+		chmod(at(rel), modes[i]);
+		snprintf(rel, sizeof rel, "dst/planted%zu", i);
+		chmod(at(rel), modes[i]);
+	}
+	CHECK_INT(run_ok(&st), 0);
+	CHECK_INT(count_entries("dst"), 1);
+	CHECK_INT(lst("dst/ro").st_mode & 07777, 0555);
+	CHECK_INT(lst("dst/ro/sub").st_mode & 07777, 0555);
+	chmod(at("src/ro/sub"), 0755);
+	chmod(at("src/ro"), 0755);
+	CHECK_INT(fs_remove(AT_FDCWD, at("src/ro")), 0);
+	CHECK_INT(run_ok(&st), 0);
+	CHECK_INT(count_entries("dst"), 0);
+
+	/* fs_remove and fs_ensure_dir as the writer: its own 0000 directory is repaired ... */
+	mkd("dst/z", 0755, WUID);
+	put("dst/z/f", "f", 0644, WUID, 1600000001);
+	chmod(at("dst/z"), 0);
+	mkd("dst/e", 0, WUID);
+	mkd("dst/root", 0, 0);                      /* ... never someone else's */
+	mkd("dst/root2", 0755, 0);
+	put("dst/root2/f", "f", 0644, 0, 1600000001);
+	chmod(at("dst/root2"), 0555);
+	mkd("dst/target", 0, WUID);
+	lnk(at("dst/target"), "dst/l", WUID, 1600000001);
+	fd = fs_open_dir(AT_FDCWD, at("dst"));
+	CHECK_INT(ident_enter(&writer), 0);
+	CHECK_INT(fs_remove(fd, "z"), 0);
+	{
+		int e = fs_ensure_dir(fd, "e", 0750), r = fs_ensure_dir(fd, "root", 0750), err = errno;
+		int l = fs_ensure_dir(fd, "l", 0750);
+
+		CHECK(e >= 0);
+		CHECK_INT(r, -1);
+		CHECK_INT(err, EACCES);
+		CHECK_INT(fs_remove(fd, "root2"), -1);
+		CHECK(l >= 0);
+		if (e >= 0)
+			close(e);
+		if (l >= 0)
+			close(l);
+	}
+	CHECK_INT(ident_enter(NULL), 0);
+	close(fd);
+	CHECK(!exists("dst/z"));
+	CHECK_INT(lst("dst/e").st_mode & 07777, 0750);
+	CHECK_INT(lst("dst/root").st_mode & 07777, 0);
+	CHECK_INT(lst("dst/root2").st_mode & 07777, 0555);
+	CHECK_STR(slurp("dst/root2/f"), "f");
+	CHECK(S_ISDIR(lst("dst/l").st_mode));
+	CHECK_INT(lst("dst/target").st_mode & 07777, 0);
 }
 
 static void test_modes_and_names(void)
@@ -530,6 +878,11 @@ int main(void)
 	test_fifo();
 	test_dst_traps();
 	test_src_traps();
+	test_unreadable();
+	test_unreadable_late();
+	test_sparse();
+	test_limits();
+	test_remove_modes();
 	test_shared();
 	test_modes_and_names();
 	test_depth();
