@@ -4,6 +4,8 @@
  * - the argv is built from the config and the runner's own resolved values only, never from
  *   the caller's environment (TERM excepted, and only when it is a plain terminal name);
  * - every path put into a list-valued property is quoted so systemd reads back that path;
+ * - each env file is its own EnvironmentFile= (a file systemd misreads swallows nothing of
+ *   the next), and a value written into one is quoted so systemd reads back that value;
  * - the user's arguments come last, after the agent's absolute path, so systemd-run never
  *   parses them as its own options.
  */
@@ -117,6 +119,35 @@ toolong:
 	return -1;
 }
 
+char *sandbox_env_line(const char *name, const char *value)
+{
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				   "_@%+=:,./-";
+	size_t nl = strlen(name), j = nl + 1;
+	char *out = malloc(nl + 2 * strlen(value) + 5);
+	const char *p;
+
+	if (!out)
+		return NULL;
+	memcpy(out, name, nl);
+	out[nl] = '=';
+	if (strspn(value, safe) == strlen(value)) {
+		strcpy(out + j, value);
+		j += strlen(value);
+	} else {
+		out[j++] = '"';
+		for (p = value; *p; p++) {
+			if (strchr("\\\"`$", *p))
+				out[j++] = '\\';
+			out[j++] = *p;
+		}
+		out[j++] = '"';
+	}
+	out[j++] = '\n';
+	out[j] = '\0';
+	return out;
+}
+
 static int cat(char *out, size_t n, size_t *j, const char *s, const char *suffix)
 {
 	int w = snprintf(out + *j, n - *j, "%s%s%s", *j ? ":" : "", s, suffix);
@@ -217,6 +248,8 @@ static int push_identity(const struct launch *l, struct argv *a)
 	rc |= push_prop_path(a, "InaccessiblePaths", l->runtime_dir);
 	rc |= push_prop(a, "EnvironmentFile=%s", l->host_env_file);
 	rc |= push_prop(a, "EnvironmentFile=%s", l->env_file);
+	for (i = 0; i < c->environment_files.n; i++)
+		rc |= push(a, "-p") < 0 ? -1 : push(a, "EnvironmentFile=%s.%zu", l->env_file, i);
 	if (rc || sandbox_path(c, path, sizeof path) < 0)
 		return -1;
 	rc |= push_env(a, "HOME", l->home);

@@ -11,7 +11,8 @@ struct launch {
 	const char *home;          /* the agent home: <stateDir>/users/<host_user> */
 	const char *cwd;           /* resolved working directory, a host path */
 	const char *host_env_file; /* root-only: the host user's .env, read first */
-	const char *env_file;      /* root-only: environment and environmentFiles, read last */
+	const char *env_file;      /* root-only: `environment`, read second; then env_file.0 ...
+				    * env_file.<n-1>, one per environmentFiles entry, in order */
 	const char *runtime_dir;   /* hidden from the unit */
 	const char *agent_bin;     /* absolute path of the agent */
 	char *const *roots;        /* existing resolved project roots, bound at their own path */
@@ -37,6 +38,10 @@ void sandbox_argv_free(struct argv *a);
 /* Quotes a path for a systemd list-valued property (BindPaths=, TemporaryFileSystem=): the
  * result is read back by systemd as exactly that one path. */
 int sandbox_quote_path(const char *path, char *out, size_t n);
+/* "NAME=value\n" as systemd's EnvironmentFile= parser reads back exactly value (any UTF-8
+ * systemd accepts, newlines and quotes included): bare when value is only letters, digits
+ * and _@%+=:,./-, else in double quotes with \ " ` $ escaped. malloc'd; NULL with errno. */
+char *sandbox_env_line(const char *name, const char *value);
 /* PATH for the agent: package/bin, extraPackages' bin, then runtimePath. */
 int sandbox_path(const struct config *c, char *out, size_t n);
 #endif
