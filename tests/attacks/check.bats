@@ -7,6 +7,7 @@ setup() {
 	load atk
 	atk_setup
 	chmod 0700 "$B"
+	watch_now
 }
 
 teardown() {
