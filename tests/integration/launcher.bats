@@ -60,12 +60,12 @@ setup() {
 		[ "$(stat -c '%U %a' "/run/pi-agent/pitest-alice.$f")" = "root 600" ]
 	done
 	[ "$(stat -c '%U %a' /run/pi-agent)" = "root 700" ]
+	[[ "$output" == *"environment file $FIX/missing.env is missing"* ]]
 	# an entry taken out of environmentFiles leaves no copy behind
 	write_config "{\"environmentFiles\": [\"$FIX/secret.env\"]}"
 	run as pitest-alice "$A/p" pi
 	[ "$status" -eq 0 ]
 	[ -e /run/pi-agent/pitest-alice.env.0 ] && [ ! -e /run/pi-agent/pitest-alice.env.1 ]
-	[[ "$output" == *"environment file $FIX/missing.env is missing"* ]]
 }
 
 @test "the agent home is per host user, owned by that user's agent account" {
