@@ -1,4 +1,10 @@
-/* check.c - pi-runner --check (validate a config like visudo -c) and --explain (what a launch would do). */
+/* check.c - pi-runner --check (validate a config like visudo -c) and --explain (what a launch would do).
+ *
+ * MUST rules kept here:
+ * - through sudo, --check reads only the compiled-in config, and looks at the caller's own
+ *   host entry alone, its roots with the caller's identity: it never tells whether another
+ *   user's paths exist.
+ */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -10,6 +16,7 @@
 
 #include "config.h"
 #include "fs.h"
+#include "ident.h"
 #include "pi.h"
 #include "runner.h"
 
@@ -19,18 +26,28 @@ static int usage(void)
 	return EXIT_USAGE;
 }
 
-/* Roots that do not exist are skipped at launch: worth a warning, not a failure. */
-static void warn_missing_roots(const struct config *c, const struct host_user *h, const char *home)
+/* Roots that do not exist are skipped at launch: worth a warning, not a failure. Looked at
+ * with id's eyes when given (the caller through sudo), never with root's. */
+static void warn_missing_roots(const struct config *c, const struct host_user *h, const char *home,
+			       const struct ident *id)
 {
 	char path[PATH_MAX];
 	struct stat st;
 	size_t i;
+	int missing;
 
-	for (i = 0; i < h->roots.n; i++)
-		if (policy_expand(h->roots.v[i], home, path, sizeof path) == 0 &&
-		    (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)))
+	for (i = 0; i < h->roots.n; i++) {
+		if (policy_expand(h->roots.v[i], home, path, sizeof path) < 0)
+			continue;
+		if (id && ident_enter(id) < 0)
+			return;
+		missing = stat(path, &st) < 0 || !S_ISDIR(st.st_mode);
+		if (id)
+			ident_enter(NULL);
+		if (missing)
 			pi_say("%s: warning: hostUsers.%s.projectRoots: %s does not exist", c->path,
 			       h->name, path);
+	}
 }
 
 /* Different agent accounts of host users sharing a primary group: their agents could read
@@ -68,8 +85,75 @@ static int shared_groups(const struct config *c)
 	return bad;
 }
 
-/* One line per problem the live system shows for a loaded config. */
-static int check_live(const struct config *c)
+/* One host user's accounts and roots; id: the identity to look at the roots with, or NULL
+ * for root's. */
+static int check_host(const struct config *c, const struct host_user *h, const struct ident *id)
+{
+	struct passwd *pw = getpwnam(h->name);
+	int bad = 0;
+
+	if (!pw && ++bad)
+		pi_say("%s: hostUsers.%s: user does not exist", c->path, h->name);
+	else
+		warn_missing_roots(c, h, pw->pw_dir, id);
+	if (h->agent_user && !getpwnam(h->agent_user) && ++bad)
+		pi_say("%s: hostUsers.%s.agentUser: user '%s' does not exist", c->path, h->name,
+		       h->agent_user);
+	return bad;
+}
+
+/* environmentFiles and extraPackages that are missing: every launch skips them. */
+static void warn_missing_files(const struct config *c)
+{
+	char bin[PATH_MAX];
+	const char *f;
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < c->environment_files.n; i++) {
+		f = c->environment_files.v[i];
+		if (stat(f, &st) < 0)
+			pi_say("%s: warning: environmentFiles: %s: %s", c->path, f,
+			       errno == ENOENT || errno == ENOTDIR ?
+			       "does not exist; every launch skips it" : strerror(errno));
+		else if (!S_ISREG(st.st_mode))
+			pi_say("%s: warning: environmentFiles: %s: not a regular file; every launch "
+			       "skips it", c->path, f);
+	}
+	for (i = 0; i < c->extra_packages.n; i++) {
+		f = c->extra_packages.v[i];
+		snprintf(bin, sizeof bin, "%s/bin", f);
+		if (stat(f, &st) < 0 || !S_ISDIR(st.st_mode))
+			pi_say("%s: warning: extraPackages: %s is not a directory; it adds nothing to "
+			       "PATH", c->path, f);
+		else if (stat(bin, &st) < 0 || !S_ISDIR(st.st_mode))
+			pi_say("%s: warning: extraPackages: %s has no bin directory; it adds nothing "
+			       "to PATH", c->path, f);
+	}
+}
+
+/* The caller's own host entry, its roots looked at with the caller's identity. */
+static int check_caller_host(const struct config *c, const char *caller)
+{
+	const struct host_user *h = config_host(c, caller);
+	struct ident id;
+
+	if (!h) {
+		pi_say("%s: warning: hostUsers: you (%s) are not configured; your launches are "
+		       "denied", c->path, caller);
+		return 0;
+	}
+	if (ident_of_user(&id, caller, (gid_t)-1) < 0) {
+		pi_say("cannot read the groups of user '%s': %s", caller, strerror(errno));
+		return 1;
+	}
+	return check_host(c, h, &id);
+}
+
+/* One line per problem the live system shows for a loaded config. Through sudo (caller set),
+ * the caller's own host entry alone is looked at, its roots with the caller's identity:
+ * nothing tells whether another user's paths exist. */
+static int check_live(const struct config *c, const char *caller)
 {
 	char path[PATH_MAX];
 	const char *bins[] = { c->binary_name, "pi", "pi-agent" };
@@ -84,18 +168,12 @@ static int check_live(const struct config *c)
 		pi_say("%s: projectGroup: group '%s' does not exist", c->path, c->project_group);
 	if (!getpwnam(c->user) && ++bad)
 		pi_say("%s: user: user '%s' does not exist", c->path, c->user);
-	for (i = 0; i < c->nhosts; i++) {
-		struct passwd *pw = getpwnam(c->hosts[i].name);
-
-		if (!pw && ++bad)
-			pi_say("%s: hostUsers.%s: user does not exist", c->path, c->hosts[i].name);
-		else
-			warn_missing_roots(c, &c->hosts[i], pw->pw_dir);
-		if (c->hosts[i].agent_user && !getpwnam(c->hosts[i].agent_user) && ++bad)
-			pi_say("%s: hostUsers.%s.agentUser: user '%s' does not exist", c->path,
-			       c->hosts[i].name, c->hosts[i].agent_user);
-	}
-	bad += shared_groups(c);
+	for (i = 0; !caller && i < c->nhosts; i++)
+		bad += check_host(c, &c->hosts[i], NULL);
+	if (caller)
+		bad += check_caller_host(c, caller);
+	if (!caller)
+		bad += shared_groups(c);
 	for (i = 0; i < 3 && !found; i++) {
 		snprintf(path, sizeof path, "%s/bin/%s", c->package, bins[i]);
 		found = fs_executable(path);
@@ -114,7 +192,36 @@ static int check_live(const struct config *c)
 	for (i = 0; i < 3; i++)
 		if (!fs_executable(exe[i]) && ++bad)
 			pi_say("%s: %s: %s is not an executable file", c->path, exe_key[i], exe[i]);
+	warn_missing_files(c);
 	return bad;
+}
+
+/* The user sudo names (SUDO_UID, not root), into name; 0 when not through sudo, -1 when
+ * SUDO_UID names nobody. */
+static int sudo_caller(char *name, size_t n)
+{
+	const char *s = getenv("SUDO_UID");
+	struct passwd *pw;
+	unsigned long uid;
+	char *end;
+
+	if (!s || geteuid() != 0)
+		return 0;
+	errno = 0;
+	uid = strtoul(s, &end, 10);
+	if (errno || end == s || *end || uid != (uid_t)uid) {
+		pi_say("SUDO_UID '%s' is not a uid", s);
+		return -1;
+	}
+	if (uid == 0)
+		return 0;
+	pw = getpwuid((uid_t)uid);
+	if (!pw) {
+		pi_say("the invoking uid %lu has no passwd entry", uid);
+		return -1;
+	}
+	snprintf(name, n, "%s", pw->pw_name);
+	return 1;
 }
 
 /* --check [--offline] [FILE]: validates a config like visudo -c. */
@@ -123,7 +230,8 @@ int runner_check(int argc, char **argv)
 	struct config c;
 	struct config_err e;
 	const char *path = NULL;
-	int offline = 0, i, bad;
+	char caller[256];
+	int offline = 0, i, bad, sudo;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--offline"))
@@ -137,6 +245,9 @@ int runner_check(int argc, char **argv)
 		pi_say("--check FILE is not available through sudo; run it as yourself");
 		return EXIT_USAGE;
 	}
+	sudo = sudo_caller(caller, sizeof caller);
+	if (sudo < 0 || (sudo && ident_save_root() < 0))
+		return EXIT_DENIED;
 	if (config_load(&c, path ? path : pi_config_path(), path ? CONFIG_TRUST_ANY :
 			CONFIG_TRUST_ROOT, &e) < 0) {
 		pi_say_config_error(path ? path : pi_config_path(), &e);
@@ -145,7 +256,7 @@ int runner_check(int argc, char **argv)
 	}
 	if (!c.nhosts)
 		pi_say("%s: hostUsers: no host user is configured; every launch is denied", c.path);
-	bad = offline ? 0 : check_live(&c);
+	bad = offline ? 0 : check_live(&c, sudo ? caller : NULL);
 	config_free(&c);
 	if (bad)
 		return EXIT_DENIED;
@@ -179,14 +290,14 @@ static void explain_env(const struct run *r)
 {
 	size_t i;
 
-	printf("env files:      root only, hidden from the agent; later lines win:\n");
+	printf("env files:      root only, hidden from the agent; each read on its own, later "
+	       "ones win:\n");
 	printf("                %s: %s/.env (read as %s, if present)\n", r->host_env_file,
 	       r->source, r->user);
-	printf("                %s:\n", r->env_file);
-	printf("                environment: %zu variable%s\n", r->c.environment.n,
-	       r->c.environment.n == 1 ? "" : "s");
+	printf("                %s: environment: %zu variable%s\n", r->env_file,
+	       r->c.environment.n, r->c.environment.n == 1 ? "" : "s");
 	for (i = 0; i < r->c.environment_files.n; i++)
-		printf("                %s%s\n", r->c.environment_files.v[i],
+		printf("                %s.%zu: %s%s\n", r->env_file, i, r->c.environment_files.v[i],
 		       access(r->c.environment_files.v[i], F_OK) ? " (missing: skipped)" : "");
 }
 

@@ -4,7 +4,8 @@
  * - the runner's file is checked on the opened fd: owned by root, not group/other writable;
  * - every key is known, every value has its type; paths the binary execs or binds are
  *   absolute and clean; names and environment entries cannot inject anything into the
- *   systemd-run command line or the env file (no control characters, valid names).
+ *   systemd-run command line (no control characters, valid names); an `environment` value
+ *   is anything systemd can carry in an env file (written quoted), nothing it refuses.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -97,6 +98,39 @@ static int valid_account(const char *s)
 	return 1;
 }
 
+/* Length of the code point at s as systemd's utf8_is_valid takes it, or 0: strict UTF-8
+ * without surrogates, and none of the noncharacters U+FDD0..U+FDEF and U+xxFFFE/U+xxFFFF. */
+static size_t systemd_utf8_len(const unsigned char *s)
+{
+	size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : s[0] >= 0xe0 && s[0] < 0xf0 ?
+		   3 : s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : 0, i;
+	unsigned long cp;
+
+	if (n <= 1)
+		return n;
+	cp = s[0] & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0xfdd0 && cp <= 0xfdef) ||
+	    (cp & 0xfffe) == 0xfffe)
+		return 0;
+	return n;
+}
+
+static int systemd_utf8(const char *s)
+{
+	size_t n;
+
+	for (; *s; s += n)
+		if (!(n = systemd_utf8_len((const unsigned char *)s)))
+			return 0;
+	return 1;
+}
+
 static int valid_env_name(const char *s)
 {
 	if (!(*s == '_' || ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z')))
@@ -107,7 +141,7 @@ static int valid_env_name(const char *s)
 	return 1;
 }
 
-enum vkind { V_TEXT, V_ARG, V_PATH, V_PATHDIR, V_ACCOUNT, V_ENVVAL, V_PROPERTY, V_ACCESS };
+enum vkind { V_TEXT, V_ARG, V_PATH, V_PATHDIR, V_ACCOUNT, V_ENVVAL, V_ENVFILE, V_PROPERTY, V_ACCESS };
 
 static const char *vcheck(enum vkind k, const char *s)
 {
@@ -118,7 +152,12 @@ static const char *vcheck(enum vkind k, const char *s)
 		return NULL;
 	case V_TEXT:
 		return has_ctl(s) ? "must not contain control characters" : NULL;
+	case V_ENVFILE:
+		return systemd_utf8(s) ? NULL : "holds a Unicode noncharacter (U+FDD0..U+FDEF or "
+			"U+xxFFFE/U+xxFFFF), which systemd refuses";
 	case V_ENVVAL:
+		if (!systemd_utf8(s))
+			return vcheck(V_ENVFILE, s);
 		for (; *s; s++)
 			if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
 				return "must not contain newlines or other control characters";
@@ -228,7 +267,8 @@ static int unique_key(struct ctx *x, int obj, int key, int val, const char *path
 	return last == val ? 0 : fail(x, last - 1, path, "duplicate key");
 }
 
-static int get_kv(struct ctx *x, int tok, const char *key, int names_are_env, struct kvlist *l)
+/* A NAME: value object; values of the given kind. */
+static int get_kv(struct ctx *x, int tok, const char *key, enum vkind kind, struct kvlist *l)
 {
 	const struct json_doc *d = &x->c->doc;
 	char sub[128];
@@ -247,9 +287,9 @@ static int get_kv(struct ctx *x, int tok, const char *key, int names_are_env, st
 		if (get_str(x, k, sub, V_TEXT, 0, &e->key) < 0 || unique_key(x, tok, k, v, sub) < 0)
 			return -1;
 		snprintf(sub, sizeof sub, "%s.%s", key, e->key);
-		if (names_are_env && !valid_env_name(e->key))
+		if (!valid_env_name(e->key))
 			return fail(x, k, sub, "is not a valid environment variable name");
-		if (get_str(x, v, sub, V_ENVVAL, 0, &e->value) < 0)
+		if (get_str(x, v, sub, kind, 0, &e->value) < 0)
 			return -1;
 		l->n++;
 	}
@@ -275,7 +315,7 @@ static const struct field top_fields[] = {
 	F("binaryName", T_NAME, V_TEXT, binary_name),
 	F("hostUsers", T_HOSTS, V_TEXT, hosts),
 	F("settings", T_SETTINGS, V_TEXT, settings),
-	F("environment", T_ENV, V_TEXT, environment),
+	F("environment", T_ENV, V_ENVFILE, environment),
 	F("environmentFiles", T_LIST, V_PATH, environment_files),
 	F("extraPackages", T_LIST, V_PATHDIR, extra_packages),
 	F("runtimePath", T_LIST, V_PATHDIR, runtime_path),
@@ -295,7 +335,7 @@ static const struct field wrapper_fields[] = {
 	F("syncMaxEntries", T_COUNT, V_TEXT, sync_max_entries),
 	F("hostConfigPath", T_STR, V_TEXT, host_config_path),
 	F("extraRunArgs", T_LIST, V_ARG, extra_run_args),
-	F("extraEnvironment", T_ENV, V_TEXT, extra_environment),
+	F("extraEnvironment", T_ENV, V_ENVVAL, extra_environment),
 	F("extraProperties", T_LIST, V_PROPERTY, extra_properties),
 };
 #undef F
@@ -426,7 +466,7 @@ static int parse_field(struct ctx *x, const struct field *f, int v, const char *
 	case T_LIST:
 		return get_list(x, v, path, f->k, p);
 	case T_ENV:
-		return get_kv(x, v, path, 1, p);
+		return get_kv(x, v, path, f->k, p);
 	case T_BOOL:
 		if (want(x, v, path, JSON_BOOL) < 0)
 			return -1;

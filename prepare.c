@@ -24,6 +24,7 @@
 #include "merge.h"
 #include "pi.h"
 #include "runner.h"
+#include "sandbox.h"
 #include "sync.h"
 
 /* What the runner reads of a host user's .env and settings.json: enough for any real one,
@@ -321,54 +322,73 @@ static int env_add_file(struct buf *b, const char *path)
 	return rc;
 }
 
-/* Writes buf as name in the runtime dir, root-only. */
-static int put_env(struct run *r, const char *name, const struct buf *b)
+/* Writes buf as <user><suffix> in the runtime dir, root-only, and empties buf. */
+static int put_env(struct run *r, const char *suffix, struct buf *b)
 {
-	if (unchanged(r->runtime_fd, name, b->p ? b->p : "", -1, b->n, 0, 0600) ||
-	    fs_write_atomic(r->runtime_fd, name, b->p ? b->p : "", b->n, 0600) == 0)
+	char name[300];
+	size_t n = b->n;
+
+	snprintf(name, sizeof name, "%s%s", r->user, suffix);
+	b->n = 0;
+	if (unchanged(r->runtime_fd, name, b->p ? b->p : "", -1, n, 0, 0600) ||
+	    fs_write_atomic(r->runtime_fd, name, b->p ? b->p : "", n, 0600) == 0)
 		return 0;
 	pi_say("cannot write %s/%s: %s", PI_RUNTIME_DIR, name, strerror(errno));
 	return -1;
 }
 
-/* The env files systemd reads, in the seed's order (later lines win): the host .env alone in
- * <user>.host.env, so that a stray quote in it cannot swallow what follows; then
- * `environment` and environmentFiles in <user>.env. Root-only, in the runtime dir the agent
- * cannot reach. */
-static int write_env(struct run *r)
+/* The `environment` entries, one line each, quoted so systemd reads back each value. */
+static int env_add_config(struct buf *b, const struct kvlist *env)
 {
-	struct buf host = { 0 }, b = { 0 };
-	char path[PATH_MAX + 8], name[300];
+	char *line;
 	size_t i;
 	int rc = 0;
+
+	for (i = 0; rc == 0 && i < env->n; i++) {
+		line = sandbox_env_line(env->v[i].key, env->v[i].value);
+		rc = line ? buf_add(b, line, strlen(line)) : -1;
+		free(line);
+	}
+	if (rc < 0)
+		pi_say("cannot write the environment: %s", strerror(errno));
+	return rc;
+}
+
+/* The env files systemd reads, in the seed's order (later ones win), each on its own so that
+ * a stray quote or a trailing backslash in one cannot swallow the next: the host .env in
+ * <user>.host.env, `environment` in <user>.env, environmentFiles entry i in <user>.env.<i>
+ * (empty when the file is missing). Root-only, in the runtime dir the agent cannot reach. */
+static int write_env(struct run *r)
+{
+	struct buf b = { 0 };
+	char path[PATH_MAX + 8], sfx[32];
+	size_t i, n = r->c.environment_files.n;
+	int rc;
 
 	snprintf(path, sizeof path, "%s/.env", r->source);
 	if (ident_enter(&r->host_id) < 0)
 		return -1;
-	rc = env_add_file(&host, path);
+	rc = env_add_file(&b, path);
 	ident_enter(NULL);
-	for (i = 0; rc == 0 && i < r->c.environment.n; i++) {
-		const struct kv *e = &r->c.environment.v[i];
-
-		if ((i && buf_add(&b, "\n", 1) < 0) || buf_add(&b, e->key, strlen(e->key)) < 0 ||
-		    buf_add(&b, "=", 1) < 0 || buf_add(&b, e->value, strlen(e->value)) < 0)
-			rc = -1;
-	}
 	if (rc == 0)
-		rc = buf_add(&b, "\n", 1);
-	for (i = 0; rc == 0 && i < r->c.environment_files.n; i++) {
+		rc = put_env(r, ".host.env", &b);
+	if (rc == 0 && (rc = env_add_config(&b, &r->c.environment)) == 0)
+		rc = put_env(r, ".env", &b);
+	for (i = 0; rc == 0 && i < n; i++) {
 		if (access(r->c.environment_files.v[i], F_OK) < 0 && errno == ENOENT)
 			pi_say("warning: environment file %s is missing; skipped",
 			       r->c.environment_files.v[i]);
+		snprintf(sfx, sizeof sfx, ".env.%zu", i);
 		rc = env_add_file(&b, r->c.environment_files.v[i]);
+		if (rc == 0)
+			rc = put_env(r, sfx, &b);
 	}
-	snprintf(name, sizeof name, "%s.host.env", r->user);
-	if (rc == 0)
-		rc = put_env(r, name, &host);
-	snprintf(name, sizeof name, "%s.env", r->user);
-	if (rc == 0)
-		rc = put_env(r, name, &b);
-	free(host.p);
+	/* the copies of entries the config no longer has */
+	for (i = n; rc == 0; i++) {
+		snprintf(path, sizeof path, "%s.env.%zu", r->user, i);
+		if (unlinkat(r->runtime_fd, path, 0) < 0)
+			break;
+	}
 	free(b.p);
 	return rc;
 }

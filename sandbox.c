@@ -7,6 +7,8 @@
  * - the unit's description names the user and the cwd, never the agent's arguments (a
  *   prompt given as an argument would land in the journal);
  * - every path put into a list-valued property is quoted so systemd reads back that path;
+ * - each env file is its own EnvironmentFile= (a file systemd misreads swallows nothing of
+ *   the next), and a value written into one is quoted so systemd reads back that value;
  * - the user's arguments come last, after the agent's absolute path, so systemd-run never
  *   parses them as its own options.
  */
@@ -118,6 +120,35 @@ int sandbox_quote_path(const char *path, char *out, size_t n)
 toolong:
 	errno = ENAMETOOLONG;
 	return -1;
+}
+
+char *sandbox_env_line(const char *name, const char *value)
+{
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				   "_@%+=:,./-";
+	size_t nl = strlen(name), j = nl + 1;
+	char *out = malloc(nl + 2 * strlen(value) + 5);
+	const char *p;
+
+	if (!out)
+		return NULL;
+	memcpy(out, name, nl);
+	out[nl] = '=';
+	if (strspn(value, safe) == strlen(value)) {
+		strcpy(out + j, value);
+		j += strlen(value);
+	} else {
+		out[j++] = '"';
+		for (p = value; *p; p++) {
+			if (strchr("\\\"`$", *p))
+				out[j++] = '\\';
+			out[j++] = *p;
+		}
+		out[j++] = '"';
+	}
+	out[j++] = '\n';
+	out[j] = '\0';
+	return out;
 }
 
 static int cat(char *out, size_t n, size_t *j, const char *s, const char *suffix)
@@ -264,6 +295,8 @@ static int push_identity(const struct launch *l, struct argv *a)
 	rc |= push_prop_path(a, "InaccessiblePaths", l->runtime_dir);
 	rc |= push_prop(a, "EnvironmentFile=%s", l->host_env_file);
 	rc |= push_prop(a, "EnvironmentFile=%s", l->env_file);
+	for (i = 0; i < c->environment_files.n; i++)
+		rc |= push(a, "-p") < 0 ? -1 : push(a, "EnvironmentFile=%s.%zu", l->env_file, i);
 	if (rc || sandbox_path(c, path, sizeof path) < 0)
 		return -1;
 	rc |= push_env(a, "HOME", l->home);

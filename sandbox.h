@@ -12,7 +12,8 @@ struct launch {
 	const char *home;          /* the agent home: <stateDir>/users/<host_user> */
 	const char *cwd;           /* resolved working directory, a host path */
 	const char *host_env_file; /* root-only: the host user's .env, read first */
-	const char *env_file;      /* root-only: environment and environmentFiles, read last */
+	const char *env_file;      /* root-only: `environment`, read second; then env_file.0 ...
+				    * env_file.<n-1>, one per environmentFiles entry, in order */
 	const char *runtime_dir;   /* hidden from the unit */
 	const char *agent_bin;     /* absolute path of the agent */
 	char *const *roots;        /* existing resolved project roots, bound at their own path */
@@ -48,6 +49,10 @@ int sandbox_quote_path(const char *path, char *out, size_t n);
  * that reach the agent (COLORTERM, TERM_PROGRAM, TERM_PROGRAM_VERSION, NO_COLOR, LANG,
  * LANGUAGE, LC_*) and value 1 to 64 characters of letters, digits and "._+-@:,". */
 int sandbox_term_var(const char *assignment);
+/* "NAME=value\n" as systemd's EnvironmentFile= parser reads back exactly value (any UTF-8
+ * systemd accepts, newlines and quotes included): bare when value is only letters, digits
+ * and _@%+=:,./-, else in double quotes with \ " ` $ escaped. malloc'd; NULL with errno. */
+char *sandbox_env_line(const char *name, const char *value);
 /* PATH for the agent: package/bin, extraPackages' bin, then runtimePath. */
 int sandbox_path(const struct config *c, char *out, size_t n);
 #endif

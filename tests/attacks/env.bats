@@ -32,9 +32,57 @@ effective() { python3 "$ATK/effective.py" "$(rec)/argv" "$(rec)" "$1"; }
 	config_refused '{"wrapper": {"extraEnvironment": {"A=B": "1"}}}' "is not a valid environment variable name"
 }
 
-@test "a config environment value with a newline is refused" {
-	config_refused '{"environment": {"A": "x\nSECRET=forged"}}' "must not contain newlines or other control characters"
+@test "a wrapper.extraEnvironment value with a newline is refused (it goes on the systemd-run command line)" {
+	config_refused '{"wrapper": {"extraEnvironment": {"A": "x\nB=1"}}}' "must not contain newlines or other control characters"
 	config_refused '{"wrapper": {"extraEnvironment": {"A": "x\rB=1"}}}' "must not contain newlines or other control characters"
+}
+
+@test "a config environment value with a noncharacter systemd refuses is refused at load, naming the key" {
+	config_refused '{"environment": {"BAD": "x\ufdd0"}}' "environment.BAD: holds a Unicode noncharacter"
+	config_refused '{"environment": {"BAD": "\udbff\udfff"}}' "environment.BAD: holds a Unicode noncharacter"
+}
+
+# env_is PYTHON-DICT: the unit's env files, each read on its own as systemd 252 reads it, later
+# ones winning, give these names exactly these values (None: unset).
+env_is() {
+	python3 - "$(rec)" "$1" <<'PY'
+import ast, os, sys
+sys.path.insert(0, os.environ["ATK"])
+import envfile
+env = envfile.parse_all(sys.argv[1])
+want = ast.literal_eval(sys.argv[2])
+bad = {k: (env.get(k), v) for k, v in want.items() if env.get(k) != v}
+if bad:
+    sys.exit("got != want: %r" % bad)
+PY
+}
+
+@test "every special character in a config environment value reaches the agent byte for byte, and forges nothing" {
+	export ATK
+	write_config '{"environment": {
+		"BACKSLASH": "x\\", "DQ_LEAD": "\"x", "DQ_TRAIL": "x\"", "SQ_LEAD": "'"'"'x", "SQ_TRAIL": "x'"'"'",
+		"DOLLAR": "$HOME", "BRACE": "${HOME}", "TICK": "`id`", "HASH": "#x", "SEMI": ";x",
+		"SPACES": "  x  ", "TABS": "\tx\t", "NEWLINE": "x\nFORGED=1", "EQ": "a=b", "UTF8": "caf\u00e9 \u20ac \ud83d\ude00",
+		"CTL": "\u0001\u001b[0m\r\u007f", "MANAGED": "from-config", "SHARED": "x\\"}}'
+	run pi_as pitest-alice "$A/p"
+	launched
+	env_is "{'BACKSLASH': 'x\\\\', 'DQ_LEAD': '\"x', 'DQ_TRAIL': 'x\"', 'SQ_LEAD': \"'x\", 'SQ_TRAIL': \"x'\",
+		'DOLLAR': '\$HOME', 'BRACE': '\${HOME}', 'TICK': '\`id\`', 'HASH': '#x', 'SEMI': ';x',
+		'SPACES': '  x  ', 'TABS': '\\tx\\t', 'NEWLINE': 'x\\nFORGED=1', 'FORGED': None, 'EQ': 'a=b',
+		'UTF8': 'caf\\u00e9 \\u20ac \\U0001f600', 'CTL': '\\x01\\x1b[0m\\r\\x7f',
+		'MANAGED': 'from-config', 'SECRET': 'from-file', 'SHARED': 'file'}"
+}
+
+@test "an environmentFiles file ending in a backslash or an open quote swallows nothing of the next one" {
+	export ATK
+	printf 'TRAIL=x\\' >"$FIX/trail.env"
+	printf 'QUOTE="open\nLOST=1\n' >"$FIX/quote.env"
+	chmod 0600 "$FIX/trail.env" "$FIX/quote.env"
+	write_config "{\"environment\": {\"LAST\": \"x\\\\\"}, \"environmentFiles\": [\"$FIX/trail.env\", \"$FIX/quote.env\", \"$FIX/secret.env\"]}"
+	run pi_as pitest-alice "$A/p"
+	launched
+	env_is "{'LAST': 'x\\\\', 'TRAIL': 'x', 'SECRET': 'from-file', 'SHARED': 'file', 'MANAGED': 'from-config'}"
+	[ "$(argv_lines | grep -c '^EnvironmentFile=')" = 5 ]
 }
 
 @test "a config environment value with a NUL is refused" {

@@ -2,8 +2,8 @@
 # sigkill.py - launches killed with SIGKILL at random moments of preparation; checks nothing is half-written.
 """sigkill.py RUNNER USER CWD SRC DST ENVFILE [N] - N launches (default 200) of RUNNER USER CWD,
 each killed with SIGKILL at a random moment of its preparation, the host config dir SRC
-changing between them; after each kill no file under a good name in DST (the agent dir) or
-ENVFILE is half-written. Prints a summary; exits 1 on the first half-written file."""
+changing between them; after each kill no file under a good name in DST (the agent dir),
+ENVFILE (and its .0 and .host.env siblings) is half-written. Prints a summary; exits 1 on the first half-written file."""
 import json
 import os
 import random
@@ -73,10 +73,14 @@ def check(dst, envfile):
                     bad.append(rel)
             elif rel[:2] in ("a/", "b/") and not complete(p):
                 bad.append(rel)
-    if os.path.exists(envfile):
-        env = open(envfile, "rb").read()
-        if not (env.startswith(b"MANAGED=from-config\n") and env.endswith(b"SHARED=file\n\n")):
-            bad.append(envfile)
+    # `environment` in ENVFILE, the first environmentFiles entry (the fixture's secret.env)
+    # copied to ENVFILE.0
+    for path, head, tail in ((envfile, b"MANAGED=from-config\n", b"SHARED=managed\n"),
+                             (envfile + ".0", b"SECRET=from-file\n", b"SHARED=file\n\n")):
+        if os.path.exists(path):
+            env = open(path, "rb").read()
+            if not (env.startswith(head) and env.endswith(tail)):
+                bad.append(path)
     host = envfile[:-len(".env")] + ".host.env"
     if os.path.exists(host):
         env = open(host, "rb").read()

@@ -17,11 +17,13 @@
 #   --lines N      print N lines "line-000001" … then "END"
 #   --hold         touch .e2e-ready in the cwd, wait (≤ 30 s) for .e2e-release, then report
 #   --sleep        write its pid to .e2e-agent.pid in the cwd and sleep until killed
+#   --envhex PFX   print envhex:NAME=<hex of the value> for each variable whose name starts
+#                  with PFX, read from /proc/self/environ (every byte, newlines included)
 #   --quiet        no identity/env report
 #   --exit N       exit with N (default 0)
 set -u
 code=0 quiet=0 hold=0 sleep_forever=0 lines=0 read_stdin=0 pipeline=0
-see=() write=() make=() regroup=() repos=() appends=() setids=() opens=() owners=() mountopts=0
+see=() write=() make=() regroup=() repos=() appends=() setids=() opens=() owners=() mountopts=0 envhex=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--see) see+=("$2"); shift ;;
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--lines) lines=$2; shift ;;
 	--hold) hold=1 ;;
 	--sleep) sleep_forever=1 ;;
+	--envhex) envhex+=("$2"); shift ;;
 	--quiet) quiet=1 ;;
 	--exit) code=$2; shift ;;
 	*) echo "arg=$1" ;;
@@ -113,6 +116,13 @@ if [ "$quiet" = 0 ]; then
 	esac
 	env | LC_ALL=C sort | sed -n 's/^\(E2E_[A-Za-z0-9_]*=\)/env:\1/p'
 fi
+for pfx in "${envhex[@]}"; do
+	while IFS= read -r -d '' kv; do
+		case $kv in "$pfx"*=*)
+			echo "envhex:${kv%%=*}=$(printf '%s' "${kv#*=}" | od -An -tx1 -v | tr -d ' \n')" ;;
+		esac
+	done </proc/$$/environ
+done
 for p in "${see[@]}"; do echo "see:$p=$(probe "$p")"; done
 for d in "${write[@]}"; do
 	f="$d/.e2e-write-test.$$"

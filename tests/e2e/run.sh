@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh - end-to-end suite: boots a Debian 12 container with systemd and runs the pi launcher scenarios in it.
-# Usage: tests/e2e/run.sh [scenario...]   scenarios: smoke 1 2 3 4 5 6 idmap roots (default: all)
+# Usage: tests/e2e/run.sh [scenario...]   scenarios: smoke 1 2 3 4 5 6 idmap roots envquote (default: all)
 #   smoke  systemd-run with a DynamicUser works in the container (the harness itself)
 #   1      fake agent: identity, cwd, visibility, hardening, git, env precedence, exit codes, pipe, pty
 #   2      the real pi agent against a loopback mock LLM (directly, through the launcher, and
@@ -12,6 +12,8 @@
 #   idmap  idmapped roots (a tmpfs): the agent and the real pi edit alice's files as hers;
 #          nosuid, nodev, bob's files; group mode forced and by fallback (the overlay root)
 #   roots  a root outside /home that alice's agent wrote: bob's agent, together and after, sees none of it
+#   envquote  environment values with quotes, backslashes, $, newlines... reach the agent byte
+#          for byte; an env file ending in a backslash swallows nothing of the next
 # Env: E2E_KEEP=1 leaves nothing running either way but prints the container journal at the end.
 #      E2E_MAX_EXPOSURE=N (default 2.0): the highest `systemd-analyze security` exposure of an agent unit.
 set -Eeuo pipefail
@@ -24,7 +26,7 @@ done
 
 [ "$(id -u)" -eq 0 ] || die "run as root (systemd-nspawn and nsenter need it)"
 need_tools
-ALL=(smoke 1 2 3 4 5 6 idmap roots)
+ALL=(smoke 1 2 3 4 5 6 idmap roots envquote)
 want=("$@")
 [ ${#want[@]} -gt 0 ] || want=("${ALL[@]}")
 for w in "${want[@]}"; do

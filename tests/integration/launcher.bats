@@ -79,16 +79,27 @@ setup() {
 	[ "$status" -eq 3 ]
 }
 
-@test "the env file is root-only and keeps the seed's order: host .env, environment, environmentFiles" {
+@test "the env files are root-only and keep the seed's order: host .env, environment, environmentFiles" {
 	install -d -o pitest-alice "$A/.pi" "$A/.pi/agent"
 	printf 'HOST=1\nSHARED=host' >"$A/.pi/agent/.env"
 	chown pitest-alice "$A/.pi/agent/.env"
 	run as pitest-alice "$A/p" pi
 	[ "$status" -eq 0 ]
 	[ "$(cat "$REC/env")" = "$(printf 'HOST=1\nSHARED=host\nMANAGED=from-config\nSHARED=managed\nSECRET=from-file\nSHARED=file\n')" ]
-	[ "$(stat -c '%U %a' /run/pi-agent/pitest-alice.env)" = "root 600" ]
+	# each part in its own file, read in that order: a stray quote in one swallows nothing after it
+	[ "$(recorded_argv | grep '^EnvironmentFile=')" = "$(printf 'EnvironmentFile=/run/pi-agent/pitest-alice.%s\n' host.env env env.0 env.1)" ]
+	[ "$(cat /run/pi-agent/pitest-alice.env.0)" = "$(cat "$FIX/secret.env")" ]
+	[ ! -s /run/pi-agent/pitest-alice.env.1 ]
+	for f in host.env env env.0 env.1; do
+		[ "$(stat -c '%U %a' "/run/pi-agent/pitest-alice.$f")" = "root 600" ]
+	done
 	[ "$(stat -c '%U %a' /run/pi-agent)" = "root 700" ]
 	[[ "$output" == *"environment file $FIX/missing.env is missing"* ]]
+	# an entry taken out of environmentFiles leaves no copy behind
+	write_config "{\"environmentFiles\": [\"$FIX/secret.env\"]}"
+	run as pitest-alice "$A/p" pi
+	[ "$status" -eq 0 ]
+	[ -e /run/pi-agent/pitest-alice.env.0 ] && [ ! -e /run/pi-agent/pitest-alice.env.1 ]
 }
 
 @test "the agent home is per host user, owned by that user's agent account" {

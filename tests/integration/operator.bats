@@ -49,6 +49,37 @@ setup() {
 	[ "${lines[-1]}" = OK ]
 }
 
+@test "--check warns about a missing environmentFiles file or extraPackages directory; --offline looks at neither" {
+	install -d "$FIX/pkg-nobin"
+	write_config "{\"extraPackages\": [\"$FIX/nopkg\", \"$FIX/pkg-nobin\", \"$FIX/pkg\"],
+		\"environmentFiles\": [\"$FIX/secret.env\", \"$FIX/missing.env\", \"$FIX/shared\"]}"
+	run "$FIX/bin/pi-runner" --check
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$CONF: warning: environmentFiles: $FIX/missing.env: does not exist; every launch skips it"* ]]
+	[[ "$output" == *"$CONF: warning: environmentFiles: $FIX/shared: not a regular file; every launch skips it"* ]]
+	[[ "$output" == *"$CONF: warning: extraPackages: $FIX/nopkg is not a directory; it adds nothing to PATH"* ]]
+	[[ "$output" == *"$CONF: warning: extraPackages: $FIX/pkg-nobin has no bin directory; it adds nothing to PATH"* ]]
+	[[ "$output" != *"$FIX/secret.env"* ]]
+	[[ "$output" != *"extraPackages: $FIX/pkg "* ]]
+	[ "${lines[-1]}" = OK ]
+	run "$FIX/bin/pi-runner" --check --offline
+	[ "$status" -eq 0 ]
+	[ "$output" = OK ]
+}
+
+@test "--check through sudo reports the caller's own roots only" {
+	run as pitest-alice / sudo -n "$FIX/bin/pi-runner" --check
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"warning: hostUsers.pitest-alice.projectRoots: $A/missing does not exist"* ]]
+	[[ "$output" != *pitest-dave* ]] && [[ "$output" != *pitest-bob* ]]
+	[ "${lines[-1]}" = OK ]
+	run "$FIX/bin/pi-runner" --check
+	[[ "$output" == *"warning: hostUsers.pitest-dave.projectRoots: /nonexistent/x does not exist"* ]]
+	run as pitest-carol / sudo -n "$FIX/bin/pi-runner" --check
+	[[ "$output" == *"hostUsers: you (pitest-carol) are not configured"* ]]
+	[[ "$output" != *pitest-alice* ]] && [[ "$output" != *pitest-dave* ]]
+}
+
 @test "--check FILE through sudo is refused: it would read files as root" {
 	run as pitest-alice / sudo -n "$FIX/bin/pi-runner" --check /etc/shadow
 	[ "$status" -eq 2 ]

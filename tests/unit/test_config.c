@@ -115,6 +115,23 @@ static void test_full(void)
 	config_free(&c);
 }
 
+/* An `environment` value is anything systemd carries in an env file: newlines, control
+ * characters, quotes, backslashes, every valid code point that is not a noncharacter. */
+static void test_env_values(void)
+{
+	struct config c;
+	struct config_err e;
+
+	CHECK(config_load(&c, put("env.json", "{\"package\": \"/p\", \"environment\": {"
+				  "\"A\": \"x\\ny\\r\\t\\u0001\\u001f\\u007f\\\\\\\"'`$\", "
+				  "\"B\": \"\\ufffd\\ufdcf\\ufdf0\\udbff\\udffd\xc3\xa9\"}}", 0644),
+			  CONFIG_TRUST_ROOT, &e) == 0);
+	CHECK_STR(c.environment.v[0].value, "x\ny\r\t\001\037\177\\\"'`$");
+	CHECK_STR(c.environment.v[1].value, "\xef\xbf\xbd\xef\xb7\x8f\xef\xb7\xb0\xf4\x8f\xbf\xbd"
+		  "\xc3\xa9");
+	config_free(&c);
+}
+
 /* Loading text must fail naming key with msg containing want, at line/col when given. */
 static void bad(const char *text, const char *key, const char *want, int line, int col)
 {
@@ -154,8 +171,19 @@ static void test_errors(void)
 	    "hostUsers.a.projectRoots[0]", "NUL", 0, 0);
 	bad("{\"package\": \"/p\", \"environment\": {\"A=B\": \"1\"}}", "environment.A=B",
 	    "environment variable name", 0, 0);
-	bad("{\"package\": \"/p\", \"environment\": {\"A\": \"1\\n2\"}}", "environment.A",
-	    "newlines", 0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"extraEnvironment\": {\"A\": \"1\\n2\"}}}",
+	    "wrapper.extraEnvironment.A", "newlines", 0, 0);
+	/* what systemd refuses in an env file (the unit would not start): noncharacters */
+	bad("{\"package\": \"/p\", \"environment\": {\"A\": \"x\\ufdd0\"}}", "environment.A",
+	    "noncharacter", 0, 0);
+	bad("{\"package\": \"/p\", \"environment\": {\"A\": \"\\uffff\"}}", "environment.A",
+	    "noncharacter", 0, 0);
+	bad("{\"package\": \"/p\", \"environment\": {\"A\": \"\\ud83f\\udffe\"}}", "environment.A",
+	    "noncharacter", 0, 0);
+	bad("{\"package\": \"/p\", \"environment\": {\"A\": \"\xf4\x8f\xbf\xbf\"}}",
+	    "environment.A", "noncharacter", 0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"extraEnvironment\": {\"A\": \"\\ufdef\"}}}",
+	    "wrapper.extraEnvironment.A", "noncharacter", 0, 0);
 	bad("{\"package\": \"/p\", \"wrapper\": {\"extraProperties\": [\"nope\"]}}",
 	    "wrapper.extraProperties[0]", "Name=value", 0, 0);
 	bad("{\"package\": \"/p\", \"wrapper\": {\"commandName\": \"a/b\"}}",
@@ -263,6 +291,7 @@ int main(void)
 		return 1;
 	test_defaults();
 	test_full();
+	test_env_values();
 	test_errors();
 	test_access_default();
 	if (geteuid() == 0)

@@ -25,6 +25,7 @@ static struct config base_config(void)
 	static char *props[] = { "CPUWeight=50" };
 	static struct kv env[] = { { "FOO", "bar baz" } };
 	static struct kv lim[] = { { "MemoryMax", "4G" } };
+	static char *env_files[] = { "/etc/a.env", "/etc/b.env" };
 	struct config c;
 
 	memset(&c, 0, sizeof c);
@@ -39,6 +40,7 @@ static struct config base_config(void)
 	c.extra_properties = (struct strlist){ props, 1 };
 	c.extra_environment = (struct kvlist){ env, 1 };
 	c.limits = (struct kvlist){ lim, 1 };
+	c.environment_files = (struct strlist){ env_files, 2 };
 	return c;
 }
 
@@ -110,6 +112,13 @@ static void test_argv(void)
 	CHECK(find(&a, "EnvironmentFile=/run/pi-agent/alice.env", 0) >
 	      find(&a, "EnvironmentFile=/run/pi-agent/alice.host.env", 0));
 	CHECK(find(&a, "EnvironmentFile=/run/pi-agent/alice.host.env", 0) > 0);
+	/* then one file per environmentFiles entry, in order, each on its own */
+	CHECK(find(&a, "EnvironmentFile=/run/pi-agent/alice.env.0", 0) >
+	      find(&a, "EnvironmentFile=/run/pi-agent/alice.env", 0));
+	CHECK(find(&a, "EnvironmentFile=/run/pi-agent/alice.env.1", 0) >
+	      find(&a, "EnvironmentFile=/run/pi-agent/alice.env.0", 0));
+	CHECK(find(&a, "EnvironmentFile=/run/pi-agent/alice.env.2", 0) < 0);
+	CHECK(!strcmp(a.v[find(&a, "EnvironmentFile=/run/pi-agent/alice.env.1", 0) - 1], "-p"));
 	check_hardening(&a);
 	CHECK(find(&a, "InaccessiblePaths=\"/run/pi-agent\"", 0) > 0);
 	CHECK(find(&a, "TemporaryFileSystem=\"/var/lib/pi-agent\"", 0) > 0);
@@ -264,6 +273,65 @@ static void test_quote(void)
 	CHECK(sandbox_quote_path("/0123456789012345678901234567890123456789", out, 20) == -1);
 }
 
+/* The value systemd 252's env-file parser (src/basic/env-file.c) reads from one line written
+ * by sandbox_env_line: a bare value, or one in double quotes where a backslash before one of
+ * " \\ ` $ gives that character, before a newline nothing, before anything else both. */
+static const char *read_back(const char *line, const char *name)
+{
+	static char out[256];
+	size_t j = 0, nl = strlen(name);
+	const char *p = line + nl + 1;
+
+	if (strncmp(line, name, nl) || line[nl] != '=')
+		return "(wrong name)";
+	if (*p != '"') {
+		j = strcspn(p, "\n");
+		memcpy(out, p, j);
+		out[j] = '\0';
+		return p[j] == '\n' && !p[j + 1] ? out : "(not one line)";
+	}
+	for (p++; *p && *p != '"'; p++) {
+		if (*p == '\\' && p[1] && strchr("\"\\`$", p[1]))
+			p++;
+		else if (*p == '\\' && p[1] == '\n') {
+			p++;
+			continue;
+		}
+		out[j++] = *p;
+	}
+	out[j] = '\0';
+	return *p == '"' && p[1] == '\n' && !p[2] ? out : "(unterminated)";
+}
+
+static void test_env_line(void)
+{
+	static const char *const values[] = {
+		"plain", "", "trailing\\", "\"lead", "trail\"", "'single'", "$VAR", "${VAR}",
+		"`id`", "a#b", "#start", "a;b", ";", "  lead", "trail  ", "\ttab\t", "line\nnext",
+		"x\\\nnext", "a=b=c", "caf\xc3\xa9 \xe2\x82\xac", "\\\"", "back\\slash", "cr\rx",
+	};
+	char *line;
+
+	line = sandbox_env_line("A", "plain/value:1,2@x%+.-_=");
+	CHECK_STR(line, "A=plain/value:1,2@x%+.-_=\n");
+	free(line);
+	line = sandbox_env_line("A", "");
+	CHECK_STR(line, "A=\n");
+	free(line);
+	line = sandbox_env_line("A", "a\\\"`$b c");
+	CHECK_STR(line, "A=\"a\\\\\\\"\\`\\$b c\"\n");
+	free(line);
+	line = sandbox_env_line("SECRET_1", "x\ny");
+	CHECK_STR(line, "SECRET_1=\"x\ny\"\n");
+	free(line);
+	for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
+		line = sandbox_env_line("NAME", values[i]);
+		CHECK(line != NULL);
+		CHECK_STR(read_back(line, "NAME"), values[i]);
+		free(line);
+	}
+}
+
 static void test_path(void)
 {
 	struct config c = base_config();
@@ -280,6 +348,7 @@ int main(void)
 	test_terminal();
 	test_others();
 	test_quote();
+	test_env_line();
 	test_path();
 	return check_done("sandbox");
 }
