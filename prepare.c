@@ -356,7 +356,7 @@ static int env_add_config(struct buf *b, const struct kvlist *env)
 
 /* The env files systemd reads, in the seed's order (later ones win), each on its own so that
  * a stray quote or a trailing backslash in one cannot swallow the next: the host .env in
- * <user>.host.env, `environment` in <user>.env, environmentFiles entry i in <user>.env.<i>
+ * <user>.env.host, `environment` in <user>.env, environmentFiles entry i in <user>.env.<i>
  * (empty when the file is missing). Root-only, in the runtime dir the agent cannot reach. */
 static int write_env(struct run *r)
 {
@@ -371,7 +371,7 @@ static int write_env(struct run *r)
 	rc = env_add_file(&b, path);
 	ident_enter(NULL);
 	if (rc == 0)
-		rc = put_env(r, ".host.env", &b);
+		rc = put_env(r, ".env.host", &b);
 	if (rc == 0 && (rc = env_add_config(&b, &r->c.environment)) == 0)
 		rc = put_env(r, ".env", &b);
 	for (i = 0; rc == 0 && i < n; i++) {

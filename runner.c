@@ -592,7 +592,7 @@ int runner_main(int argc, char **argv)
 	}
 	snprintf(r.agent_dir, sizeof r.agent_dir, "%s/.pi/agent", r.agent_home);
 	snprintf(r.env_file, sizeof r.env_file, "%s/%s.env", PI_RUNTIME_DIR, r.user);
-	snprintf(r.host_env_file, sizeof r.host_env_file, "%s/%s.host.env", PI_RUNTIME_DIR, r.user);
+	snprintf(r.host_env_file, sizeof r.host_env_file, "%s/%s.env.host", PI_RUNTIME_DIR, r.user);
 	if (explain)
 		return runner_explain(&r, argv + 3, (size_t)(argc - 3));
 	if (runner_prepare(&r) < 0) {

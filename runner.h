@@ -20,7 +20,7 @@ struct run {
 	char source[PATH_MAX];            /* the host user's config dir */
 	char agent_home[PATH_MAX];        /* <stateDir>/users/<user> */
 	char env_file[PATH_MAX];          /* /run/pi-agent/<user>.env */
-	char host_env_file[PATH_MAX];     /* /run/pi-agent/<user>.host.env */
+	char host_env_file[PATH_MAX];     /* /run/pi-agent/<user>.env.host */
 	char agent_bin[PATH_MAX];
 	char agent_dir[PATH_MAX];         /* <agent_home>/.pi/agent */
 	const char *settings_from;        /* the directory settings.json came from */

@@ -91,7 +91,7 @@ managed = json.load(open(sys.argv[1]))["settings"]
 host = json.load(open(sys.argv[2]))
 assert open(sys.argv[3]).read() == dumps(merge(host, managed))
 PY
-	[ "$(head -1 "$RUNTIME/pitest-alice.host.env")" = "$(cat "$S/.env")" ]
+	[ "$(head -1 "$RUNTIME/pitest-alice.env.host")" = "$(cat "$S/.env")" ]
 	[ -z "$(find "$H" "$RUNTIME" -name '*pi-tmp*')" ]
 	# the staged roots of the killed runners are gone (those of runners still alive may stay)
 	while IFS= read -r pid; do

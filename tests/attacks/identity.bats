@@ -9,9 +9,11 @@ setup() {
 }
 
 teardown() {
+	userdel -r pitest-y 2>/dev/null || true
+	userdel -r pitest-y.host 2>/dev/null || true
 	userdel -r pitest-newbie 2>/dev/null || true
 	userdel -r pitest-ghost 2>/dev/null || true
-	rm -f "$SUDOERS-ghost"
+	rm -f "$SUDOERS-ghost" "$SUDOERS-y"
 }
 
 # bob's agent state exists (one launch of his own) and is watched from now on.
@@ -118,7 +120,7 @@ PY
 	[[ "$unit" =~ ^pi-agent-pitest_o\.d_-[0-9a-f]{8}\.service$ ]]
 	[ "$(stat -c '%U %a' "$STATE/users/$ODD")" = "pitest-agent 700" ]
 	[ "$(stat -c '%U %a' "$RUNTIME/$ODD.env")" = "root 600" ]
-	argv_lines | grep -qxF "EnvironmentFile=$RUNTIME/$ODD.host.env"
+	argv_lines | grep -qxF "EnvironmentFile=$RUNTIME/$ODD.env.host"
 	argv_lines | grep -qxF "EnvironmentFile=$RUNTIME/$ODD.env"
 	[ "$(prop PI_AGENT_INVOKING_USER)" = "$ODD" ]
 	[ ! -e "$STATE/users/pitest-alice" ]
@@ -142,4 +144,27 @@ PY
 	[ "$status" -eq 2 ]
 	[ "$(nlaunches)" -eq 0 ]
 	unchanged
+}
+
+@test "user names that extend each other ('pitest-y', 'pitest-y.host') share no runtime file" {
+	local u h
+	for u in pitest-y pitest-y.host; do
+		useradd --badname -m -s /bin/sh "$u"
+		h=$(home_of "$u")
+		install -d -m 0755 -o "$u" -g "$u" "$h/p" "$h/.pi" "$h/.pi/agent"
+		printf 'OWNER=%s\n' "$u" >"$h/.pi/agent/.env"
+		chown "$u:" "$h/.pi/agent/.env"
+	done
+	printf '%s ALL=(root) NOPASSWD: %s\n' pitest-y,pitest-y.host "$FIX/bin/pi-runner" >"$SUDOERS-y"
+	chmod 0440 "$SUDOERS-y"
+	write_config '{"hostUsers": {"pitest-y": {"projectRoots": ["~/p"]}, "pitest-y.host": {"projectRoots": ["~/p"]}}}'
+	for u in pitest-y pitest-y.host; do
+		rm -rf "${REC:?}/launch"/*
+		run pi_as "$u" "$(home_of "$u")/p"
+		[ "$status" -eq 0 ]
+		argv_lines | sed -n 's/^EnvironmentFile=//p' >"$BATS_TEST_TMPDIR/$u"
+		grep -qx "OWNER=$u" "$(rec)/env"
+	done
+	[ -s "$BATS_TEST_TMPDIR/pitest-y" ] && [ -s "$BATS_TEST_TMPDIR/pitest-y.host" ]
+	[ -z "$(comm -12 <(sort "$BATS_TEST_TMPDIR/pitest-y") <(sort "$BATS_TEST_TMPDIR/pitest-y.host"))" ]
 }

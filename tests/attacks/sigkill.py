@@ -3,7 +3,7 @@
 """sigkill.py RUNNER USER CWD SRC DST ENVFILE [N] - N launches (default 200) of RUNNER USER CWD,
 each killed with SIGKILL at a random moment of its preparation, the host config dir SRC
 changing between them; after each kill no file under a good name in DST (the agent dir),
-ENVFILE (and its .0 and .host.env siblings) is half-written. Prints a summary; exits 1 on the first half-written file."""
+ENVFILE (and its .0 and .env.host siblings) is half-written. Prints a summary; exits 1 on the first half-written file."""
 import json
 import os
 import random
@@ -81,7 +81,7 @@ def check(dst, envfile):
             env = open(path, "rb").read()
             if not (env.startswith(head) and env.endswith(tail)):
                 bad.append(path)
-    host = envfile[:-len(".env")] + ".host.env"
+    host = envfile[:-len(".env")] + ".env.host"
     if os.path.exists(host):
         env = open(host, "rb").read()
         if not (env.startswith(b"ITER=") and env.endswith(b"\n\n")):

@@ -87,10 +87,10 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ "$(cat "$REC/env")" = "$(printf 'HOST=1\nSHARED=host\nMANAGED=from-config\nSHARED=managed\nSECRET=from-file\nSHARED=file\n')" ]
 	# each part in its own file, read in that order: a stray quote in one swallows nothing after it
-	[ "$(recorded_argv | grep '^EnvironmentFile=')" = "$(printf 'EnvironmentFile=/run/pi-agent/pitest-alice.%s\n' host.env env env.0 env.1)" ]
+	[ "$(recorded_argv | grep '^EnvironmentFile=')" = "$(printf 'EnvironmentFile=/run/pi-agent/pitest-alice.%s\n' env.host env env.0 env.1)" ]
 	[ "$(cat /run/pi-agent/pitest-alice.env.0)" = "$(cat "$FIX/secret.env")" ]
 	[ ! -s /run/pi-agent/pitest-alice.env.1 ]
-	for f in host.env env env.0 env.1; do
+	for f in env.host env env.0 env.1; do
 		[ "$(stat -c '%U %a' "/run/pi-agent/pitest-alice.$f")" = "root 600" ]
 	done
 	[ "$(stat -c '%U %a' /run/pi-agent)" = "root 700" ]
@@ -137,7 +137,7 @@ setup() {
 	printf 'K=1\n' >"$A/.pi/agent/.env"
 	chown -R pitest-alice "$A/.pi"
 	f=$STATE/users/pitest-alice/.pi/agent/settings.json
-	e=/run/pi-agent/pitest-alice.host.env
+	e=/run/pi-agent/pitest-alice.env.host
 	run as pitest-alice "$A/p" pi
 	[ "$status" -eq 0 ]
 	before="$(stat -c '%i %Y.%y' "$f") $(stat -c '%i %y' "$e")"

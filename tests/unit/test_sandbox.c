@@ -87,7 +87,7 @@ static void test_argv(void)
 		.c = &c, .host_user = "alice", .agent_user = "pi-agent", .agent_group = "pi-agent",
 		.home = "/var/lib/pi-agent/users/alice", .cwd = "/home/alice/p/sub",
 		.env_file = "/run/pi-agent/alice.env", .runtime_dir = "/run/pi-agent",
-		.host_env_file = "/run/pi-agent/alice.host.env",
+		.host_env_file = "/run/pi-agent/alice.env.host",
 		.agent_bin = "/opt/pi/bin/pi", .roots = roots, .nroots = 2, .hidden = hidden,
 		.nhidden = 1, .term = "xterm", .pty = 0, .args = args, .nargs = 5,
 		.unit = "pi-agent-alice-0123abcd.service",
@@ -110,8 +110,8 @@ static void test_argv(void)
 	CHECK(find(&a, "ProtectSystem=strict", 0) > 0);
 	CHECK(find(&a, "NoNewPrivileges=yes", 0) > 0);
 	CHECK(find(&a, "EnvironmentFile=/run/pi-agent/alice.env", 0) >
-	      find(&a, "EnvironmentFile=/run/pi-agent/alice.host.env", 0));
-	CHECK(find(&a, "EnvironmentFile=/run/pi-agent/alice.host.env", 0) > 0);
+	      find(&a, "EnvironmentFile=/run/pi-agent/alice.env.host", 0));
+	CHECK(find(&a, "EnvironmentFile=/run/pi-agent/alice.env.host", 0) > 0);
 	/* then one file per environmentFiles entry, in order, each on its own */
 	CHECK(find(&a, "EnvironmentFile=/run/pi-agent/alice.env.0", 0) >
 	      find(&a, "EnvironmentFile=/run/pi-agent/alice.env", 0));
@@ -192,7 +192,7 @@ static void test_terminal(void)
 		.c = &c, .host_user = "alice", .agent_user = "pi-agent", .agent_group = "pi-agent",
 		.home = "/var/lib/pi-agent/users/alice", .cwd = "/home/alice/100% p",
 		.env_file = "/run/pi-agent/alice.env", .runtime_dir = "/run/pi-agent",
-		.host_env_file = "/run/pi-agent/alice.host.env", .agent_bin = "/opt/pi/bin/pi",
+		.host_env_file = "/run/pi-agent/alice.env.host", .agent_bin = "/opt/pi/bin/pi",
 		.roots = roots, .nroots = 1, .args = args, .nargs = 2, .term_vars = vars,
 		.nterm_vars = 10,
 	};
@@ -232,7 +232,7 @@ static void test_others(void)
 		.c = &c, .host_user = "alice", .agent_user = "pi-agent-alice",
 		.agent_group = "pi-agent-alice", .home = "/var/lib/pi-agent/users/alice",
 		.cwd = "/opt/projects/alice", .env_file = "/run/pi-agent/alice.env",
-		.host_env_file = "/run/pi-agent/alice.host.env", .runtime_dir = "/run/pi-agent",
+		.host_env_file = "/run/pi-agent/alice.env.host", .runtime_dir = "/run/pi-agent",
 		.agent_bin = "/opt/pi/bin/pi", .roots = roots, .nroots = 1,
 		.others = others, .nothers = 3,
 	};
