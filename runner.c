@@ -387,7 +387,9 @@ int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 }
 
 /* Host users who share one agent account never run at the same time: one's agent could read
- * the other's through /proc (same uid). The shared lock is held for the unit's life. */
+ * the other's through /proc (same uid). The shared lock is held for the unit's life. Lock names
+ * are joined with ":", which no user name holds: "account-pi-x" was both agent "pi" with user
+ * "x" and agent "pi-x". */
 static int claim_account(struct run *r)
 {
 	char name[300];
@@ -395,7 +397,7 @@ static int claim_account(struct run *r)
 	int check, fd;
 	size_t i;
 
-	snprintf(name, sizeof name, "account-%s.lock", r->agent);
+	snprintf(name, sizeof name, "account:%s.lock", r->agent);
 	check = fs_lock(r->runtime_fd, name);
 	if (check < 0)
 		return -1;
@@ -403,7 +405,7 @@ static int claim_account(struct run *r)
 		h = &r->c.hosts[i];
 		if (h == r->host || strcmp(config_agent_user(&r->c, h), r->agent) != 0)
 			continue;
-		snprintf(name, sizeof name, "account-%s-%s.lock", r->agent, h->name);
+		snprintf(name, sizeof name, "account:%s:%s.lock", r->agent, h->name);
 		fd = openat(r->runtime_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
 			pi_say("the agent account '%s' is in use by the agent of %s; host users who "
@@ -417,7 +419,7 @@ static int claim_account(struct run *r)
 		if (fd >= 0)
 			close(fd);
 	}
-	snprintf(name, sizeof name, "account-%s-%s.lock", r->agent, r->user);
+	snprintf(name, sizeof name, "account:%s:%s.lock", r->agent, r->user);
 	r->account_fd = openat(r->runtime_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (r->account_fd < 0 || flock(r->account_fd, LOCK_SH) < 0) {
 		pi_say("cannot lock %s/%s: %s", PI_RUNTIME_DIR, name, strerror(errno));
