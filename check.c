@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -33,6 +35,22 @@ static void warn_missing_roots(const struct config *c, const struct host_user *h
 			       h->name, path);
 }
 
+#define NSCD_SOCKET "/var/run/nscd/socket"
+
+/* Static musl asks nscd for a name /etc/passwd or /etc/group lacks: names from LDAP, SSSD or
+ * systemd-homed resolve only while an nscd-compatible daemon answers on its socket. */
+static const char *nss_hint(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX, .sun_path = NSCD_SOCKET };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+
+	ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok ? "" : " (nor does nscd answer at " NSCD_SOCKET ": names from LDAP, SSSD or "
+			 "systemd-homed need nscd or nsncd running)";
+}
+
 /* One line per problem the live system shows for a loaded config. */
 static int check_live(const struct config *c)
 {
@@ -44,21 +62,23 @@ static int check_live(const struct config *c)
 	size_t i;
 
 	if (!getgrnam(c->group) && ++bad)
-		pi_say("%s: group: group '%s' does not exist", c->path, c->group);
+		pi_say("%s: group: group '%s' does not exist%s", c->path, c->group, nss_hint());
 	if (c->project_group && !getgrnam(c->project_group) && ++bad)
-		pi_say("%s: projectGroup: group '%s' does not exist", c->path, c->project_group);
+		pi_say("%s: projectGroup: group '%s' does not exist%s", c->path, c->project_group,
+		       nss_hint());
 	if (!getpwnam(c->user) && ++bad)
-		pi_say("%s: user: user '%s' does not exist", c->path, c->user);
+		pi_say("%s: user: user '%s' does not exist%s", c->path, c->user, nss_hint());
 	for (i = 0; i < c->nhosts; i++) {
 		struct passwd *pw = getpwnam(c->hosts[i].name);
 
 		if (!pw && ++bad)
-			pi_say("%s: hostUsers.%s: user does not exist", c->path, c->hosts[i].name);
+			pi_say("%s: hostUsers.%s: user does not exist%s", c->path, c->hosts[i].name,
+			       nss_hint());
 		else
 			warn_missing_roots(c, &c->hosts[i], pw->pw_dir);
 		if (c->hosts[i].agent_user && !getpwnam(c->hosts[i].agent_user) && ++bad)
-			pi_say("%s: hostUsers.%s.agentUser: user '%s' does not exist", c->path,
-			       c->hosts[i].name, c->hosts[i].agent_user);
+			pi_say("%s: hostUsers.%s.agentUser: user '%s' does not exist%s", c->path,
+			       c->hosts[i].name, c->hosts[i].agent_user, nss_hint());
 	}
 	for (i = 0; i < 3 && !found; i++) {
 		snprintf(path, sizeof path, "%s/bin/%s", c->package, bins[i]);
