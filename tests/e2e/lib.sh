@@ -9,8 +9,8 @@ E2E_DIR=${E2E_DIR:-$E2E_BUILD/e2e}
 E2E_SUITE=${E2E_SUITE:-bookworm}
 # Packages of the rootfs on top of minbase; the cache key is derived from this list.
 E2E_PACKAGES=(systemd systemd-sysv dbus sudo libpam-systemd procps util-linux passwd bsdutils
-	libstdc++6 git)
-E2E_ROOTFS_RECIPE=3 # bump when the customize hooks below change
+	libstdc++6 git nscd libnss-extrausers)
+E2E_ROOTFS_RECIPE=4 # bump when the customize hooks below change
 E2E_BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-90}
 E2E_MACHINE=pi-e2e
 # Paths inside the container.
@@ -93,6 +93,7 @@ rootfs_ensure() {
 		--customize-hook='chroot "$1" systemctl mask getty@tty1.service console-getty.service \
 			systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer \
 			e2scrub_all.timer fstrim.timer >/dev/null 2>&1 || true' \
+		--customize-hook='chroot "$1" systemctl disable nscd.service >/dev/null 2>&1 || true' \
 		"$E2E_SUITE" "$tmp" "$sources" || { rm -rf "$tmp"; die "mmdebstrap failed"; }
 	touch "$tmp/.e2e-complete"
 	mv "$tmp" "$ROOTFS"
