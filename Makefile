@@ -133,7 +133,7 @@ build/bench/%: bench/%.c Makefile
 # test` (it boots a container); .ci/run runs it after.
 e2e:
 	tests/deps.sh build e2e
-	$(MAKE) release
+	$(MAKE) release deb
 	tests/e2e/run.sh
 
 # On a fresh Debian 12 machine: installs what it needs, builds, boots, launches, shows.

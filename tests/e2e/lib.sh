@@ -127,6 +127,9 @@ container_boot() {
 		--bind-ro="$E2E_DIR/agent:$C_AGENT:norbind")
 	mkdir -p "$E2E_DIR/agent"
 	[ -n "$node_bin" ] && args+=(--bind-ro="$node_bin:$C_NODE/bin/node")
+	# scenario install: apt's and npm's caches for the README's commands (scenario-install.sh)
+	[ -f "$E2E_DIR/install-cache/.complete" ] &&
+		args+=(--bind-ro="$E2E_DIR/install-cache:/opt/pi-install-cache:norbind")
 	E2E_BOOT_LOG=$E2E_DIR/boot.log
 	# --private-network: the container has only its own loopback, so nothing it runs (the mock
 	# LLM, the real agent) can send traffic anywhere else. The console goes to the boot log.
