@@ -8,8 +8,8 @@
 
 SI_CACHE_DIR=$E2E_DIR/install-cache # lib.sh binds it at C_INSTALL_CACHE
 C_INSTALL_CACHE=/opt/pi-install-cache
-# variant: README block, agent version, Node major; the mock LLM's port
-SI_VARIANTS=("node22 1.6.0 22" "node20 0.73.1 20")
+# variant: README block, agent version, Node major, Node 18's error (- for a space); the mock's port
+SI_VARIANTS=("node22 1.6.0 22 enableCompileCache" "node20 0.73.1 20 Invalid-regular-expression-flags")
 SI_PORT=18090
 
 # readme_block NAME: the shell lines of README.md between <!-- NAME begin --> and <!-- NAME end -->.
@@ -24,8 +24,11 @@ si_key() {
 
 # install_cache_ensure: apt lists and archives and the npm cache the README's commands fetch.
 install_cache_ensure() {
-	local key v tmp
+	local key v tmp ca=()
 	key=$(si_key)
+	# a host that reaches the registry through a TLS proxy trusts its CA this way: so does npm here
+	[ -f "${NODE_EXTRA_CA_CERTS:-}" ] && ca=(--bind-ro="$NODE_EXTRA_CA_CERTS:/opt/host-extra-ca.crt"
+		--setenv=NODE_EXTRA_CA_CERTS=/opt/host-extra-ca.crt)
 	[ "$(cat "$SI_CACHE_DIR/.complete" 2>/dev/null)" = "$key" ] && return 0
 	tmp=$SI_CACHE_DIR.tmp
 	rm -rf "$tmp" "$SI_CACHE_DIR"
@@ -34,8 +37,8 @@ install_cache_ensure() {
 		log "install cache: running README's install-$v online in a throwaway container"
 		tmo 900 systemd-nspawn -q --register=no --keep-unit --volatile=overlay -D "$ROOTFS" \
 			--resolv-conf=copy-host --timezone=off --bind="$tmp/lists:/var/lib/apt/lists" \
-			--bind="$tmp/archives:/var/cache/apt/archives" --bind="$tmp/npm:/root/.npm" \
-			--pipe env -i PATH="$C_PATH" HOME=/root LANG=C.UTF-8 bash -euo pipefail \
+			--bind="$tmp/archives:/var/cache/apt/archives" --bind="$tmp/npm:/root/.npm" "${ca[@]}" \
+			--pipe env PATH="$C_PATH" HOME=/root LANG=C.UTF-8 bash -euo pipefail \
 			-c "$(readme_block "install-$v")" </dev/null >"$E2E_DIR/install-cache-$v.log" 2>&1 ||
 			{ tail -n 20 "$E2E_DIR/install-cache-$v.log" >&2; die "README's install-$v failed online"; }
 	done
@@ -57,9 +60,9 @@ scenario_install() {
 	fresh_world
 }
 
-# si_variant NAME AGENT_VERSION NODE_MAJOR: a fresh boot, the README's commands, alice's launches.
+# si_variant NAME AGENT_VERSION NODE_MAJOR NODE18_ERROR: a fresh boot, the README's commands, alice's launches.
 si_variant() {
-	local name=$1 version=$2 major=$3 rc=0 node
+	local name=$1 version=$2 major=$3 error=${4//-/ } rc=0 node
 	fresh_container
 	si_machine
 	T=900 ctr env HOME=/root npm_config_offline=true bash -euo pipefail \
@@ -70,7 +73,7 @@ si_variant() {
 	[ "$rc" -eq 0 ] || { tail -n 15 "$E2E_DIR/install-$name.log"; return 0; }
 	node=$(ctr /opt/pi-node/bin/node --version 2>&1)
 	check_has "install $name: /opt/pi-node/bin/node is Node $major" "$node" "v$major."
-	si_debian_node
+	si_debian_node "$error"
 	run_as alice "cd ~/p && pi --version"
 	check_eq "install $name: alice's pi --version exits 0" 0 "$RC"
 	check_has "install $name: the agent is $version" "$OUT$ERR" "$version"
@@ -94,14 +97,14 @@ si_machine() {
 	'
 }
 
-# si_debian_node: the README's reason: Debian's own Node 18 cannot run the agent.
+# si_debian_node ERROR: the README's reason: Debian's own Node 18 cannot run the agent.
 si_debian_node() {
 	local out
 	out=$(ctr /usr/bin/node --version 2>&1)
 	check_has "install: Debian's node is 18" "$out" "v18."
 	out=$(ctr /usr/bin/node /opt/pi/bin/pi --version 2>&1) && out="exit 0: $out"
-	check_has "install: Debian's Node 18 cannot run the agent" "$out" \
-		"SyntaxError: Invalid regular expression flags"
+	check_has "install: Debian's Node 18 cannot run the agent: a SyntaxError" "$out" "SyntaxError: "
+	check_has "install: Debian's Node 18 cannot run the agent: $1" "$out" "$1"
 }
 
 # si_prompt NAME: a prompt through pi against a loopback mock LLM: the agent's write tool ran.
@@ -114,6 +117,7 @@ si_prompt() {
 		fail "install $n: the mock LLM listens" "$(ctr journalctl -u e2e-mock-install --no-pager | tail)"
 		return 0
 	fi
+	as alice 'mkdir -p ~/.pi/agent'
 	S2_PORT=$SI_PORT s2_user_config alice
 	ctr install -d -o alice -g alice /home/alice/p/proj
 	T=120 run_as alice "cd ~/p/proj && PI_OFFLINE=1 PI_TELEMETRY=0 PI_SKIP_VERSION_CHECK=1 \
