@@ -72,6 +72,7 @@ si_variant() {
 		0 "$rc"
 	[ "$rc" -eq 0 ] || { tail -n 15 "$E2E_DIR/install-$name.log"; return 0; }
 	node=$(ctr /opt/pi-node/bin/node --version 2>&1)
+	log "install $name: /opt/pi-node/bin/node is $node"
 	check_has "install $name: /opt/pi-node/bin/node is Node $major" "$node" "v$major."
 	si_debian_node "$error"
 	run_as alice "cd ~/p && pi --version"
