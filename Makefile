@@ -32,7 +32,7 @@ SRCS  = pi.c say.c wrapper.c runner.c prepare.c check.c hide.c mergecmd.c config
 HDRS  = $(wildcard *.h)
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: FORCE all release asan unit tsan test integration attacks install clean e2e demo bench fuzz
+.PHONY: FORCE all release asan unit tsan test integration attacks install clean e2e demo bench fuzz deb
 all: release
 release: build/pi build/pi-runner build/pi-merge
 
@@ -133,7 +133,7 @@ build/bench/%: bench/%.c Makefile
 # test` (it boots a container); .ci/run runs it after.
 e2e:
 	tests/deps.sh build e2e
-	$(MAKE) release
+	$(MAKE) release deb
 	tests/e2e/run.sh
 
 # On a fresh Debian 12 machine: installs what it needs, builds, boots, launches, shows.
@@ -149,6 +149,17 @@ install: release
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 man/pi.1 man/pi-merge.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/pi-runner.8 $(DESTDIR)$(MANDIR)/man8/
+
+# The Debian package build/pi-agent-launcher_VERSION_ARCH.deb (deb/build.sh, dpkg-deb): the
+# binary is built for PREFIX=/usr in build/deb, so its runner path is /usr/bin/pi-runner.
+deb:
+	tests/deps.sh build
+	$(MAKE) build/deb/pi
+	deb/build.sh build/deb/pi $(VERSION) build
+build/deb/pi: override PREFIX = /usr
+build/deb/pi: $(SRCS) $(HDRS) Makefile build/include/jsmn.h
+	@mkdir -p build/deb
+	$(MUSL_CC) $(REL_CFLAGS) -o $@ $(SRCS) $(REL_LDFLAGS)
 
 clean:
 	rm -rf build

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -48,6 +50,22 @@ static void warn_missing_roots(const struct config *c, const struct host_user *h
 			pi_say("%s: warning: hostUsers.%s.projectRoots: %s does not exist", c->path,
 			       h->name, path);
 	}
+}
+
+#define NSCD_SOCKET "/var/run/nscd/socket"
+
+/* Static musl asks nscd for a name /etc/passwd or /etc/group lacks: names from LDAP, SSSD or
+ * systemd-homed resolve only while an nscd-compatible daemon answers on its socket. */
+static const char *nss_hint(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX, .sun_path = NSCD_SOCKET };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+
+	ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok ? "" : " (nor does nscd answer at " NSCD_SOCKET ": names from LDAP, SSSD or "
+			 "systemd-homed need nscd or nsncd running)";
 }
 
 /* Different agent accounts of host users sharing a primary group: their agents could read
@@ -93,12 +111,12 @@ static int check_host(const struct config *c, const struct host_user *h, const s
 	int bad = 0;
 
 	if (!pw && ++bad)
-		pi_say("%s: hostUsers.%s: user does not exist", c->path, h->name);
+		pi_say("%s: hostUsers.%s: user does not exist%s", c->path, h->name, nss_hint());
 	else
 		warn_missing_roots(c, h, pw->pw_dir, id);
 	if (h->agent_user && !getpwnam(h->agent_user) && ++bad)
-		pi_say("%s: hostUsers.%s.agentUser: user '%s' does not exist", c->path, h->name,
-		       h->agent_user);
+		pi_say("%s: hostUsers.%s.agentUser: user '%s' does not exist%s", c->path, h->name,
+		       h->agent_user, nss_hint());
 	return bad;
 }
 
@@ -163,11 +181,12 @@ static int check_live(const struct config *c, const char *caller)
 	size_t i;
 
 	if (!getgrnam(c->group) && ++bad)
-		pi_say("%s: group: group '%s' does not exist", c->path, c->group);
+		pi_say("%s: group: group '%s' does not exist%s", c->path, c->group, nss_hint());
 	if (c->project_group && !getgrnam(c->project_group) && ++bad)
-		pi_say("%s: projectGroup: group '%s' does not exist", c->path, c->project_group);
+		pi_say("%s: projectGroup: group '%s' does not exist%s", c->path, c->project_group,
+		       nss_hint());
 	if (!getpwnam(c->user) && ++bad)
-		pi_say("%s: user: user '%s' does not exist", c->path, c->user);
+		pi_say("%s: user: user '%s' does not exist%s", c->path, c->user, nss_hint());
 	for (i = 0; !caller && i < c->nhosts; i++)
 		bad += check_host(c, &c->hosts[i], NULL);
 	if (caller)

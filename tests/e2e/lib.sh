@@ -9,8 +9,8 @@ E2E_DIR=${E2E_DIR:-$E2E_BUILD/e2e}
 E2E_SUITE=${E2E_SUITE:-bookworm}
 # Packages of the rootfs on top of minbase; the cache key is derived from this list.
 E2E_PACKAGES=(systemd systemd-sysv dbus sudo libpam-systemd procps util-linux passwd bsdutils
-	libstdc++6 git)
-E2E_ROOTFS_RECIPE=3 # bump when the customize hooks below change
+	libstdc++6 git nscd libnss-extrausers)
+E2E_ROOTFS_RECIPE=4 # bump when the customize hooks below change
 E2E_BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-90}
 E2E_MACHINE=pi-e2e
 # Paths inside the container.
@@ -93,6 +93,7 @@ rootfs_ensure() {
 		--customize-hook='chroot "$1" systemctl mask getty@tty1.service console-getty.service \
 			systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer \
 			e2scrub_all.timer fstrim.timer >/dev/null 2>&1 || true' \
+		--customize-hook='chroot "$1" systemctl disable nscd.service >/dev/null 2>&1 || true' \
 		"$E2E_SUITE" "$tmp" "$sources" || { rm -rf "$tmp"; die "mmdebstrap failed"; }
 	touch "$tmp/.e2e-complete"
 	mv "$tmp" "$ROOTFS"
@@ -126,6 +127,9 @@ container_boot() {
 		--bind-ro="$E2E_DIR/agent:$C_AGENT:norbind")
 	mkdir -p "$E2E_DIR/agent"
 	[ -n "$node_bin" ] && args+=(--bind-ro="$node_bin:$C_NODE/bin/node")
+	# scenario install: apt's and npm's caches for the README's commands (scenario-install.sh)
+	[ -f "$E2E_DIR/install-cache/.complete" ] &&
+		args+=(--bind-ro="$E2E_DIR/install-cache:/opt/pi-install-cache:norbind")
 	E2E_BOOT_LOG=$E2E_DIR/boot.log
 	# --private-network: the container has only its own loopback, so nothing it runs (the mock
 	# LLM, the real agent) can send traffic anywhere else. The console goes to the boot log.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh - end-to-end suite: boots a Debian 12 container with systemd and runs the pi launcher scenarios in it.
-# Usage: tests/e2e/run.sh [scenario...]   scenarios: smoke 1 2 3 4 5 6 idmap roots envquote (default: all)
+# Usage: tests/e2e/run.sh [scenario...]   scenarios: smoke 1 2 3 4 5 6 idmap roots envquote install nss deb (default: all)
 #   smoke  systemd-run with a DynamicUser works in the container (the harness itself)
 #   1      fake agent: identity, cwd, visibility, hardening, git, env precedence, exit codes, pipe, pty
 #   2      the real pi agent against a loopback mock LLM (directly, through the launcher, and
@@ -14,6 +14,10 @@
 #   roots  a root outside /home that alice's agent wrote: bob's agent, together and after, sees none of it
 #   envquote  environment values with quotes, backslashes, $, newlines... reach the agent byte
 #          for byte; an env file ending in a backslash swallows nothing of the next
+#   install  README's install commands, word for word, on a fresh boot (apt and npm from caches
+#          filled online beforehand): each tested agent with its Node, launched by alice
+#   nss    a host user and an agent account known only to NSS (extrausers) through nscd
+#   deb    make deb's package: lintian; dpkg -i, a launch, dpkg --purge leaves nothing behind
 # Env: E2E_KEEP=1 leaves nothing running either way but prints the container journal at the end.
 #      E2E_MAX_EXPOSURE=N (default 2.0): the highest `systemd-analyze security` exposure of an agent unit.
 set -Eeuo pipefail
@@ -26,7 +30,7 @@ done
 
 [ "$(id -u)" -eq 0 ] || die "run as root (systemd-nspawn and nsenter need it)"
 need_tools
-ALL=(smoke 1 2 3 4 5 6 idmap roots envquote)
+ALL=(smoke 1 2 3 4 5 6 idmap roots envquote install nss deb)
 want=("$@")
 [ ${#want[@]} -gt 0 ] || want=("${ALL[@]}")
 for w in "${want[@]}"; do
@@ -50,6 +54,9 @@ timings=()
 t=$(now_ms); rootfs_ensure; timings+=("rootfs $(($(now_ms) - t)) ms")
 if [[ " ${want[*]} " == *" 2 "* || " ${want[*]} " == *" idmap "* ]]; then
 	t=$(now_ms); agent_ensure; timings+=("agent-install $(($(now_ms) - t)) ms")
+fi
+if [[ " ${want[*]} " == *" install "* ]]; then
+	t=$(now_ms); install_cache_ensure; timings+=("install-cache $(($(now_ms) - t)) ms")
 fi
 t=$(now_ms); container_boot; timings+=("boot $(($(now_ms) - t)) ms")
 t=$(now_ms); world_setup; write_config /opt/fake-agent; timings+=("setup $(($(now_ms) - t)) ms")

@@ -1,0 +1,44 @@
+#!/bin/sh
+# build.sh - assembles the .deb from deb/ and a binary built for /usr: build.sh BINARY VERSION OUTDIR (make deb).
+set -eu
+bin=$1 version=$2 out=$3
+src=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$src")
+pkg=pi-agent-launcher
+arch=$(dpkg --print-architecture)
+root=$out/deb/root
+doc=$root/usr/share/doc/$pkg
+
+head1() { sed '1{/^# /d}' "$1"; } # drops a file's one-line header
+want=$(head1 "$src/changelog" | sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p')
+[ "$want" = "$version" ] || { echo "deb/build.sh: deb/changelog is at $want, VERSION is $version" >&2; exit 1; }
+
+rm -rf "$root"
+umask 022
+install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/man/man1" "$root/usr/share/man/man8" \
+	"$doc/examples" "$root/usr/lib/tmpfiles.d" "$root/etc/sudoers.d" "$root/usr/share/lintian/overrides"
+install -m 0755 "$bin" "$root/usr/bin/pi"
+objcopy --remove-section=.comment "$root/usr/bin/pi"
+ln -s pi "$root/usr/bin/pi-runner"
+ln -s pi "$root/usr/bin/pi-merge"
+for m in pi.1:man1 pi-merge.1:man1 pi-runner.8:man8; do
+	gzip -9n <"$repo/man/${m%%:*}" >"$root/usr/share/man/${m#*:}/${m%%:*}.gz"
+done
+head1 "$src/copyright" >"$doc/copyright"
+head1 "$src/changelog" | gzip -9n >"$doc/changelog.gz"
+head1 "$src/config.json" >"$doc/examples/config.json"
+install -m 0644 "$src/tmpfiles.conf" "$root/usr/lib/tmpfiles.d/$pkg.conf"
+install -m 0440 "$src/sudoers" "$root/etc/sudoers.d/$pkg"
+install -m 0644 "$src/lintian-overrides" "$root/usr/share/lintian/overrides/$pkg"
+head1 "$src/conffiles" >"$root/DEBIAN/conffiles"
+install -m 0755 "$src/postinst" "$src/postrm" "$root/DEBIAN/"
+chmod 0644 "$doc/copyright" "$doc/changelog.gz" "$doc/examples/config.json" "$root/DEBIAN/conffiles"
+(cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z |
+	xargs -0 md5sum) >"$root/DEBIAN/md5sums"
+chmod 0644 "$root/DEBIAN/md5sums"
+size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
+head1 "$src/control" | sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@SIZE@/$size/" \
+	>"$root/DEBIAN/control"
+deb=$out/${pkg}_${version}_$arch.deb
+dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+echo "$deb"
