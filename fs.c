@@ -239,7 +239,8 @@ int fs_open_regular(int dirfd, const char *name, int follow)
 {
 	struct stat st;
 	int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
-	int fd = follow ? fs_open_follow(dirfd, name, flags) : openat(dirfd, name, flags | O_NOFOLLOW);
+	int fd = follow == FS_FOLLOW_PLAIN ? fs_open_follow(dirfd, name, flags) :
+		 openat(dirfd, name, flags | (follow ? 0 : O_NOFOLLOW));
 
 	if (fd < 0)
 		return -1;

@@ -21,10 +21,12 @@ int fs_ensure_dir(int dirfd, const char *name, mode_t mode);
  * following a link; directories of the current fsuid are made owner rwx before they are
  * emptied (0555, 0500, 0000). ENOENT is not an error. */
 int fs_remove(int dirfd, const char *name);
-/* Opens a regular file for reading without blocking on FIFOs; follow selects whether links
- * are followed (never a magic link, as fs_open_follow). Anything but a regular file: -1 with errno EFTYPE_PI. */
+/* Opens a regular file for reading without blocking on FIFOs; follow: 0 no link followed, 1
+ * any link, FS_FOLLOW_PLAIN ordinary links but never a /proc magic link (fs_open_follow: for
+ * what root reads on a user's behalf). Anything but a regular file: -1 with errno EFTYPE_PI. */
 int fs_open_regular(int dirfd, const char *name, int follow);
 #define EFTYPE_PI EINVAL
+enum { FS_FOLLOW_PLAIN = 2 };
 /* Reads all of fd (at most max bytes, else EFBIG) into a NUL-terminated malloc'd buffer. */
 int fs_read_all(int fd, size_t max, char **buf, size_t *len);
 /* Writes len bytes, retrying short writes. */

@@ -216,7 +216,7 @@ static int write_settings(struct run *r)
 
 	if (ident_enter(r->synced ? &r->host_id : &r->agent_id) < 0)
 		return -1;
-	fd = r->synced ? fs_open_regular(AT_FDCWD, r->host_settings, 1) :
+	fd = r->synced ? fs_open_regular(AT_FDCWD, r->host_settings, FS_FOLLOW_PLAIN) :
 			 fs_open_regular(r->agent_dir_fd, "settings.json", 0);
 	if (ident_enter(&r->agent_id) < 0) {
 		if (fd >= 0)
@@ -290,7 +290,7 @@ static int env_add_file(struct buf *b, const char *path)
 {
 	char *text;
 	size_t len;
-	int fd = fs_open_regular(AT_FDCWD, path, 1), rc;
+	int fd = fs_open_regular(AT_FDCWD, path, FS_FOLLOW_PLAIN), rc;
 
 	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
 		return 0;

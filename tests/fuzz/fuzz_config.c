@@ -6,7 +6,8 @@
  * - an accepted config holds a value the loader promises to refuse: account names outside
  *   [A-Za-z_][A-Za-z0-9_.-]*$?, paths that are not absolute and clean, ':' in PATH entries,
  *   '/' in file names, control characters where they could inject into the systemd-run
- *   command line or the env file, bad environment names, properties not Name=value,
+ *   command line (environment values are quoted into their env file instead), bad
+ *   environment names, properties not Name=value,
  *   resource limits other than the three or with spaces, duplicate host users or variables;
  * - config_host does not find every host user, or settings is not an object.
  * The settings object is also printed through merge_json, as the runner uses it.
@@ -111,13 +112,15 @@ static void check_paths(const struct strlist *l, int pathdir)
 		CHECK(clean_path(l->v[i]) && (!pathdir || !strchr(l->v[i], ':')));
 }
 
-static void check_env(const struct kvlist *l)
+/* quoted: the values go into an env file, quoted for systemd (control characters allowed);
+ * otherwise onto systemd-run's command line (none but tab). */
+static void check_env(const struct kvlist *l, int quoted)
 {
 	size_t i, j;
 
 	for (i = 0; i < l->n; i++) {
 		CHECK(l->v[i].key && env_name(l->v[i].key));
-		CHECK(l->v[i].value && env_value(l->v[i].value));
+		CHECK(l->v[i].value && (quoted || env_value(l->v[i].value)));
 		for (j = 0; j < i; j++)
 			CHECK(strcmp(l->v[i].key, l->v[j].key));
 	}
@@ -149,7 +152,7 @@ static void check_wrapper(const struct config *c)
 	CHECK(c->sync_config == 0 || c->sync_config == 1);
 	for (i = 0; i < c->extra_run_args.n; i++)
 		CHECK(c->extra_run_args.v[i]);
-	check_env(&c->extra_environment);
+	check_env(&c->extra_environment, 0);
 	for (i = 0; i < c->extra_properties.n; i++) {
 		p = c->extra_properties.v[i];
 		CHECK(p && no_ctl(p) && (eq = strchr(p, '=')) && eq > p);
@@ -170,7 +173,7 @@ static void check_config(const struct config *c)
 	CHECK(clean_path(c->sudo_path) && clean_path(c->systemd_run_path));
 	CHECK(file_name(c->binary_name));
 	check_hosts(c);
-	check_env(&c->environment);
+	check_env(&c->environment, 1);
 	check_paths(&c->environment_files, 0);
 	check_paths(&c->extra_packages, 1);
 	check_paths(&c->runtime_path, 1);

@@ -91,3 +91,12 @@ print(json.dumps(m(json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))), 
 	echo "$output" | tail -3
 	[ "$status" -eq 0 ]
 }
+
+@test "pi-merge and PI_AGENT_CONFIG read regular files given as /dev/fd/N (magic links are the caller's own)" {
+	run bash -c 'exec 3<"$2/base.json" 4<"$2/over.json"; "$1/bin/pi-merge" /dev/fd/3 /dev/fd/4' _ "$FIX" "$W"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$("$FIX/bin/pi-merge" "$W/base.json" "$W/over.json")" ]
+	run bash -c 'exec 5</etc/pi-agent/config.json; PI_AGENT_CONFIG=/dev/fd/5 "$1/bin/pi-merge" "$2/base.json"' _ "$FIX" "$W"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"defaultProvider": "managed"'* ]]
+}
