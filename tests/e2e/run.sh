@@ -9,6 +9,8 @@
 #   4      denials through real sudo start no unit
 #   5      SIGINT/SIGTERM/SIGHUP to pi end the agent's unit
 #   6      audit lines; a root swapped for a link is never bound; a shared account runs one user
+#   tui    exit codes after signals (pipe, pty, OOM) and the real TUI in tmux, launcher against
+#          pi run directly: render, typing, answer, resize, Ctrl-C/D/Z, terminal state
 #   idmap  idmapped roots (a tmpfs): the agent and the real pi edit alice's files as hers;
 #          nosuid, nodev, bob's files; group mode forced and by fallback (the overlay root)
 # Env: E2E_KEEP=1 leaves nothing running either way but prints the container journal at the end.
@@ -23,7 +25,7 @@ done
 
 [ "$(id -u)" -eq 0 ] || die "run as root (systemd-nspawn and nsenter need it)"
 need_tools
-ALL=(smoke 1 2 3 4 5 6 idmap)
+ALL=(smoke 1 2 3 4 5 6 idmap tui)
 want=("$@")
 [ ${#want[@]} -gt 0 ] || want=("${ALL[@]}")
 for w in "${want[@]}"; do
@@ -45,7 +47,7 @@ trap 'exit 130' INT TERM HUP
 mkdir -p "$E2E_DIR"
 timings=()
 t=$(now_ms); rootfs_ensure; timings+=("rootfs $(($(now_ms) - t)) ms")
-if [[ " ${want[*]} " == *" 2 "* || " ${want[*]} " == *" idmap "* ]]; then
+if [[ " ${want[*]} " == *" 2 "* || " ${want[*]} " == *" idmap "* || " ${want[*]} " == *" tui "* ]]; then
 	t=$(now_ms); agent_ensure; timings+=("agent-install $(($(now_ms) - t)) ms")
 fi
 t=$(now_ms); container_boot; timings+=("boot $(($(now_ms) - t)) ms")
