@@ -136,8 +136,10 @@ e2e:
 	$(MAKE) release
 	tests/e2e/run.sh
 
-# On a fresh Debian 12 machine: installs what it needs, builds, boots, launches, shows.
+# On a fresh Debian 12 machine: installs what it needs, builds, boots, runs the real agent
+# (pi 0.73.1, installed once with npm) against a scripted local model, shows what happened.
 demo:
+	tests/deps.sh build e2e
 	./build.sh
 	E2E_NO_BUILD=1 tests/e2e/demo.sh
 
