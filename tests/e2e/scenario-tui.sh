@@ -123,7 +123,8 @@ st_run() {
 	st_keys "$1" Enter
 	poll "$ST_WAIT" _st_marker "$1" "$m"
 }
-_st_marker() { st_screen "$1" | grep -qx -- "$2"; }
+# (at a line's start: the echo's output, not the command line; a TUI's leftovers may follow it)
+_st_marker() { st_screen "$1" | grep -q -- "^$2"; }
 # the agent's node (it names itself pi) of either side: both run as the agent account
 st_agent_pid() { { ctr pgrep -u pi-agent -n -x pi 2>/dev/null || true; } | head -n1; }
 # The pi command of each side.
