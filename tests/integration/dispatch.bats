@@ -69,3 +69,10 @@ teardown() { rm -f "$FIX/bin/m3ta-pi-agent-runner" "$FIX/bin/unknown-name" "$FIX
 	[ "$status" -eq 0 ]
 	[ "$output" = resumed ]
 }
+
+@test "a configured runner name runs the agent unit's main process without reading the config" {
+	chmod 0600 "$CONF"
+	run as pitest-alice "$A/p" "$FIX/bin/m3ta-pi-agent-runner" --agent-init /bin/sh -c 'exit 7'
+	chmod 0644 "$CONF"
+	[ "$status" -eq 7 ]
+}
