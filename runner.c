@@ -262,13 +262,20 @@ static pid_t resume_unit(struct run *r, char **envp, const sigset_t *old)
 	return spawn(argv, envp, old);
 }
 
-/* A watch on the agent home for the mark of the agent's Ctrl-Z (agentinit.c), or -1. */
+/* A watch on the agent home for the mark of the agent's Ctrl-Z (agentinit.c), signalled with
+ * SIGIO (blocked here, waited for by supervise), or -1: then the agent resumes at once. */
 static int watch_home(const struct run *r)
 {
 	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	sigset_t io;
 
-	if (fd >= 0 && inotify_add_watch(fd, r->agent_home, IN_CREATE | IN_ONLYDIR |
-					 IN_DONT_FOLLOW) < 0) {
+	sigemptyset(&io);
+	sigaddset(&io, SIGIO);
+	sigprocmask(SIG_BLOCK, &io, NULL);
+	if (fd >= 0 && (inotify_add_watch(fd, r->agent_home, IN_CREATE | IN_ONLYDIR |
+					  IN_DONT_FOLLOW) < 0 ||
+			fcntl(fd, F_SETOWN, getpid()) < 0 ||
+			fcntl(fd, F_SETFL, O_ASYNC | O_NONBLOCK) < 0)) {
 		close(fd);
 		fd = -1;
 	}
@@ -323,9 +330,7 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGIO);
 	sigprocmask(SIG_BLOCK, &set, &old);
-	if (r->watch_fd >= 0 && (fcntl(r->watch_fd, F_SETOWN, getpid()) < 0 ||
-				 fcntl(r->watch_fd, F_SETFL, O_ASYNC | O_NONBLOCK) < 0))
-		pi_say("warning: Ctrl-Z will not suspend the agent: %s", strerror(errno));
+	sigdelset(&old, SIGIO);
 	pid = spawn(argv, envp, &old);
 	if (pid < 0)
 		return EXIT_DENIED;
@@ -517,6 +522,8 @@ static int launch(struct run *r, char **args, size_t nargs)
 	close(r->agent_dir_fd);
 	audit_launch(r);
 	rc = supervise(r, a.v, envp);
+	if (r->watch_fd >= 0)
+		close(r->watch_fd);
 	mounts_release(&r->mnt);
 	audit("end", r->user, r->pol.cwd, "unit=%s status=%d", r->unit, rc);
 	sandbox_argv_free(&a);
