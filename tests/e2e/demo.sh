@@ -3,7 +3,7 @@
 set -Eeuo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=scenario-2.sh
+# shellcheck source-path=SCRIPTDIR source=scenario-2.sh
 . "$E2E_SRC/scenario-2.sh" # the scripted model's config for alice (s2_user_config)
 [ "$(id -u)" -eq 0 ] || die "run as root (systemd-nspawn and nsenter need it)"
 need_tools
