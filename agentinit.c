@@ -8,8 +8,8 @@
  *   agent would have systemd count INT, TERM, HUP and PIPE as a clean exit, others as 255);
  * - on a terminal the agent is the foreground process group under us: the unit's session
  *   leader's own group is orphaned, and the kernel drops SIGTSTP sent to it (Ctrl-Z);
- * - a stop of the agent is announced by creating and removing AGENTINIT_MARK in $HOME when
- *   the runner watches it (--suspend), else undone at once with SIGCONT: never left stopped.
+ * - a stop of the agent is announced by creating and removing AGENTINIT_MARK in the directory
+ *   the runner watches (--suspend=DIR), else undone at once with SIGCONT: never left stopped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,14 +34,13 @@ static void run_agent(char **argv, int tty, const sigset_t *old)
 	_exit(EXIT_NO_AGENT);
 }
 
-/* $HOME/AGENTINIT_MARK created and removed: the runner's watch sees it. */
-static int announce(void)
+/* DIR/AGENTINIT_MARK created and removed: the runner's watch on DIR sees it. */
+static int announce(const char *dir)
 {
-	const char *home = getenv("HOME");
 	char path[4200];
 	int fd;
 
-	if (!home || snprintf(path, sizeof path, "%s/%s", home, AGENTINIT_MARK) >= (int)sizeof path)
+	if (snprintf(path, sizeof path, "%s/%s", dir, AGENTINIT_MARK) >= (int)sizeof path)
 		return -1;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == EEXIST && unlink(path) == 0)
@@ -54,11 +53,11 @@ static int announce(void)
 
 /* The agent stopped: the runner suspends the job and resumes the unit on fg; without it (or
  * its mark) the stop is undone now. A SIGSTOP is someone's deliberate act: left alone. */
-static void stopped(pid_t pid, int sig, int suspend, int tty)
+static void stopped(pid_t pid, int sig, const char *suspend, int tty)
 {
 	if (sig == SIGSTOP)
 		return;
-	if (suspend && tty && announce() == 0)
+	if (suspend && tty && announce(suspend) == 0)
 		return;
 	kill(tty ? -pid : pid, SIGCONT);
 }
@@ -67,11 +66,12 @@ int agentinit_main(int argc, char **argv)
 {
 	sigset_t set, old;
 	pid_t pid;
-	int st, tty, suspend = argc > 1 && !strcmp(argv[1], "--suspend");
+	const char *suspend = argc > 1 && !strncmp(argv[1], "--suspend=/", 11) ? argv[1] + 10 : NULL;
+	int st, tty;
 
-	argv += 1 + suspend;
-	if (argc < 2 + suspend || argv[0][0] != '/') {
-		pi_say("usage: %s --agent-init [--suspend] /path/of/agent [args...]", pi_prog);
+	argv += suspend ? 2 : 1;
+	if (argc < (suspend ? 3 : 2) || argv[0][0] != '/') {
+		pi_say("usage: %s --agent-init [--suspend=DIR] /path/of/agent [args...]", pi_prog);
 		return EXIT_USAGE;
 	}
 	tty = isatty(0) && tcgetpgrp(0) == getpgrp();

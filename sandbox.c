@@ -91,6 +91,16 @@ static int push_arg(struct argv *a, const char *s)
 	return rc;
 }
 
+/* --suspend=<agent home>: where the unit's main process marks the agent's Ctrl-Z */
+static int push_suspend(struct argv *a, const char *home)
+{
+	char s[4200];
+
+	if (snprintf(s, sizeof s, "--suspend=%s", home) >= (int)sizeof s)
+		return -1;
+	return push_arg(a, s);
+}
+
 void sandbox_argv_free(struct argv *a)
 {
 	size_t i;
@@ -304,7 +314,7 @@ int sandbox_argv(const struct launch *l, struct argv *a)
 	 * it exits 137 on the agent's OOM kill, which systemd must not turn into a stop */
 	if (l->init)
 		rc |= push_prop(a, "%s", "OOMPolicy=continue") | push(a, "%s", l->init) |
-		      push(a, "--agent-init") | (l->suspend ? push(a, "--suspend") : 0);
+		      push(a, "--agent-init") | (l->suspend ? push_suspend(a, l->home) : 0);
 	rc |= push(a, "%s", l->agent_bin);
 	for (i = 0; i < c->extra_run_args.n; i++)
 		rc |= push_arg(a, c->extra_run_args.v[i]);

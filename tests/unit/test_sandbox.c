@@ -231,8 +231,9 @@ static void test_path(void)
 	CHECK(sandbox_path(&c, out, 40) == -1);
 }
 
-/* The unit's main process is runnerPath --agent-init [--suspend] right before the agent's path,
- * with OOMPolicy=continue (its 137 for an OOM-killed agent must reach pi); none without init. */
+/* The unit's main process is runnerPath --agent-init [--suspend=<agent home>] right before the
+ * agent's path, with OOMPolicy=continue (its 137 for an OOM-killed agent must reach pi); none
+ * of it without init. */
 static void test_init(void)
 {
 	struct config c = base_config();
@@ -252,7 +253,7 @@ static void test_init(void)
 	CHECK(bin > 3);
 	CHECK_STR(a.v[bin - 3], "/usr/local/bin/pi-runner");
 	CHECK_STR(a.v[bin - 2], "--agent-init");
-	CHECK_STR(a.v[bin - 1], "--suspend");
+	CHECK_STR(a.v[bin - 1], "--suspend=/var/lib/pi-agent/users/alice");
 	CHECK(find(&a, "OOMPolicy=continue", 0) > 0);
 	CHECK(find(&a, "OOMPolicy=continue", 0) < bin - 3);
 	CHECK_STR(a.v[bin + 3], "--agent-init"); /* the user's own argument, after extraRunArgs */
@@ -261,7 +262,7 @@ static void test_init(void)
 	CHECK(sandbox_argv(&l, &a) == 0);
 	bin = find(&a, "/opt/pi/bin/pi", 0);
 	CHECK_STR(a.v[bin - 1], "--agent-init");
-	CHECK(find(&a, "--suspend", 0) < 0);
+	CHECK(find(&a, "--suspend=/var/lib/pi-agent/users/alice", 0) < 0);
 	sandbox_argv_free(&a);
 	l.init = NULL;
 	CHECK(sandbox_argv(&l, &a) == 0);
