@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 # The TUI half runs pi 0.73.1 twice in a tmux pane (tmux on the host, the pane's shell inside the
 # container): directly as the agent account (D) and through the launcher as alice (L), and
-# checks each step gives both the same: render, typing, an answer and its file, resize,
+# checks each step gives both the same (the launcher through sudo with and without use_pty): render, typing, an answer and its file, resize,
 # Ctrl-C, Ctrl-Z and fg, Ctrl-D, the terminal variables the agent sees, exit codes after
 # signals and the terminal's settings after exit.
 
@@ -31,7 +31,12 @@ scenario_tui() {
 	ST_SOCK=$E2E_DIR/tui-tmux.sock
 	st_side D
 	st_side L
-	st_compare
+	# and with sudo's use_pty off (Debian's sudoers turns it on; other systems may not)
+	ctr bash -c 'echo "Defaults !use_pty" >/etc/sudoers.d/zz-e2e-nopty && chmod 0440 /etc/sudoers.d/zz-e2e-nopty'
+	st_side N
+	ctr rm -f /etc/sudoers.d/zz-e2e-nopty
+	st_compare L "through sudo with use_pty"
+	st_compare N "through sudo without use_pty"
 	tm kill-server 2>/dev/null || true
 	write_config /opt/fake-agent
 	ctr systemctl stop e2e-mock-llm.service 2>/dev/null || true
@@ -93,7 +98,7 @@ st_direct_home() {
 st_shell_cmd() {
 	local term=(TERM=screen-256color COLORTERM=truecolor LANG=C.UTF-8 PS1='st$ ')
 	ST_CMD=(nsenter -t "$CPID" -a -r -w env -i PATH="$C_PATH")
-	if [ "$1" = L ]; then
+	if [ "$1" != D ]; then
 		ST_CMD+=(setpriv --reuid=alice --regid=alice --init-groups --reset-env
 			env -i PATH="$C_PATH" HOME=/home/alice USER=alice LOGNAME=alice "${term[@]}")
 	else
@@ -128,7 +133,7 @@ _st_marker() { st_screen "$1" | grep -q -- "^$2"; }
 # the agent's node (it names itself pi) of either side: both run as the agent account
 st_agent_pid() { { ctr pgrep -u pi-agent -n -x pi 2>/dev/null || true; } | head -n1; }
 # The pi command of each side.
-st_pi() { if [ "$1" = L ]; then echo pi; else echo /opt/pi-real/bin/pi; fi; }
+st_pi() { if [ "$1" != D ]; then echo pi; else echo /opt/pi-real/bin/pi; fi; }
 # st_idle SIDE: the TUI shows its editor and model, waiting for input.
 st_idle() { st_wait "$1" mock-model; }
 
@@ -225,16 +230,17 @@ _st_width() { [ "$(st_screen "$1" | LC_ALL=C.UTF-8 wc -L)" = "$2" ]; }
 # st_snap SIDE STEP: keep the screen of a step in $E2E_DIR/tui-SIDE-STEP.screen.
 st_snap() { st_screen "$1" >"$E2E_DIR/tui-$1-$2.screen" 2>&1 || true; }
 
+# st_compare SIDE HOW: each step of the launcher's SIDE against pi run directly (D).
 st_compare() {
-	local k
-	check_has "tui: the agent sees the terminal's TERM, COLORTERM and LANG (direct)" "${ST[D:env]:-}" \
-		"COLORTERM=truecolor LANG=C.UTF-8 TERM=screen-256color"
+	local s=$1 how=$2 k
+	[ "$s" = N ] || check_has "tui: the agent sees the terminal's TERM, COLORTERM and LANG (direct)" \
+		"${ST[D:env]:-}" "COLORTERM=truecolor LANG=C.UTF-8 TERM=screen-256color"
 	for k in render env typing ctrl-c answer file resize ctrl-z fg ctrl-d stty sig-TERM stty-TERM \
 		sig-INT stty-INT sig-HUP stty-HUP sig-KILL stty-KILL; do
-		check_eq "tui: $k: the launcher as pi run directly [${ST[D:$k]:-}]" "${ST[D:$k]:-missing}" \
-			"${ST[L:$k]:-missing}"
+		check_eq "tui: $k: the launcher $how as pi run directly [${ST[D:$k]:-}]" \
+			"${ST[D:$k]:-missing}" "${ST[$s:$k]:-missing}"
 	done
-	check_eq "tui: Ctrl-D exits 0" rc=0 "${ST[L:ctrl-d]:-}"
-	check_eq "tui: SIGKILL to the agent: pi exits 137" rc=137 "${ST[L:sig-KILL]:-}"
-	check_eq "tui: the terminal's settings are restored after exit" same "${ST[L:stty]:-}"
+	check_eq "tui: Ctrl-D exits 0 ($how)" rc=0 "${ST[$s:ctrl-d]:-}"
+	check_eq "tui: SIGKILL to the agent: pi exits 137 ($how)" rc=137 "${ST[$s:sig-KILL]:-}"
+	check_eq "tui: the terminal's settings are restored after exit ($how)" same "${ST[$s:stty]:-}"
 }
