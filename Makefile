@@ -27,7 +27,7 @@ REL_LDFLAGS = -static -s -Wl,--gc-sections
 SAN_CFLAGS  = $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
               -fsanitize=address,undefined -fno-sanitize-recover=all
 
-SRCS  = pi.c say.c wrapper.c runner.c prepare.c check.c hide.c mergecmd.c config.c policy.c sync.c merge.c \
+SRCS  = pi.c say.c wrapper.c runner.c agentinit.c prepare.c check.c hide.c mergecmd.c config.c policy.c sync.c merge.c \
         json.c sandbox.c fs.c ident.c audit.c mounts.c inherit.c idmap.c
 HDRS  = $(wildcard *.h)
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
@@ -136,8 +136,10 @@ e2e:
 	$(MAKE) release deb
 	tests/e2e/run.sh
 
-# On a fresh Debian 12 machine: installs what it needs, builds, boots, launches, shows.
+# On a fresh Debian 12 machine: installs what it needs, builds, boots, runs the real agent
+# (pi 0.73.1, installed once with npm) against a scripted local model, shows what happened.
 demo:
+	tests/deps.sh build e2e
 	./build.sh
 	E2E_NO_BUILD=1 tests/e2e/demo.sh
 

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agentinit.h"
 #include "config.h"
 #include "pi.h"
 
@@ -48,6 +49,12 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof personalities / sizeof *personalities && !p; i++)
 		if (!strcmp(name, personalities[i].name))
 			p = &personalities[i];
+	/* a configured runnerName as the agent unit's main process: the agent may not read the
+	 * config that names it */
+	if (!p && argc >= 2 && !strcmp(argv[1], AGENTINIT_FLAG)) {
+		pi_prog = name;
+		return agentinit_main(argc - 1, argv + 1);
+	}
 	if (!p)
 		p = configured(name);
 	if (!p) {

@@ -11,7 +11,9 @@
  * - signal dispositions and mask are reset, limits and umask set, fds 0-2 checked before
  *   anything else (inherit.c): nothing sudo passes on from the caller is trusted;
  * - systemd-run runs by absolute path with an environment built from scratch; the runner
- *   stays to stop the unit when it is signalled (systemd-run alone would leave it running).
+ *   stays to stop the unit when it is signalled (systemd-run alone would leave it running);
+ * - the agent's Ctrl-Z reaches the runner only as an event of its home directory (watched,
+ *   never read): it stops the runner's own job, and fg resumes the unit.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,11 +26,14 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
+#include "agentinit.h"
 #include "audit.h"
 #include "config.h"
 #include "fs.h"
@@ -280,6 +285,69 @@ static pid_t stop_unit(struct run *r, char **envp, const sigset_t *old)
 	return spawn(argv, envp, old);
 }
 
+/* systemctl kill --signal=SIGCONT <unit>: the agent resumes after its Ctrl-Z. */
+static pid_t resume_unit(struct run *r, char **envp, const sigset_t *old)
+{
+	char ctl[PATH_MAX], *slash;
+	char *argv[] = { ctl, "kill", "--signal=SIGCONT", r->unit, NULL };
+
+	snprintf(ctl, sizeof ctl, "%s", r->c.systemd_run_path);
+	slash = strrchr(ctl, '/');
+	snprintf(slash + 1, sizeof ctl - (size_t)(slash + 1 - ctl), "systemctl");
+	return spawn(argv, envp, old);
+}
+
+/* A watch on the agent home for the mark of the agent's Ctrl-Z (agentinit.c), signalled with
+ * SIGIO (blocked here, waited for by supervise), or -1: then the agent resumes at once. */
+static int watch_home(const struct run *r)
+{
+	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	sigset_t io;
+
+	sigemptyset(&io);
+	sigaddset(&io, SIGIO);
+	sigprocmask(SIG_BLOCK, &io, NULL);
+	if (fd >= 0 && (inotify_add_watch(fd, r->agent_home, IN_CREATE | IN_ONLYDIR |
+					  IN_DONT_FOLLOW) < 0 ||
+			fcntl(fd, F_SETOWN, getpid()) < 0 ||
+			fcntl(fd, F_SETFL, O_ASYNC | O_NONBLOCK) < 0)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Whether the pending events of the watch hold the creation of the mark. */
+static int marked(int fd)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	ssize_t n;
+	int hit = 0;
+	char *p;
+
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		for (p = buf; p < buf + n; p += sizeof *ev + ev->len) {
+			ev = (const struct inotify_event *)p;
+			hit |= ev->len && !strcmp(ev->name, AGENTINIT_MARK);
+		}
+	return hit;
+}
+
+/* The agent stopped itself: our job stops as the shell's Ctrl-Z would stop it (sudo follows
+ * its command); on fg the terminal gets back the mode systemd-run set and the unit resumes. */
+static void suspend_job(struct run *r, char **envp, const sigset_t *old)
+{
+	struct termios t;
+	int tty = tcgetattr(0, &t) == 0;
+
+	kill(0, SIGTSTP);
+	kill(0, SIGCONT);
+	if (tty)
+		tcsetattr(0, TCSADRAIN, &t);
+	resume_unit(r, envp, old);
+}
+
 /* Waits for systemd-run; SIGINT, SIGTERM, SIGHUP or SIGQUIT stop the unit first (systemd-run
  * itself leaves it running), and then the exit status is 128 + the signal. A second signal
  * ends systemd-run itself, should the stop not come through. */
@@ -295,12 +363,19 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGIO);
 	sigprocmask(SIG_BLOCK, &set, &old);
+	sigdelset(&old, SIGIO);
 	pid = spawn(argv, envp, &old);
 	if (pid < 0)
 		return EXIT_DENIED;
 	for (;;) {
 		sig = sigwaitinfo(&set, NULL);
+		if (sig == SIGIO) {
+			if (marked(r->watch_fd) && pid > 0 && !got)
+				suspend_job(r, envp, &old);
+			continue;
+		}
 		if (sig > 0 && sig != SIGCHLD && got && pid > 0)
 			kill(pid, SIGTERM);    /* asked twice: stop waiting for the unit */
 		if (sig > 0 && sig != SIGCHLD && !got) {
@@ -359,6 +434,7 @@ int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 		.cwd = r->pol.cwd, .env_file = r->env_file, .host_env_file = r->host_env_file,
 		.runtime_dir = PI_RUNTIME_DIR,
 		.agent_bin = r->agent_bin, .roots = r->pol.roots, .nroots = r->pol.nroots,
+		.init = r->c.runner_path, .suspend = r->watch_fd >= 0,
 		.hidden = hidden, .term = plain_term(), .pty = isatty(0) && isatty(1),
 		.term_vars = r->term_vars, .nterm_vars = r->nterm_vars,
 		.args = args, .nargs = nargs, .unit = r->unit,
@@ -505,6 +581,7 @@ static int launch(struct run *r, char **args, size_t nargs)
 		return EXIT_DENIED;
 	}
 	say_fallbacks(r);
+	r->watch_fd = watch_home(r);
 	if (runner_argv(r, args, nargs, &a) < 0) {
 		mounts_release(&r->mnt);
 		return EXIT_DENIED;
@@ -520,6 +597,8 @@ static int launch(struct run *r, char **args, size_t nargs)
 	close(r->agent_dir_fd);
 	audit_launch(r);
 	rc = supervise(r, a.v, envp);
+	if (r->watch_fd >= 0)
+		close(r->watch_fd);
 	mounts_release(&r->mnt);
 	audit("end", r->user, r->pol.cwd, "unit=%s status=%d", r->unit, rc);
 	sandbox_argv_free(&a);
@@ -537,6 +616,8 @@ int runner_main(int argc, char **argv)
 	inherit_reset_signals();
 	if (argc >= 2 && !strcmp(argv[1], "--check"))
 		return runner_check(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], AGENTINIT_FLAG))
+		return agentinit_main(argc - 1, argv + 1);
 	if (argc == 2 && !strcmp(argv[1], "--help"))
 		return usage(stdout, 0);
 	if (argc == 2 && !strcmp(argv[1], "--version"))
@@ -562,7 +643,7 @@ int runner_main(int argc, char **argv)
 	}
 	if (argc < 3 || argv[1][0] == '-' || argv[2][0] != '/')
 		return usage(stderr, EXIT_USAGE);
-	r.runtime_fd = r.home_fd = r.agent_dir_fd = r.lock_fd = r.account_fd = -1;
+	r.runtime_fd = r.home_fd = r.agent_dir_fd = r.lock_fd = r.account_fd = r.watch_fd = -1;
 	r.user = argv[1];
 	if (check_caller(r.user) < 0 || ident_save_root() < 0)
 		return EXIT_DENIED;

@@ -30,6 +30,7 @@ struct run {
 	struct policy pol;
 	int runtime_fd, home_fd, agent_dir_fd, lock_fd;
 	int account_fd;                   /* shared lock on the agent account, held to the end */
+	int watch_fd;                     /* inotify on agent_home: the agent's Ctrl-Z, or -1 */
 	char unit[128];                   /* the transient unit's name */
 	char *term_vars[RUN_TERM_VARS];   /* --env NAME=value: terminal and locale variables */
 	size_t nterm_vars;

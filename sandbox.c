@@ -10,7 +10,10 @@
  * - each env file is its own EnvironmentFile= (a file systemd misreads swallows nothing of
  *   the next), and a value written into one is quoted so systemd reads back that value;
  * - the user's arguments come last, after the agent's absolute path, so systemd-run never
- *   parses them as its own options.
+ *   parses them as its own options;
+ * - the unit's main process is runnerPath --agent-init, root's own binary run as the agent,
+ *   so that pi exits with the agent's status or 128+N (systemd counts INT/TERM/HUP/PIPE as a
+ *   clean exit).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -88,6 +91,16 @@ static int push_arg(struct argv *a, const char *s)
 	rc = push(a, "%s", d);
 	free(d);
 	return rc;
+}
+
+/* --suspend=<agent home>: where the unit's main process marks the agent's Ctrl-Z */
+static int push_suspend(struct argv *a, const char *home)
+{
+	char s[4200];
+
+	if (snprintf(s, sizeof s, "--suspend=%s", home) >= (int)sizeof s)
+		return -1;
+	return push_arg(a, s);
 }
 
 void sandbox_argv_free(struct argv *a)
@@ -346,6 +359,11 @@ int sandbox_argv(const struct launch *l, struct argv *a)
 		rc |= push_prop(a, "%s", c->extra_properties.v[i]);
 	for (i = 0; i < c->extra_environment.n; i++)
 		rc |= push_env(a, c->extra_environment.v[i].key, c->extra_environment.v[i].value);
+	/* our own main process: the agent's exit status or 128+N, its Ctrl-Z (agentinit.c);
+	 * it exits 137 on the agent's OOM kill, which systemd must not turn into a stop */
+	if (l->init)
+		rc |= push_prop(a, "%s", "OOMPolicy=continue") | push(a, "%s", l->init) |
+		      push(a, "--agent-init") | (l->suspend ? push_suspend(a, l->home) : 0);
 	rc |= push(a, "%s", l->agent_bin);
 	for (i = 0; i < c->extra_run_args.n; i++)
 		rc |= push_arg(a, c->extra_run_args.v[i]);

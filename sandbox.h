@@ -16,6 +16,8 @@ struct launch {
 				    * env_file.<n-1>, one per environmentFiles entry, in order */
 	const char *runtime_dir;   /* hidden from the unit */
 	const char *agent_bin;     /* absolute path of the agent */
+	const char *init;          /* the unit's main process (runnerPath --agent-init), or NULL */
+	int suspend;               /* the runner watches home for the agent's Ctrl-Z (--suspend=) */
 	char *const *roots;        /* existing resolved project roots, bound at their own path */
 	char *const *bind_from;    /* where each root is staged (NULL: bound from its path) */
 	int idmapped;              /* every root is an idmapped mount: UMask=0022, no projectGroup */

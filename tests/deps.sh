@@ -12,7 +12,10 @@ for group; do
 	build) want make gcc libc6-dev musl-tools libjsmn-dev ;;
 	test) want make gcc libc6-dev musl-tools libjsmn-dev sudo rsync bats python3 nix-bin passwd \
 		util-linux mandoc groff-base time clang libclang-rt-14-dev ;;
-	e2e) want systemd-container mmdebstrap util-linux coreutils lintian ;;
+	e2e) want systemd-container mmdebstrap util-linux coreutils lintian tmux
+		# the real agent needs node and npm (any node >= 20 already installed is kept)
+		command -v node >/dev/null || want nodejs
+		command -v npm >/dev/null || want npm ;;
 	fuzz) want clang libclang-rt-14-dev ;;
 	bench) want valgrind strace time python3 sudo rsync ;;
 	*) echo "deps.sh: unknown group '$group' (build, test, e2e, fuzz, bench)" >&2; exit 2 ;;

@@ -20,9 +20,11 @@
 #   --envhex PFX   print envhex:NAME=<hex of the value> for each variable whose name starts
 #                  with PFX, read from /proc/self/environ (every byte, newlines included)
 #   --quiet        no identity/env report
+#   --kill SIG     after the report, kill itself with signal SIG (INT, TERM, KILL, SEGV, ...)
+#   --eat-memory   after the report, grow (to at most 256 MiB) until the memory limit kills it
 #   --exit N       exit with N (default 0)
 set -u
-code=0 quiet=0 hold=0 sleep_forever=0 lines=0 read_stdin=0 pipeline=0
+code=0 quiet=0 hold=0 killsig='' eat=0 sleep_forever=0 lines=0 read_stdin=0 pipeline=0
 see=() write=() make=() regroup=() repos=() appends=() setids=() opens=() owners=() mountopts=0 envhex=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -43,6 +45,8 @@ while [ $# -gt 0 ]; do
 	--sleep) sleep_forever=1 ;;
 	--envhex) envhex+=("$2"); shift ;;
 	--quiet) quiet=1 ;;
+	--kill) killsig=$2; shift ;;
+	--eat-memory) eat=1 ;;
 	--exit) code=$2; shift ;;
 	*) echo "arg=$1" ;;
 	esac
@@ -174,5 +178,16 @@ fi
 if [ "$lines" -gt 0 ]; then
 	seq -f 'line-%06g' 1 "$lines"
 	echo END
+fi
+if [ -n "$killsig" ]; then
+	trap - "$killsig" 2>/dev/null
+	kill -s "$killsig" $$
+	echo "kill=survived"
+fi
+# a string that doubles until the memory limit's OOM kill ends this process (at most 256 MiB)
+if [ "$eat" = 1 ]; then
+	x=x
+	for _ in $(seq 28); do x=$x$x; done
+	echo "eat=survived ${#x}"
 fi
 exit "$code"

@@ -97,7 +97,7 @@ s2_launcher() {
 # s2_held: the real agent, held inside its bash tool, is scored by systemd-analyze (the CI gate)
 # and its node process checked for the unit's hardening; then git and a pipeline run in the unit.
 s2_held() {
-	local unit main status rc
+	local unit main node status rc
 	write_config /opt/pi-real
 	ctr rm -rf "$S2_PROJ/.e2e-ready" "$S2_PROJ/.e2e-release" "$S2_PROJ/e2e-held.txt" "$S2_PROJ/e2e-held-repo"
 	bg_start s2-held alice "cd $S2_PROJ && pi -p --no-session 'hold: stay up while the unit is scored'"
@@ -107,9 +107,16 @@ s2_held() {
 		pass "2: held: the real agent reaches its bash tool"
 		unit=$(ctr ps -o unit= -p "$(ctr pgrep -u pi-agent -n -f e2e-release | head -n1)" | tr -d ' ')
 		main=$(ctr systemctl show -P MainPID "${unit:-none}")
-		check_eq "2: held: the unit's main process is node" "$C_NODE/bin/node" \
-			"$(ctr readlink "/proc/${main:-0}/exe" 2>&1)"
+		check_eq "2: held: the unit's main process is the launcher's own (pi-runner --agent-init)" \
+			/usr/local/bin/pi "$(ctr readlink "/proc/${main:-0}/exe" 2>&1)"
+		check_eq "2: held: a memory limit's OOM kill of the agent does not stop the unit" continue \
+			"$(ctr systemctl show -P OOMPolicy "${unit:-none}")"
+		node=$(ctr pgrep -P "${main:-0}" | head -n1)
+		check_eq "2: held: its child is node" "$C_NODE/bin/node" "$(ctr readlink "/proc/${node:-0}/exe" 2>&1)"
 		status=$(ctr cat "/proc/${main:-0}/status" 2>&1)
+		check_eq "2: held: the main process runs under the syscall filter" 2 "$(s2_status Seccomp "$status")"
+		check_eq "2: held: the main process has no_new_privs" 1 "$(s2_status NoNewPrivs "$status")"
+		status=$(ctr cat "/proc/${node:-0}/status" 2>&1)
 		check_eq "2: held: node runs under the syscall filter" 2 "$(s2_status Seccomp "$status")"
 		check_eq "2: held: node has an empty bounding set" 0000000000000000 "$(s2_status CapBnd "$status")"
 		check_eq "2: held: node has no_new_privs" 1 "$(s2_status NoNewPrivs "$status")"

@@ -1,0 +1,13 @@
+/* agentinit.h - the agent unit's main process (pi-runner --agent-init): runs the agent, exits with its status or 128+N. */
+#ifndef AGENTINIT_H
+#define AGENTINIT_H
+
+/* The flag of pi-runner that makes it the unit's main process. */
+#define AGENTINIT_FLAG "--agent-init"
+/* Created and removed in --suspend=DIR (the agent home) when the agent stops itself (Ctrl-Z). */
+#define AGENTINIT_MARK ".pi-agent-suspended"
+
+/* argv: [--agent-init] [--suspend=DIR] /path/of/agent [args...]. Returns the agent's exit
+ * status, 128 + N when signal N ended it, 127 when it cannot be run. */
+int agentinit_main(int argc, char **argv);
+#endif
