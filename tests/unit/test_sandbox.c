@@ -350,10 +350,10 @@ static void test_init(void)
 	struct config c = base_config();
 	char *args[] = { "--agent-init", "x" };
 	struct launch l = {
-		.c = &c, .host_user = "alice", .agent_user = "pi-agent",
+		.c = &c, .host_user = "alice", .agent_user = "pi-agent", .agent_group = "pi-agent",
 		.home = "/var/lib/pi-agent/users/alice", .cwd = "/home/alice/p",
 		.env_file = "/run/pi-agent/alice.env", .runtime_dir = "/run/pi-agent",
-		.host_env_file = "/run/pi-agent/alice.host.env", .agent_bin = "/opt/pi/bin/pi",
+		.host_env_file = "/run/pi-agent/alice.env.host", .agent_bin = "/opt/pi/bin/pi",
 		.init = "/usr/local/bin/pi-runner", .suspend = 1, .args = args, .nargs = 2,
 	};
 	struct argv a;
