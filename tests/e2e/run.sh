@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh - end-to-end suite: boots a Debian 12 container with systemd and runs the pi launcher scenarios in it.
-# Usage: tests/e2e/run.sh [scenario...]   scenarios: smoke 1 2 3 4 5 6 idmap (default: all)
+# Usage: tests/e2e/run.sh [scenario...]   scenarios: smoke 1 2 3 4 5 6 idmap projcfg (default: all)
 #   smoke  systemd-run with a DynamicUser works in the container (the harness itself)
 #   1      fake agent: identity, cwd, visibility, hardening, git, env precedence, exit codes, pipe, pty
 #   2      the real pi agent against a loopback mock LLM (directly, through the launcher, and
@@ -9,6 +9,8 @@
 #   4      denials through real sudo start no unit
 #   5      SIGINT/SIGTERM/SIGHUP to pi end the agent's unit
 #   6      audit lines; a root swapped for a link is never bound; a shared account runs one user
+#   projcfg projectConfig with pi 0.73.1 (Node 20) and pi 1.6.0 (Node 22): the model, tools,
+#          shell and extensions a project's .pi can set, under admin-wins, deny and allow
 #   idmap  idmapped roots (a tmpfs): the agent and the real pi edit alice's files as hers;
 #          nosuid, nodev, bob's files; group mode forced and by fallback (the overlay root)
 # Env: E2E_KEEP=1 leaves nothing running either way but prints the container journal at the end.
@@ -23,7 +25,7 @@ done
 
 [ "$(id -u)" -eq 0 ] || die "run as root (systemd-nspawn and nsenter need it)"
 need_tools
-ALL=(smoke 1 2 3 4 5 6 idmap)
+ALL=(smoke 1 2 3 4 5 6 idmap projcfg)
 want=("$@")
 [ ${#want[@]} -gt 0 ] || want=("${ALL[@]}")
 for w in "${want[@]}"; do
@@ -45,8 +47,11 @@ trap 'exit 130' INT TERM HUP
 mkdir -p "$E2E_DIR"
 timings=()
 t=$(now_ms); rootfs_ensure; timings+=("rootfs $(($(now_ms) - t)) ms")
-if [[ " ${want[*]} " == *" 2 "* || " ${want[*]} " == *" idmap "* ]]; then
+if [[ " ${want[*]} " == *" 2 "* || " ${want[*]} " == *" idmap "* || " ${want[*]} " == *" projcfg "* ]]; then
 	t=$(now_ms); agent_ensure; timings+=("agent-install $(($(now_ms) - t)) ms")
+fi
+if [[ " ${want[*]} " == *" projcfg "* ]]; then
+	t=$(now_ms); agent16_ensure; timings+=("agent-1.6.0-install $(($(now_ms) - t)) ms")
 fi
 t=$(now_ms); container_boot; timings+=("boot $(($(now_ms) - t)) ms")
 t=$(now_ms); world_setup; write_config /opt/fake-agent; timings+=("setup $(($(now_ms) - t)) ms")
