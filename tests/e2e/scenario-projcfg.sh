@@ -27,6 +27,8 @@ scenario_projcfg() {
 		done
 		sp_install "$agent"
 	done
+	sp_mcp admin-wins
+	sp_mcp allow
 	sp_explain
 	sp_links
 	check_eq "projcfg: alice's config dir is unchanged by every launch" "$SP_USER_BEFORE" \
@@ -96,6 +98,8 @@ J
 		printf '%s\n' '{ \"name\": \"e2e-local-pkg\", \"version\": \"1.0.0\", \"pi\": { \"extensions\": [\"./ext.ts\"] } }' \
 			>$SP_PKG/package.json
 		printf '%s\n' 'export default function () {}' >$SP_PKG/ext.ts
+		printf '%s\n' '{ \"mcpServers\": { \"e2e-proj-server\": { \"command\": \"/bin/true\" } } }' \
+			>$SP_CWD/.pi/mcp.json
 		chgrp -R piproj $SP_TOP $SP_PKG
 		find $SP_TOP $SP_PKG -type d -exec chmod 2770 {} +"
 }
@@ -125,7 +129,7 @@ sp_json() { sed -n "s/.*\"$1\":\(\"[^\"]*\"\|\[[^]]*\]\).*/\1/p" <<<"$LAST"; }
 # sp_models AGENT MODE: the model, the tools, the extension and the skill each launch gets:
 # plain, with -a and with a trust.json that the agent saved (pi 1.6.0: 0.73.1 has no trust).
 sp_models() {
-	local agent=$1 mode=$2 how args want wtools wext n
+	local agent=$1 mode=$2 how args want wtools wext wskill n
 	sp_config "$agent" "$mode" 1
 	for how in plain -a saved; do
 		[ "$agent" = 1.6.0 ] || [ "$how" = plain ] || continue
@@ -147,9 +151,11 @@ sp_models() {
 				"$(grep -q '"bash"' <<<"$(sp_json tools)" && echo present || echo absent)"
 		check_eq "$n: the project's marker extension is $wext" "$wext" \
 			"$(ctr test -e "$SP_CWD/e2e-ext-loaded" && echo present || echo absent)"
-		[ "$mode" = admin-wins ] ||
-			check_eq "$n: the ancestor's skill is $wext" "$wext" \
-				"$(grep -q E2E-MARK-SKILL <<<"$(sp_json markers)" && echo present || echo absent)"
+		# admin-wins: pi decides; 1.6.0 gates skills by trust, which the launcher holds
+		wskill=$wext
+		[ "$mode" != admin-wins ] || [ "$agent" != 0.73.1 ] || wskill=present
+		check_eq "$n: the ancestor's skill is $wskill" "$wskill" \
+			"$(grep -q E2E-MARK-SKILL <<<"$(sp_json markers)" && echo present || echo absent)"
 		[ "$mode" = allow ] ||
 			check_eq "$n: the repository is unchanged on disk" "$SP_BEFORE" "$(sp_snapshot)"
 		[ "$RC" -eq 0 ] || log "projcfg run stderr: $ERR"
@@ -182,6 +188,23 @@ sp_install() {
 	check_has "$n: says it installed the package" "$OUT$ERR" "Installed"
 	check_has "$n: the agent's settings.json lists it" "$(ctr cat "$SP_AGENT_DIR/settings.json")" "pc-pkg"
 	[ "$RC" -eq 0 ] || log "projcfg install stderr: $ERR"
+}
+
+# sp_mcp MODE: `pi mcp list` (pi 1.6.0; it takes no -na) reads trust.json alone: with a trust
+# the agent saved for the project, the project's MCP server is listed under allow only.
+sp_mcp() {
+	local n="projcfg: 1.6.0 $1 pi mcp list with a saved trust"
+	sp_config 1.6.0 "$1"
+	ctr bash -c "printf '{ \"%s\": true }\n' $SP_CWD >$SP_AGENT_DIR/trust.json &&
+		chown pi-agent:pi-agent $SP_AGENT_DIR/trust.json"
+	T=120 run_as alice "cd $SP_CWD && pi mcp list"
+	if [ "$1" = allow ]; then
+		check_has "$n: lists the project's server" "$OUT$ERR" "e2e-proj-server:"
+	else
+		check_lacks "$n: does not list the project's server" "$OUT$ERR" "e2e-proj-server:"
+		check_has "$n: says the project is not trusted" "$OUT$ERR" "is ignored because the project is not trusted"
+	fi
+	ctr rm -f "$SP_AGENT_DIR/trust.json"
 }
 
 sp_explain() {
