@@ -29,14 +29,21 @@ enum { PROJECT_SETTINGS_MAX = 1 << 20 };
 
 static int add_hide(struct projcfg *p, const char *dir, const char *name)
 {
-	if (p->nhide == PROJCFG_MAX_HIDE) {
+	if (p->nhide == PROJCFG_MAX_HIDE)
 		errno = E2BIG;
-		return -1;
+	else if (asprintf(&p->hide[p->nhide], "%s%s%s", dir, strcmp(dir, "/") ? "/" : "",
+			  name) >= 0) {
+		p->nhide++;
+		return 0;
 	}
-	if (asprintf(&p->hide[p->nhide], "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", name) < 0)
-		return -1;
-	p->nhide++;
-	return 0;
+	pi_say("cannot hide %s/%s from the agent: %s", dir, name, strerror(errno));
+	return -1;
+}
+
+static int say_cannot(const struct run *r, const char *path)
+{
+	pi_say("cannot read %s as %s: %s", path, r->user, strerror(errno));
+	return -1;
 }
 
 /* What is at name under dirfd (no link followed): 0 nothing, 'd' a directory, 'f' a regular
@@ -145,45 +152,62 @@ static int merge_settings(struct run *r, int pi, int *out)
 	return rc;
 }
 
-/* Reads <cwd>/.pi as the user: what to hide, and the merged settings (memfd in *settings). */
+/* admin-wins: .pi/extensions hidden, .pi/settings.json merged (the memfd in *settings). */
+static int admin_wins(struct run *r, int pi, const char *dotpi, int *settings)
+{
+	int k = kind_at(pi, "extensions");
+
+	if (k == 'l')
+		return refuse_link(r, dotpi, "extensions");
+	if (k < 0)
+		return say_cannot(r, dotpi);
+	if (k == 'd' && add_hide(&r->pc, dotpi, "extensions") < 0)
+		return -1;
+	k = kind_at(pi, "settings.json");
+	if (k == 'l')
+		return refuse_link(r, dotpi, "settings.json");
+	if (k == 'o') {
+		pi_say("%s/settings.json is not a regular file: replace it by a file or remove it",
+		       dotpi);
+		return -1;
+	}
+	if (k < 0)
+		return say_cannot(r, dotpi);
+	if (k != 'f')
+		return 0;
+	if (merge_settings(r, pi, settings) < 0)
+		return -1;
+	return asprintf(&r->pc.settings_to, "%s/settings.json", dotpi) < 0 ? -1 : 0;
+}
+
+/* Reads <cwd>/.pi as the user: what to hide, and the merged settings. */
 static int read_project(struct run *r, int *settings)
 {
-	struct projcfg *p = &r->pc;
 	char dotpi[PATH_MAX + 8];
-	int cwd, pi = -1, k, rc = 0;
+	int cwd = fs_open_follow(AT_FDCWD, r->pol.cwd, O_RDONLY | O_DIRECTORY), pi, k, rc;
 
 	snprintf(dotpi, sizeof dotpi, "%s/.pi", r->pol.cwd);
-	cwd = fs_open_follow(AT_FDCWD, r->pol.cwd, O_RDONLY | O_DIRECTORY);
-	k = cwd < 0 ? -1 : kind_at(cwd, ".pi");
+	if (cwd < 0)
+		return say_cannot(r, r->pol.cwd);
+	k = kind_at(cwd, ".pi");
 	if (k == 'l')
 		rc = refuse_link(r, r->pol.cwd, ".pi");
-	else if (k == 'd' && p->mode == PROJCFG_DENY)
-		rc = add_hide(p, r->pol.cwd, ".pi");
-	else if (k == 'd' && (pi = fs_open_dir(cwd, ".pi")) < 0)
-		rc = -1;
-	if (rc == 0 && pi >= 0) {
-		k = kind_at(pi, "extensions");
-		rc = k == 'l' ? refuse_link(r, dotpi, "extensions") :
-		     k == 'd' ? add_hide(p, dotpi, "extensions") : k < 0 ? -1 : 0;
-	}
-	if (rc == 0 && pi >= 0) {
-		k = kind_at(pi, "settings.json");
-		if (k == 'l' || k == 'o')
-			rc = k == 'l' ? refuse_link(r, dotpi, "settings.json") :
-			     (pi_say("%s/settings.json is not a regular file", dotpi), -1);
-		else if (k == 'f' && (rc = merge_settings(r, pi, settings)) == 0 &&
-			 asprintf(&p->settings_to, "%s/settings.json", dotpi) < 0)
-			rc = -1;
-	}
-	if (rc == 0 && p->mode == PROJCFG_DENY)
-		rc = hide_agents_skills(r);
-	if (cwd < 0 || k < 0)
-		pi_say("cannot read %s as %s: %s", dotpi, r->user, strerror(errno));
-	if (pi >= 0)
+	else if (k < 0)
+		rc = say_cannot(r, dotpi);
+	else if (k != 'd')
+		rc = 0;
+	else if (r->pc.mode == PROJCFG_DENY)
+		rc = add_hide(&r->pc, r->pol.cwd, ".pi");
+	else if ((pi = fs_open_dir(cwd, ".pi")) < 0)
+		rc = say_cannot(r, dotpi);
+	else {
+		rc = admin_wins(r, pi, dotpi, settings);
 		close(pi);
-	if (cwd >= 0)
-		close(cwd);
-	return cwd < 0 || k < 0 ? -1 : rc;
+	}
+	close(cwd);
+	if (rc == 0 && r->pc.mode == PROJCFG_DENY)
+		rc = hide_agents_skills(r);
+	return rc;
 }
 
 /* The root-only directory of the merged settings; files of runners that are gone go. */
@@ -193,6 +217,7 @@ static int project_dir(const char *user)
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
+	char *end;
 	long pid;
 	int fd;
 
@@ -209,12 +234,27 @@ static int project_dir(const char *user)
 	d = fdopendir(dup(fd));
 	while (d && (de = readdir(d)))
 		if (!strncmp(de->d_name, prefix, strlen(prefix)) &&
-		    sscanf(de->d_name + strlen(prefix), "%ld.json", &pid) == 1 && pid > 0 &&
-		    kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+		    (pid = strtol(de->d_name + strlen(prefix), &end, 10)) > 0 &&
+		    !strcmp(end, ".json") && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
 			unlinkat(fd, de->d_name, 0);
 	if (d)
 		closedir(d);
 	return fd;
+}
+
+/* Nonzero when trust.json is already the agent's 0640 regular file holding exactly "{}\n". */
+static int trust_unchanged(const struct run *r)
+{
+	struct stat st;
+	char buf[4];
+	int fd = openat(r->agent_dir_fd, "trust.json", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int same = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+		   st.st_uid == r->agent_id.uid && (st.st_mode & 07777) == 0640 && st.st_size == 3 &&
+		   read(fd, buf, sizeof buf) == 3 && !memcmp(buf, "{}\n", 3);
+
+	if (fd >= 0)
+		close(fd);
+	return same;
 }
 
 /* trust.json: nothing trusted; the agent's own record of earlier answers never carries over. */
@@ -224,7 +264,7 @@ static int write_trust(struct run *r)
 
 	if (ident_enter(&r->agent_id) < 0)
 		return -1;
-	rc = fs_write_atomic(r->agent_dir_fd, "trust.json", "{}\n", 3, 0640);
+	rc = trust_unchanged(r) ? 0 : fs_write_atomic(r->agent_dir_fd, "trust.json", "{}\n", 3, 0640);
 	ident_enter(NULL);
 	if (rc < 0)
 		pi_say("cannot write %s/trust.json: %s", r->agent_dir, strerror(errno));
