@@ -359,6 +359,29 @@ static int predict_staging(struct run *r)
 	return 0;
 }
 
+/* projectConfig: what the unit sees of the project's .pi, and who decides trust. */
+static void explain_project(const struct run *r)
+{
+	const struct projcfg *p = &r->pc;
+	size_t i;
+
+	printf("project config: %s (%s)\n", projcfg_name(p->mode), r->host->project_config ?
+	       "hostUsers.<user>.projectConfig" : "projectConfig");
+	if (p->mode == PROJCFG_ALLOW) {
+		printf("                the agent loads the project's .pi as it decides\n");
+		return;
+	}
+	if (p->settings_to)
+		printf("                %s: seen merged under the managed settings, read-only (%s "
+		       "never from the project)\n", p->settings_to, "shellPath, shellCommandPrefix, "
+		       "npmCommand, packages, extensions");
+	for (i = 0; i < p->nhide; i++)
+		printf("                %s: seen empty and read-only\n", p->hide[i]);
+	printf("                trust: %s\n", p->trust ? "trust.json written by the launcher; "
+	       "-na added so -a/--approve takes no effect" : "the agent has no project trust "
+	       "(pi < 1); trust.json written by the launcher");
+}
+
 int runner_explain(struct run *r, char **args, size_t nargs)
 {
 	struct argv a;
@@ -391,6 +414,11 @@ int runner_explain(struct run *r, char **args, size_t nargs)
 		return EXIT_NO_AGENT;
 	}
 	printf("agent:          %s\n", r->agent_bin);
+	r->args = args;
+	r->nargs = nargs;
+	if (runner_project(r, 0) < 0)
+		return EXIT_DENIED;
+	explain_project(r);
 	if (runner_argv(r, args, nargs, &a) < 0)
 		return EXIT_DENIED;
 	printf("command (the unit name and the staging dir of the roots are new at each launch):\n");

@@ -141,7 +141,8 @@ static int valid_env_name(const char *s)
 	return 1;
 }
 
-enum vkind { V_TEXT, V_ARG, V_PATH, V_PATHDIR, V_ACCOUNT, V_ENVVAL, V_ENVFILE, V_PROPERTY, V_ACCESS };
+enum vkind { V_TEXT, V_ARG, V_PATH, V_PATHDIR, V_ACCOUNT, V_ENVVAL, V_ENVFILE, V_PROPERTY, V_ACCESS,
+	     V_PROJCFG };
 
 static const char *vcheck(enum vkind k, const char *s)
 {
@@ -174,6 +175,9 @@ static const char *vcheck(enum vkind k, const char *s)
 	case V_ACCESS:
 		return !strcmp(s, "idmap") || !strcmp(s, "group") ? NULL :
 			"must be \"idmap\" or \"group\"";
+	case V_PROJCFG:
+		return !strcmp(s, "admin-wins") || !strcmp(s, "deny") || !strcmp(s, "allow") ? NULL :
+			"must be \"admin-wins\", \"deny\" or \"allow\"";
 	case V_PROPERTY:
 		eq = strchr(s, '=');
 		if (!eq || eq == s || has_ctl(s))
@@ -321,6 +325,7 @@ static const struct field top_fields[] = {
 	F("runtimePath", T_LIST, V_PATHDIR, runtime_path),
 	F("projectGroup", T_NSTR, V_ACCOUNT, project_group),
 	F("projectAccess", T_STR, V_ACCESS, project_access),
+	F("projectConfig", T_STR, V_PROJCFG, project_config),
 	F("runnerPath", T_STR, V_PATH, runner_path),
 	F("sudoPath", T_STR, V_PATH, sudo_path),
 	F("systemdRunPath", T_STR, V_PATH, systemd_run_path),
@@ -415,8 +420,12 @@ static int parse_host(struct ctx *x, int tok, struct host_user *h, const char *p
 		} else if (json_streq(d, k, "agentUser")) {
 			snprintf(sub, sizeof sub, "%s.agentUser", path);
 			rc = get_str(x, v, sub, V_ACCOUNT, 1, &h->agent_user);
+		} else if (json_streq(d, k, "projectConfig")) {
+			snprintf(sub, sizeof sub, "%s.projectConfig", path);
+			rc = get_str(x, v, sub, V_PROJCFG, 1, &h->project_config);
 		} else {
-			return fail(x, k, path, "unknown key (known: projectRoots, configPath, agentUser)");
+			return fail(x, k, path, "unknown key (known: projectRoots, configPath, agentUser, "
+				    "projectConfig)");
 		}
 		if (rc < 0 || unique_key(x, tok, k, v, sub) < 0)
 			return -1;
@@ -537,6 +546,7 @@ static void set_defaults(struct config *c)
 	c->project_access = "idmap";
 	c->sync_max_bytes = 1ULL << 30;
 	c->sync_max_entries = 100000;
+	c->project_config = "admin-wins";
 }
 
 /* Refuses a directory or file that someone other than root could change. */
@@ -669,6 +679,11 @@ const struct host_user *config_host(const struct config *c, const char *name)
 int config_idmap(const struct config *c)
 {
 	return !strcmp(c->project_access, "idmap");
+}
+
+const char *config_project_config(const struct config *c, const struct host_user *h)
+{
+	return h && h->project_config ? h->project_config : c->project_config;
 }
 
 const char *config_agent_user(const struct config *c, const struct host_user *h)

@@ -32,6 +32,7 @@ struct host_user {
 	struct strlist roots;       /* projectRoots as written */
 	char *config_path;          /* NULL: wrapper.hostConfigPath */
 	char *agent_user;           /* NULL: user */
+	char *project_config;       /* NULL: projectConfig */
 };
 
 struct config {
@@ -46,6 +47,7 @@ struct config {
 	struct strlist environment_files, extra_packages, runtime_path;
 	char *project_group;
 	char *project_access;       /* "idmap" (default) or "group" */
+	char *project_config;       /* "admin-wins" (default), "deny" or "allow" */
 	char *runner_path, *sudo_path, *systemd_run_path;
 	struct kvlist limits;       /* resourceLimits that are set: MemoryMax, CPUQuota, TasksMax */
 	char *command_name, *runner_name, *host_config_path;
@@ -71,6 +73,8 @@ void config_free(struct config *c);
 const struct host_user *config_host(const struct config *c, const char *name);
 /* Nonzero when projectAccess asks for idmapped project mounts. */
 int config_idmap(const struct config *c);
+/* projectConfig for a host user: its own, else the top level's. */
+const char *config_project_config(const struct config *c, const struct host_user *h);
 /* The agent account for a host user. */
 const char *config_agent_user(const struct config *c, const struct host_user *h);
 #endif

@@ -33,6 +33,7 @@ enum { ENV_MAX = 1 << 20, SETTINGS_MAX = 1 << 20 };
 
 static const char *const sync_excludes[] = {
 	"auth.json", "mcp-oauth", "sessions", "bin", "mcp-cache.json",
+	"trust.json",      /* the launcher's under projectConfig admin-wins and deny (project.c) */
 	"settings.json",   /* written by write_settings: never the raw host file, not even briefly */
 	NULL,
 };

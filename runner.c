@@ -437,7 +437,10 @@ int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 		.init = r->c.runner_path, .suspend = r->watch_fd >= 0,
 		.hidden = hidden, .term = plain_term(), .pty = isatty(0) && isatty(1),
 		.term_vars = r->term_vars, .nterm_vars = r->nterm_vars,
-		.args = args, .nargs = nargs, .unit = r->unit,
+		.args = r->pc.args ? r->pc.args : args, .nargs = r->pc.args ? r->pc.nargs : nargs,
+		.unit = r->unit,
+		.settings_from = r->pc.settings_from, .settings_to = r->pc.settings_to,
+		.hide_ro = r->pc.hide, .nhide_ro = r->pc.nhide,
 		.bind_from = r->mnt.n == r->pol.nroots ? r->mnt.staged : NULL,
 		.idmapped = r->mnt.n == r->pol.nroots && mounts_all_idmapped(&r->mnt),
 	};
@@ -611,7 +614,7 @@ int runner_main(int argc, char **argv)
 	struct config_err e;
 	char why[256];
 	const char *limit;
-	int explain;
+	int explain, rc;
 
 	inherit_reset_signals();
 	if (argc >= 2 && !strcmp(argv[1], "--check"))
@@ -645,6 +648,8 @@ int runner_main(int argc, char **argv)
 		return usage(stderr, EXIT_USAGE);
 	r.runtime_fd = r.home_fd = r.agent_dir_fd = r.lock_fd = r.account_fd = r.watch_fd = -1;
 	r.user = argv[1];
+	r.args = argv + 3;
+	r.nargs = (size_t)(argc - 3);
 	if (check_caller(r.user) < 0 || ident_save_root() < 0)
 		return EXIT_DENIED;
 	if (inherit_check_stdio(why, sizeof why) >= 0) {
@@ -686,5 +691,12 @@ int runner_main(int argc, char **argv)
 		audit("fail", r.user, r.pol.cwd, "reason=agent-missing");
 		return EXIT_NO_AGENT;
 	}
-	return launch(&r, argv + 3, (size_t)(argc - 3));
+	if (runner_project(&r, 1) < 0) {
+		runner_project_release(&r);
+		audit("fail", r.user, r.pol.cwd, "reason=project-config");
+		return EXIT_DENIED;
+	}
+	rc = launch(&r, argv + 3, (size_t)(argc - 3));
+	runner_project_release(&r);
+	return rc;
 }

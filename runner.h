@@ -6,6 +6,7 @@
 #include "ident.h"
 #include "mounts.h"
 #include "policy.h"
+#include "projcfg.h"
 #include "sandbox.h"
 
 enum { RUN_TERM_VARS = 32 };
@@ -35,6 +36,9 @@ struct run {
 	char *term_vars[RUN_TERM_VARS];   /* --env NAME=value: terminal and locale variables */
 	size_t nterm_vars;
 	struct mounts mnt;                /* the roots, staged by fd for the unit to bind */
+	char **args;                      /* the user's arguments for the agent */
+	size_t nargs;
+	struct projcfg pc;                /* projectConfig's plan for this launch (project.c) */
 };
 
 /* Agent home, config copy, settings.json, env file and project links (prepare.c).
@@ -51,6 +55,12 @@ const struct idmap *runner_idmap(const struct run *r, struct idmap *map);
 /* Why a root that was to be idmapped is reached through the group instead, and what the
  * admin can do: "idmapped mounts are not available here (…); the agent reaches it …". */
 void runner_no_idmap(const struct run *r, const struct mounts_access *a, char *out, size_t n);
+/* projectConfig for this launch (project.c): reads the project's .pi as the host user and
+ * plans what the unit sees of it; with launch, writes the merged settings and trust.json.
+ * Needs r->agent_bin. Returns 0, or -1 after printing why. */
+int runner_project(struct run *r, int launch);
+/* Removes what runner_project wrote for the launch. */
+void runner_project_release(struct run *r);
 /* --check [--offline] [FILE] (check.c). */
 int runner_check(int argc, char **argv);
 /* --explain: what a launch would do and why, without doing it (check.c). */

@@ -237,6 +237,27 @@ static int push_prop_path(struct argv *a, const char *prop, const char *path)
 	return push(a, "-p") < 0 ? -1 : push_quoted(a, prop, path);
 }
 
+/* projectConfig: -p BindReadOnlyPaths="<from>":"<to>" and -p TemporaryFileSystem="<dir>:ro" */
+static int push_project(struct argv *a, const struct launch *l)
+{
+	char qf[2 * 4096 + 3], qt[2 * 4096 + 3], ro[4096 + 4];
+	size_t i;
+	int rc = 0;
+
+	if (l->settings_from && l->settings_to) {
+		if (sandbox_quote_path(l->settings_from, qf, sizeof qf) < 0 ||
+		    sandbox_quote_path(l->settings_to, qt, sizeof qt) < 0)
+			return -1;
+		rc |= push(a, "-p") | push(a, "BindReadOnlyPaths=%s:%s", qf, qt);
+	}
+	for (i = 0; i < l->nhide_ro; i++) {
+		if (snprintf(ro, sizeof ro, "%s:ro", l->hide_ro[i]) >= (int)sizeof ro)
+			return -1;
+		rc |= push_prop_path(a, "TemporaryFileSystem", ro);
+	}
+	return rc ? -1 : 0;
+}
+
 static const char *const term_names[] = {
 	"COLORTERM", "TERM_PROGRAM", "TERM_PROGRAM_VERSION", "NO_COLOR", "LANG", "LANGUAGE",
 	"LC_ALL", "LC_CTYPE", "LC_COLLATE", "LC_MESSAGES", "LC_MONETARY", "LC_NUMERIC", "LC_TIME",
@@ -353,6 +374,7 @@ int sandbox_argv(const struct launch *l, struct argv *a)
 				     push_prop_path(a, "BindPaths", l->roots[i]);
 	for (i = 0; i < l->nothers; i++)
 		rc |= push_inaccessible(a, l->others[i]);
+	rc |= push_project(a, l);
 	for (i = 0; i < c->limits.n; i++)
 		rc |= push_prop_kv(a, c->limits.v[i].key, c->limits.v[i].value);
 	for (i = 0; i < c->extra_properties.n; i++)

@@ -86,12 +86,12 @@
 
   # Exactly the keys the binary reads; it rejects unknown ones. Nix-only options are left out.
   configData = {
-    inherit (cfg) user group stateDir binaryName settings environment environmentFiles projectGroup projectAccess;
+    inherit (cfg) user group stateDir binaryName settings environment environmentFiles projectGroup projectAccess projectConfig;
     inherit runtimePath runnerPath;
     package = "${cfg.package}";
     hostUsers =
       mapAttrs (name: userCfg: {
-        inherit (userCfg) projectRoots configPath;
+        inherit (userCfg) projectRoots configPath projectConfig;
         agentUser = agentUserFor name userCfg;
       })
       cfg.hostUsers;
@@ -254,6 +254,15 @@ in {
             '';
             example = "pi-agent-alice";
           };
+
+          projectConfig = mkOption {
+            type = types.nullOr (types.enum ["admin-wins" "deny" "allow"]);
+            default = null;
+            description = ''
+              projectConfig for this host user; null: the top-level projectConfig.
+            '';
+            example = "allow";
+          };
         };
       });
       default = {};
@@ -340,6 +349,20 @@ in {
         the kernel (Linux < 5.12) or the filesystem (e.g. NFS) cannot idmap a root,
         the launch says so and that root falls back to "group". "group": the
         agent reaches the projects through projectGroup only, as the seed did.
+      '';
+    };
+
+    projectConfig = mkOption {
+      type = types.enum ["admin-wins" "deny" "allow"];
+      default = "admin-wins";
+      description = ''
+        What the agent takes from a project's own .pi directory. "admin-wins": the
+        project's .pi/settings.json is seen merged under `settings` (a key set there
+        keeps its value; shellPath, shellCommandPrefix, npmCommand, packages and
+        extensions never come from the project), .pi/extensions is hidden, and the
+        launcher owns pi's project trust (trust.json, -a/--approve without effect).
+        "deny": the agent sees an empty, read-only .pi and no .agents/skills from the
+        working directory up. "allow": pi's own behaviour, as the seed.
       '';
     };
 

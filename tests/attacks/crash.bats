@@ -19,9 +19,10 @@ host_files() {
 	chown -R "$1:$1" "$s"
 }
 
-# same_copy SRC DST: DST holds SRC's files and links (the excluded names and settings.json aside).
+# same_copy SRC DST: DST holds SRC's files and links (the excluded names, settings.json and the
+# launcher's trust.json aside).
 same_copy() {
-	diff -r --no-dereference -x settings.json -x sessions -x auth.json "$1" "$2"
+	diff -r --no-dereference -x settings.json -x trust.json -x sessions -x auth.json "$1" "$2"
 }
 
 @test "2 users x 25 simultaneous launches: every env file and settings.json valid and its user's own" {

@@ -1,5 +1,5 @@
 #!/bin/sh
-# stand-in.sh - systemd-run stand-in: records each launch in @REC@/launch/<unit>/ (argv, env files, environ, settings.json the agent would see, its signal state), exits with @REC@/exit or 0.
+# stand-in.sh - systemd-run stand-in: records each launch in @REC@/launch/<unit>/ (argv, env files, environ, settings.json the agent would see, the project settings bound for it, its signal state), exits with @REC@/exit or 0.
 unit=none home='' prev=''
 for a; do
 	case $a in
@@ -21,6 +21,13 @@ for a; do
 	esac
 done
 [ -z "$home" ] || cp "$home/.pi/agent/settings.json" "$d/settings.json" 2>/dev/null
+# projectConfig: the file bound read-only over the project's settings.json
+for a; do
+	case $a in BindReadOnlyPaths=*)
+		src=${a#BindReadOnlyPaths=\"}
+		cp "${src%%\"*}" "$d/project-settings.json" ;;
+	esac
+done
 env -0 >"$d/environ"
 # the signal state systemd-run would start with: ignored and blocked sets
 grep -E '^Sig(Ign|Blk):' /proc/$$/status >"$d/signals"

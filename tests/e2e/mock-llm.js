@@ -5,7 +5,9 @@
 // "hold" gets instead a `bash` tool call that touches .e2e-ready, waits (<= 30 s) for .e2e-release,
 // then runs git and a pipeline into e2e-held.txt; then "E2E-HELD-DONE". A prompt that starts with
 // "edit" gets an `edit` tool call changing "line 1" of existing.txt, then a `write` tool call
-// creating agent-new.txt, then "E2E-EDIT-DONE". Each request is logged
+// creating agent-new.txt, then "E2E-EDIT-DONE". A prompt that starts with "say" gets the text
+// "E2E-SAID" at once (one request: the model and tools it names are logged). Each request is logged,
+// with the E2E-MARK-* words its system prompt holds,
 // as one JSON line to LOGFILE. Listens on 127.0.0.1 only and exits after IDLE_SECONDS idle.
 "use strict";
 const http = require("http");
@@ -54,6 +56,14 @@ function firstUserText(messages) {
   return (m.content || []).map((p) => p.text || "").join("");
 }
 
+// markers: the distinct E2E-MARK-<name> words of the system prompt (a skill or context file
+// that reached the model says so).
+function markers(messages) {
+  const sys = messages.filter((m) => m.role === "system" || m.role === "developer")
+    .map((m) => (typeof m.content === "string" ? m.content : JSON.stringify(m.content))).join("\n");
+  return [...new Set(sys.match(/E2E-MARK-[A-Z0-9-]+/g) || [])].sort();
+}
+
 // plan: what to answer, from the prompt and how many tool results the conversation already holds.
 function plan(messages) {
   const toolResults = messages.filter((m) => m.role === "tool").length;
@@ -67,6 +77,7 @@ function plan(messages) {
     }
     return { text: "E2E-EDIT-DONE" };
   }
+  if (firstUserText(messages).startsWith("say")) return { text: "E2E-SAID" };
   if (firstUserText(messages).startsWith("hold")) {
     if (toolResults === 0) return { tool: "bash", args: { command: HOLD_COMMAND } };
     return { text: "E2E-HELD-DONE" };
@@ -140,7 +151,8 @@ const server = http.createServer((req, res) => {
     const p = plan(request.messages || []);
     log({ n: counter, url: req.url, model: request.model, stream: !!request.stream,
       tools: (request.tools || []).map((t) => t.function && t.function.name),
-      roles: (request.messages || []).map((m) => m.role), reply: p.tool || "text" });
+      roles: (request.messages || []).map((m) => m.role), reply: p.tool || "text",
+      markers: markers(request.messages || []) });
     if (request.stream) streamReply(res, id, p); else plainReply(res, id, p);
   });
 });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh - end-to-end suite: boots a Debian 12 container with systemd and runs the pi launcher scenarios in it.
-# Usage: tests/e2e/run.sh [scenario...]   scenarios: smoke 1 2 3 4 5 6 idmap roots envquote install nss deb tui (default: all)
+# Usage: tests/e2e/run.sh [scenario...]   scenarios: smoke 1 2 3 4 5 6 idmap roots envquote install nss deb tui projcfg (default: all)
 #   smoke  systemd-run with a DynamicUser works in the container (the harness itself)
 #   1      fake agent: identity, cwd, visibility, hardening, git, env precedence, exit codes, pipe, pty
 #   2      the real pi agent against a loopback mock LLM (directly, through the launcher, and
@@ -11,6 +11,8 @@
 #   6      audit lines; a root swapped for a link is never bound; a shared account runs one user
 #   tui    exit codes after signals (pipe, pty, OOM) and the real TUI in tmux, launcher against
 #          pi run directly: render, typing, answer, resize, Ctrl-C/D/Z, terminal state
+#   projcfg projectConfig with pi 0.73.1 (Node 20) and pi 1.6.0 (Node 22): the model, tools,
+#          shell and extensions a project's .pi can set, under admin-wins, deny and allow
 #   idmap  idmapped roots (a tmpfs): the agent and the real pi edit alice's files as hers;
 #          nosuid, nodev, bob's files; group mode forced and by fallback (the overlay root)
 #   roots  a root outside /home that alice's agent wrote: bob's agent, together and after, sees none of it
@@ -32,7 +34,7 @@ done
 
 [ "$(id -u)" -eq 0 ] || die "run as root (systemd-nspawn and nsenter need it)"
 need_tools
-ALL=(smoke 1 2 3 4 5 6 idmap roots envquote install nss deb tui)
+ALL=(smoke 1 2 3 4 5 6 idmap roots envquote install nss deb tui projcfg)
 want=("$@")
 [ ${#want[@]} -gt 0 ] || want=("${ALL[@]}")
 for w in "${want[@]}"; do
@@ -54,8 +56,12 @@ trap 'exit 130' INT TERM HUP
 mkdir -p "$E2E_DIR"
 timings=()
 t=$(now_ms); rootfs_ensure; timings+=("rootfs $(($(now_ms) - t)) ms")
-if [[ " ${want[*]} " == *" 2 "* || " ${want[*]} " == *" idmap "* || " ${want[*]} " == *" tui "* ]]; then
+if [[ " ${want[*]} " == *" 2 "* || " ${want[*]} " == *" idmap "* || " ${want[*]} " == *" tui "* ||
+	" ${want[*]} " == *" projcfg "* ]]; then
 	t=$(now_ms); agent_ensure; timings+=("agent-install $(($(now_ms) - t)) ms")
+fi
+if [[ " ${want[*]} " == *" projcfg "* ]]; then
+	t=$(now_ms); agent16_ensure; timings+=("agent-1.6.0-install $(($(now_ms) - t)) ms")
 fi
 if [[ " ${want[*]} " == *" install "* ]]; then
 	t=$(now_ms); install_cache_ensure; timings+=("install-cache $(($(now_ms) - t)) ms")

@@ -236,6 +236,34 @@ static void test_access_default(void)
 	config_free(&c);
 }
 
+/* projectConfig: admin-wins unless set; a host user's own key replaces the top level's */
+static void test_project_config(void)
+{
+	struct config c;
+	struct config_err e;
+
+	CHECK(config_load(&c, put("min.json", "{\"package\": \"/p\", \"hostUsers\": "
+				  "{\"a\": {\"projectRoots\": []}}}", 0644), CONFIG_TRUST_ROOT, &e) == 0);
+	CHECK_STR(config_project_config(&c, config_host(&c, "a")), "admin-wins");
+	CHECK_STR(config_project_config(&c, NULL), "admin-wins");
+	config_free(&c);
+	CHECK(config_load(&c, put("pc.json", "{\"package\": \"/p\", \"projectConfig\": \"allow\", "
+				  "\"hostUsers\": {\"a\": {\"projectRoots\": [], \"projectConfig\": \"deny\"}, "
+				  "\"b\": {\"projectRoots\": [], \"projectConfig\": null}}}", 0644),
+			  CONFIG_TRUST_ROOT, &e) == 0);
+	CHECK_STR(config_project_config(&c, config_host(&c, "a")), "deny");
+	CHECK_STR(config_project_config(&c, config_host(&c, "b")), "allow");
+	config_free(&c);
+	bad("{\"package\": \"/p\", \"projectConfig\": \"admin\"}", "projectConfig",
+	    "must be \"admin-wins\", \"deny\" or \"allow\"", 1, 36);
+	bad("{\"package\": \"/p\", \"projectConfig\": null}", "projectConfig", "must be a string",
+	    0, 0);
+	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"projectConfig\": \"yes\"}}}",
+	    "hostUsers.a.projectConfig", "must be \"admin-wins\"", 0, 0);
+	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"projectConfig\": \"deny\", "
+	    "\"projectConfig\": \"allow\"}}}", "hostUsers.a.projectConfig", "duplicate", 0, 0);
+}
+
 static void test_trust(void)
 {
 	struct config c;
@@ -292,6 +320,7 @@ int main(void)
 	test_defaults();
 	test_full();
 	test_env_values();
+	test_project_config();
 	test_errors();
 	test_access_default();
 	if (geteuid() == 0)
