@@ -215,34 +215,6 @@ static int check_live(const struct config *c, const char *caller)
 	return bad;
 }
 
-/* The user sudo names (SUDO_UID, not root), into name; 0 when not through sudo, -1 when
- * SUDO_UID names nobody. */
-static int sudo_caller(char *name, size_t n)
-{
-	const char *s = getenv("SUDO_UID");
-	struct passwd *pw;
-	unsigned long uid;
-	char *end;
-
-	if (!s || geteuid() != 0)
-		return 0;
-	errno = 0;
-	uid = strtoul(s, &end, 10);
-	if (errno || end == s || *end || uid != (uid_t)uid) {
-		pi_say("SUDO_UID '%s' is not a uid", s);
-		return -1;
-	}
-	if (uid == 0)
-		return 0;
-	pw = getpwuid((uid_t)uid);
-	if (!pw) {
-		pi_say("the invoking uid %lu has no passwd entry", uid);
-		return -1;
-	}
-	snprintf(name, n, "%s", pw->pw_name);
-	return 1;
-}
-
 /* --check [--offline] [FILE]: validates a config like visudo -c. */
 int runner_check(int argc, char **argv)
 {
@@ -264,7 +236,7 @@ int runner_check(int argc, char **argv)
 		pi_say("--check FILE is not available through sudo; run it as yourself");
 		return EXIT_USAGE;
 	}
-	sudo = sudo_caller(caller, sizeof caller);
+	sudo = pi_sudo_caller(caller, sizeof caller);
 	if (sudo < 0 || (sudo && ident_save_root() < 0))
 		return EXIT_DENIED;
 	if (config_load(&c, path ? path : pi_config_path(), path ? CONFIG_TRUST_ANY :

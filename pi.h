@@ -25,6 +25,9 @@ extern const char *pi_prog;
 void pi_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The message as is, on stderr (for the seed's own wording, which has no prefix). */
 void pi_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The user sudo names (SUDO_UID, not root) when root runs us through sudo, into name: 1; 0
+ * when not through sudo (or sudo by root); -1 after printing why when SUDO_UID names nobody. */
+int pi_sudo_caller(char *name, size_t n);
 /* Config selection: PI_AGENT_CONFIG, unless root runs us through sudo. */
 const char *pi_config_path(void);
 /* "<prog>: <file>: line L col C: <key>: <reason>" for a config that failed to load. */

@@ -61,30 +61,15 @@ static int usage(FILE *to, int rc)
 /* The user sudo says ran us must be the user named on the command line. */
 static int check_caller(const char *named)
 {
-	const char *sudo_uid = getenv("SUDO_UID");
-	struct passwd *pw;
-	char *end, q[128];
-	unsigned long uid;
+	char caller[256], q[128];
+	int sudo = pi_sudo_caller(caller, sizeof caller);
 
-	if (!sudo_uid)
-		return 0;
-	errno = 0;
-	uid = strtoul(sudo_uid, &end, 10);
-	if (errno || end == sudo_uid || *end) {
-		pi_say("SUDO_UID '%s' is not a uid", sudo_uid);
-		return -1;
-	}
-	if (uid == 0)
-		return 0;
-	pw = getpwuid((uid_t)uid);
-	if (!pw) {
-		pi_say("the invoking uid %lu has no passwd entry", uid);
-		return -1;
-	}
-	if (strcmp(pw->pw_name, named) != 0) {
+	if (sudo <= 0)
+		return sudo;
+	if (strcmp(caller, named) != 0) {
 		pi_plain("Denied: user argument '%s' does not match the invoking user '%s'.",
-			 named, pw->pw_name);
-		audit("deny", pw->pw_name, NULL, "reason=\"named another user\" named=%s",
+			 named, caller);
+		audit("deny", caller, NULL, "reason=\"named another user\" named=%s",
 		      audit_quote(named, q, sizeof q));
 		return -1;
 	}
