@@ -22,13 +22,14 @@ DEFS   = -D_GNU_SOURCE -DPI_CONFIG_PATH='"$(CONFIG_PATH)"' \
          -DPI_VERSION='"$(VERSION)"'
 BASE_CFLAGS = -std=c11 $(WARN) $(DEFS) -Ibuild/include
 REL_CFLAGS  = $(BASE_CFLAGS) -Os -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
+              -fno-asynchronous-unwind-tables -fno-unwind-tables \
               -ffunction-sections -fdata-sections
 REL_LDFLAGS = -static -s -Wl,--gc-sections
 SAN_CFLAGS  = $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
               -fsanitize=address,undefined -fno-sanitize-recover=all
 
 SRCS  = pi.c say.c wrapper.c runner.c agentinit.c prepare.c check.c hide.c mergecmd.c config.c policy.c sync.c merge.c \
-        json.c sandbox.c fs.c ident.c audit.c mounts.c inherit.c idmap.c projcfg.c project.c
+        json.c sandbox.c fs.c ident.c audit.c mounts.c inherit.c idmap.c projcfg.c project.c netns.c
 HDRS  = $(wildcard *.h)
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 

@@ -20,6 +20,7 @@
 #include "fs.h"
 #include "ident.h"
 #include "pi.h"
+#include "proxy.h"
 #include "runner.h"
 
 static int usage(void)
@@ -103,6 +104,34 @@ static int shared_groups(const struct config *c)
 	return bad;
 }
 
+/* network: each allowlist needs proxyUser, an account of its own. */
+static int check_network(const struct config *c, const struct host_user *h)
+{
+	const struct config_network *n = config_network(c, h);
+	struct passwd *pw;
+
+	printf("network of %s: %s%s", h->name, n->mode, h->network ? " (hostUsers.<user>.network)" :
+	       "");
+	if (strcmp(n->mode, "allowlist")) {
+		printf(": the host's network\n");
+		return 0;
+	}
+	printf(": %zu allow and %zu deny entries, through the proxy as %s\n", n->allow.n, n->deny.n,
+	       c->proxy_user);
+	pw = getpwnam(c->proxy_user);
+	if (!pw) {
+		pi_say("%s: proxyUser: user '%s' does not exist%s", c->path, c->proxy_user, nss_hint());
+		return 1;
+	}
+	if (!pw->pw_uid || !pw->pw_gid || !strcmp(config_agent_user(c, h), c->proxy_user) ||
+	    !strcmp(h->name, c->proxy_user)) {
+		pi_say("%s: proxyUser: '%s' must be an account of its own, not root, an agent account "
+		       "or a host user", c->path, c->proxy_user);
+		return 1;
+	}
+	return 0;
+}
+
 /* One host user's accounts and roots; id: the identity to look at the roots with, or NULL
  * for root's. */
 static int check_host(const struct config *c, const struct host_user *h, const struct ident *id)
@@ -117,7 +146,7 @@ static int check_host(const struct config *c, const struct host_user *h, const s
 	if (h->agent_user && !getpwnam(h->agent_user) && ++bad)
 		pi_say("%s: hostUsers.%s.agentUser: user '%s' does not exist%s", c->path, h->name,
 		       h->agent_user, nss_hint());
-	return bad;
+	return bad + check_network(c, h);
 }
 
 /* environmentFiles and extraPackages that are missing: every launch skips them. */
@@ -354,6 +383,23 @@ static void explain_project(const struct run *r)
 	       "(pi < 1); trust.json written by the launcher");
 }
 
+static void explain_network(const struct run *r)
+{
+	const struct config_network *n = config_network(&r->c, r->host);
+	size_t i;
+
+	if (strcmp(n->mode, "allowlist")) {
+		printf("network:        open: the host's network\n");
+		return;
+	}
+	printf("network:        allowlist: a namespace with only loopback; the proxy on "
+	       "127.0.0.1:%d, as %s, is the one way out, to\n", PROXY_PORT, r->c.proxy_user);
+	for (i = 0; i < n->allow.n; i++)
+		printf("                allow %s\n", n->allow.v[i]);
+	for (i = 0; i < n->deny.n; i++)
+		printf("                deny %s\n", n->deny.v[i]);
+}
+
 int runner_explain(struct run *r, char **args, size_t nargs)
 {
 	struct argv a;
@@ -391,6 +437,7 @@ int runner_explain(struct run *r, char **args, size_t nargs)
 	if (runner_project(r, 0) < 0)
 		return EXIT_DENIED;
 	explain_project(r);
+	explain_network(r);
 	if (runner_argv(r, args, nargs, &a) < 0)
 		return EXIT_DENIED;
 	printf("command (the unit name and the staging dir of the roots are new at each launch):\n");

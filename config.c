@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "fs.h"
+#include "netpolicy.h"
 
 struct ctx {
 	struct config *c;
@@ -142,7 +143,7 @@ static int valid_env_name(const char *s)
 }
 
 enum vkind { V_TEXT, V_ARG, V_PATH, V_PATHDIR, V_ACCOUNT, V_ENVVAL, V_ENVFILE, V_PROPERTY, V_ACCESS,
-	     V_PROJCFG };
+	     V_PROJCFG, V_NETMODE, V_NETENTRY };
 
 static const char *vcheck(enum vkind k, const char *s)
 {
@@ -178,6 +179,15 @@ static const char *vcheck(enum vkind k, const char *s)
 	case V_PROJCFG:
 		return !strcmp(s, "admin-wins") || !strcmp(s, "deny") || !strcmp(s, "allow") ? NULL :
 			"must be \"admin-wins\", \"deny\" or \"allow\"";
+	case V_NETMODE:
+		return !strcmp(s, "open") || !strcmp(s, "allowlist") ? NULL :
+			"must be \"open\" or \"allowlist\"";
+	case V_NETENTRY: {
+		struct netpol_entry e;
+		const char *why = NULL;
+
+		return netpol_parse_entry(s, &e, &why) < 0 ? (why ? why : "is not a valid entry") : NULL;
+	}
 	case V_PROPERTY:
 		eq = strchr(s, '=');
 		if (!eq || eq == s || has_ctl(s))
@@ -301,7 +311,7 @@ static int get_kv(struct ctx *x, int tok, const char *key, enum vkind kind, stru
 }
 
 enum ftype { T_STR, T_NSTR, T_NAME, T_LIST, T_ENV, T_BOOL, T_COUNT, T_SETTINGS, T_HOSTS, T_LIMITS,
-	     T_WRAPPER };
+	     T_WRAPPER, T_NETWORK };
 
 struct field {
 	const char *name;
@@ -326,6 +336,8 @@ static const struct field top_fields[] = {
 	F("projectGroup", T_NSTR, V_ACCOUNT, project_group),
 	F("projectAccess", T_STR, V_ACCESS, project_access),
 	F("projectConfig", T_STR, V_PROJCFG, project_config),
+	F("network", T_NETWORK, V_TEXT, network),
+	F("proxyUser", T_STR, V_ACCOUNT, proxy_user),
 	F("runnerPath", T_STR, V_PATH, runner_path),
 	F("sudoPath", T_STR, V_PATH, sudo_path),
 	F("systemdRunPath", T_STR, V_PATH, systemd_run_path),
@@ -400,6 +412,40 @@ static int parse_limits(struct ctx *x, int tok, const char *path)
 	return 0;
 }
 
+/* {"mode": "open" | "allowlist", "allow": [...], "deny": [...]}: entries without the
+ * allowlist that applies them are a mistake, refused rather than silently ignored. */
+static int parse_network(struct ctx *x, int tok, const char *path, struct config_network *n)
+{
+	const struct json_doc *d = &x->c->doc;
+	char sub[160];
+	int it = 0, k, v, rc;
+
+	if (want(x, tok, path, JSON_OBJECT) < 0)
+		return -1;
+	n->mode = "open";
+	n->allow.n = n->deny.n = 0;
+	while (json_member(d, tok, &it, &k, &v)) {
+		if (json_streq(d, k, "mode")) {
+			snprintf(sub, sizeof sub, "%s.mode", path);
+			rc = get_str(x, v, sub, V_NETMODE, 0, &n->mode);
+		} else if (json_streq(d, k, "allow")) {
+			snprintf(sub, sizeof sub, "%s.allow", path);
+			rc = get_list(x, v, sub, V_NETENTRY, &n->allow);
+		} else if (json_streq(d, k, "deny")) {
+			snprintf(sub, sizeof sub, "%s.deny", path);
+			rc = get_list(x, v, sub, V_NETENTRY, &n->deny);
+		} else {
+			return fail(x, k, path, "unknown key (known: mode, allow, deny)");
+		}
+		if (rc < 0 || unique_key(x, tok, k, v, sub) < 0)
+			return -1;
+	}
+	if (!strcmp(n->mode, "open") && (n->allow.n || n->deny.n))
+		return fail(x, tok, path, "has %s entries but mode \"open\", which applies none: "
+			    "set \"mode\": \"allowlist\"", n->allow.n ? "allow" : "deny");
+	return 0;
+}
+
 static int parse_host(struct ctx *x, int tok, struct host_user *h, const char *path)
 {
 	const struct json_doc *d = &x->c->doc;
@@ -423,9 +469,14 @@ static int parse_host(struct ctx *x, int tok, struct host_user *h, const char *p
 		} else if (json_streq(d, k, "projectConfig")) {
 			snprintf(sub, sizeof sub, "%s.projectConfig", path);
 			rc = get_str(x, v, sub, V_PROJCFG, 1, &h->project_config);
+		} else if (json_streq(d, k, "network")) {
+			snprintf(sub, sizeof sub, "%s.network", path);
+			h->network = cfg_alloc(x->c, sizeof *h->network);
+			rc = h->network ? parse_network(x, v, sub, h->network) :
+				fail(x, v, sub, "out of memory");
 		} else {
 			return fail(x, k, path, "unknown key (known: projectRoots, configPath, agentUser, "
-				    "projectConfig)");
+				    "projectConfig, network)");
 		}
 		if (rc < 0 || unique_key(x, tok, k, v, sub) < 0)
 			return -1;
@@ -495,6 +546,8 @@ static int parse_field(struct ctx *x, const struct field *f, int v, const char *
 	case T_WRAPPER:
 		return parse_object(x, v, "wrapper", wrapper_fields,
 				    sizeof wrapper_fields / sizeof *wrapper_fields);
+	case T_NETWORK:
+		return parse_network(x, v, path, p);
 	}
 	return 0;
 }
@@ -547,6 +600,8 @@ static void set_defaults(struct config *c)
 	c->sync_max_bytes = 1ULL << 30;
 	c->sync_max_entries = 100000;
 	c->project_config = "admin-wins";
+	c->network.mode = "open";
+	c->proxy_user = "pi-proxy";
 }
 
 /* Refuses a directory or file that someone other than root could change. */
@@ -684,6 +739,16 @@ int config_idmap(const struct config *c)
 const char *config_project_config(const struct config *c, const struct host_user *h)
 {
 	return h && h->project_config ? h->project_config : c->project_config;
+}
+
+const struct config_network *config_network(const struct config *c, const struct host_user *h)
+{
+	return h && h->network ? h->network : &c->network;
+}
+
+int config_allowlist(const struct config *c, const struct host_user *h)
+{
+	return !strcmp(config_network(c, h)->mode, "allowlist");
 }
 
 const char *config_agent_user(const struct config *c, const struct host_user *h)

@@ -27,12 +27,20 @@ struct kvlist {
 	size_t n;
 };
 
+/* network: "open" (the host's network) or "allowlist" (a namespace with only loopback, and
+ * the proxy as the one way out, to the allow entries minus the deny ones). */
+struct config_network {
+	char *mode;                 /* "open" or "allowlist" */
+	struct strlist allow, deny; /* entries netpol_parse_entry accepts */
+};
+
 struct host_user {
 	char *name;
 	struct strlist roots;       /* projectRoots as written */
 	char *config_path;          /* NULL: wrapper.hostConfigPath */
 	char *agent_user;           /* NULL: user */
 	char *project_config;       /* NULL: projectConfig */
+	struct config_network *network; /* NULL: the top level's network */
 };
 
 struct config {
@@ -48,6 +56,8 @@ struct config {
 	char *project_group;
 	char *project_access;       /* "idmap" (default) or "group" */
 	char *project_config;       /* "admin-wins" (default), "deny" or "allow" */
+	struct config_network network;
+	char *proxy_user;           /* the account the allowlist proxy runs as */
 	char *runner_path, *sudo_path, *systemd_run_path;
 	struct kvlist limits;       /* resourceLimits that are set: MemoryMax, CPUQuota, TasksMax */
 	char *command_name, *runner_name, *host_config_path;
@@ -75,6 +85,10 @@ const struct host_user *config_host(const struct config *c, const char *name);
 int config_idmap(const struct config *c);
 /* projectConfig for a host user: its own, else the top level's. */
 const char *config_project_config(const struct config *c, const struct host_user *h);
+/* network for a host user: its own, else the top level's (never merged). */
+const struct config_network *config_network(const struct config *c, const struct host_user *h);
+/* Nonzero when that network is an allowlist. */
+int config_allowlist(const struct config *c, const struct host_user *h);
 /* The agent account for a host user. */
 const char *config_agent_user(const struct config *c, const struct host_user *h);
 #endif

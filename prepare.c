@@ -22,7 +22,9 @@
 
 #include "fs.h"
 #include "merge.h"
+#include "netpolicy.h"
 #include "pi.h"
+#include "proxy.h"
 #include "runner.h"
 #include "sandbox.h"
 #include "sync.h"
@@ -355,6 +357,48 @@ static int env_add_config(struct buf *b, const struct kvlist *env)
 	return rc;
 }
 
+/* NO_PROXY: the unit's own loopback, where the agent may run servers of its own; but an
+ * address the allowlist names (the host's 127.0.0.1:11434, say) is the host's, reached
+ * through the proxy, so it is left out. */
+static void no_proxy(const struct config_network *net, char *out, size_t n)
+{
+	struct netpol_entry e;
+	const char *why;
+	int v4 = 1, v6 = 1;
+	size_t i;
+
+	for (i = 0; i < net->allow.n; i++)
+		if (netpol_parse_entry(net->allow.v[i], &e, &why) == 0) {
+			v4 &= strcmp(e.host, "127.0.0.1") != 0;
+			v6 &= strcmp(e.host, "::1") != 0;
+		}
+	snprintf(out, n, "localhost%s%s", v4 ? ",127.0.0.1" : "", v6 ? ",::1" : "");
+}
+
+/* network allowlist: the proxy, for every client that reads these variables; last in
+ * <user>.env, so the user's .env cannot point the agent elsewhere (it would only fail). */
+static int env_add_proxy(struct buf *b, const struct config_network *net)
+{
+	/* six take the proxy's URL, two the local addresses, the last "1" (node >= 22.21) */
+	static const char *const names[] = { "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy",
+					     "https_proxy", "all_proxy", "NO_PROXY", "no_proxy",
+					     "NODE_USE_ENV_PROXY" };
+	char url[64], local[64], *line;
+	size_t i;
+	int rc = 0;
+
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", PROXY_PORT);
+	no_proxy(net, local, sizeof local);
+	for (i = 0; rc == 0 && i < sizeof names / sizeof *names; i++) {
+		line = sandbox_env_line(names[i], i < 6 ? url : i < 8 ? local : "1");
+		rc = line ? buf_add(b, line, strlen(line)) : -1;
+		free(line);
+	}
+	if (rc < 0)
+		pi_say("cannot write the environment: %s", strerror(errno));
+	return rc;
+}
+
 /* The env files systemd reads, in the seed's order (later ones win), each on its own so that
  * a stray quote or a trailing backslash in one cannot swallow the next: the host .env in
  * <user>.env.host, `environment` in <user>.env, environmentFiles entry i in <user>.env.<i>
@@ -373,7 +417,8 @@ static int write_env(struct run *r)
 	ident_enter(NULL);
 	if (rc == 0)
 		rc = put_env(r, ".env.host", &b);
-	if (rc == 0 && (rc = env_add_config(&b, &r->c.environment)) == 0)
+	if (rc == 0 && (rc = env_add_config(&b, &r->c.environment)) == 0 &&
+	    (!config_allowlist(&r->c, r->host) || (rc = env_add_proxy(&b, config_network(&r->c, r->host))) == 0))
 		rc = put_env(r, ".env", &b);
 	for (i = 0; rc == 0 && i < n; i++) {
 		if (access(r->c.environment_files.v[i], F_OK) < 0 && errno == ENOENT)

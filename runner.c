@@ -43,6 +43,7 @@
 #include "merge.h"
 #include "pi.h"
 #include "policy.h"
+#include "proxy.h"
 #include "sandbox.h"
 #include "runner.h"
 
@@ -372,6 +373,9 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 				status = sig, pid = 0;
 			else if (w == stopper)
 				stopper = -1;
+			else if (w == r->net.proxy)
+				r->net.proxy = 0, audit("proxy-end", r->user, r->pol.cwd,
+							"unit=%s status=%d", r->unit, sig);
 		if (!pid && stopper <= 0)
 			break;
 	}
@@ -428,6 +432,8 @@ int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 		.hide_ro = r->pc.hide, .nhide_ro = r->pc.nhide,
 		.bind_from = r->mnt.n == r->pol.nroots ? r->mnt.staged : NULL,
 		.idmapped = r->mnt.n == r->pol.nroots && mounts_all_idmapped(&r->mnt),
+		.netns = !config_allowlist(&r->c, r->host) ? NULL :
+			 r->net.path[0] ? r->net.path : "/proc/<runner>/fd/<namespace>",
 	};
 	struct hide others;
 	struct stat st;
@@ -503,8 +509,55 @@ static void audit_launch(const struct run *r)
 	for (i = 0; i < r->pol.nroots && j < sizeof roots; i++)
 		j += (size_t)snprintf(roots + j, sizeof roots - j, "%s%s", i ? "," : "",
 				      r->pol.roots[i]);
-	audit("launch", r->user, r->pol.cwd, "agent=%s unit=%s roots=%s", r->agent, r->unit,
-	      audit_quote(roots, q, sizeof q));
+	audit("launch", r->user, r->pol.cwd, "agent=%s unit=%s roots=%s network=%s", r->agent,
+	      r->unit, audit_quote(roots, q, sizeof q), config_network(&r->c, r->host)->mode);
+}
+
+/* The proxy's account: one of its own, so that no agent can signal, trace or read it. */
+static int proxy_identity(const struct run *r, struct ident *id)
+{
+	struct passwd *pw;
+	size_t i;
+
+	if (ident_of_user(id, r->c.proxy_user, (gid_t)-1) < 0) {
+		pi_say("cannot start the network proxy: its account '%s' %s", r->c.proxy_user,
+		       errno == ENOENT ? "does not exist (create it: useradd --system "
+		       "--no-create-home --shell /usr/sbin/nologin NAME, or set proxyUser)" :
+		       strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < r->c.nhosts && id->uid && id->gid; i++) {
+		pw = getpwnam(config_agent_user(&r->c, &r->c.hosts[i]));
+		if (pw && pw->pw_uid == id->uid)
+			break;
+	}
+	if (!id->uid || !id->gid || i < r->c.nhosts || id->uid == r->host_id.uid) {
+		pi_say("cannot start the network proxy as '%s': proxyUser must be an account of its "
+		       "own, not root, an agent account or a host user", r->c.proxy_user);
+		return -1;
+	}
+	return 0;
+}
+
+/* pi-runner --proxy --fd 3 --user U --unit N --allow E... --deny E..., as the proxy account. */
+static int start_proxy(struct run *r, const struct ident *id)
+{
+	const struct config_network *net = config_network(&r->c, r->host);
+	char **v = calloc(9 + 2 * (net->allow.n + net->deny.n), sizeof *v);
+	size_t i, n = 0;
+	int rc;
+
+	if (!v)
+		return -1;
+	v[n++] = "pi-runner", v[n++] = PROXY_FLAG, v[n++] = "--fd", v[n++] = "3";
+	v[n++] = "--user", v[n++] = (char *)r->user, v[n++] = "--unit", v[n++] = r->unit;
+	for (i = 0; i < net->allow.n; i++)
+		v[n++] = "--allow", v[n++] = net->allow.v[i];
+	for (i = 0; i < net->deny.n; i++)
+		v[n++] = "--deny", v[n++] = net->deny.v[i];
+	rc = netns_start_proxy(&r->net, id, v);
+	free(v);
+	return rc;
 }
 
 const struct idmap *runner_idmap(const struct run *r, struct idmap *map)
@@ -552,9 +605,15 @@ static int launch(struct run *r, char **args, size_t nargs)
 	struct argv a;
 	int rc;
 
-	const char *bad;
+	const char *bad, *step;
 	struct idmap map;
+	struct ident proxy_id;
+	int allowlist = config_allowlist(&r->c, r->host);
 
+	if (allowlist && proxy_identity(r, &proxy_id) < 0) {
+		audit("fail", r->user, r->pol.cwd, "reason=proxy-account");
+		return EXIT_DENIED;
+	}
 	if (claim_account(r) < 0) {
 		audit("deny", r->user, r->pol.cwd, "reason=account-busy agent=%s", r->agent);
 		return EXIT_DENIED;
@@ -569,8 +628,24 @@ static int launch(struct run *r, char **args, size_t nargs)
 		return EXIT_DENIED;
 	}
 	say_fallbacks(r);
+	if (allowlist && netns_create(&r->net, &step) < 0) {
+		pi_say("cannot make the network namespace of the agent: cannot %s: %s", step,
+		       strerror(errno));
+		audit("fail", r->user, r->pol.cwd, "reason=netns");
+		mounts_release(&r->mnt);
+		return EXIT_DENIED;
+	}
 	r->watch_fd = watch_home(r);
 	if (runner_argv(r, args, nargs, &a) < 0) {
+		netns_release(&r->net);
+		mounts_release(&r->mnt);
+		return EXIT_DENIED;
+	}
+	if (allowlist && start_proxy(r, &proxy_id) < 0) {
+		pi_say("cannot start the network proxy as '%s': %s", r->c.proxy_user, strerror(errno));
+		audit("fail", r->user, r->pol.cwd, "reason=proxy-start");
+		sandbox_argv_free(&a);
+		netns_release(&r->net);
 		mounts_release(&r->mnt);
 		return EXIT_DENIED;
 	}
@@ -587,6 +662,7 @@ static int launch(struct run *r, char **args, size_t nargs)
 	rc = supervise(r, a.v, envp);
 	if (r->watch_fd >= 0)
 		close(r->watch_fd);
+	netns_release(&r->net);
 	mounts_release(&r->mnt);
 	audit("end", r->user, r->pol.cwd, "unit=%s status=%d", r->unit, rc);
 	sandbox_argv_free(&a);
@@ -632,6 +708,7 @@ int runner_main(int argc, char **argv)
 	if (argc < 3 || argv[1][0] == '-' || argv[2][0] != '/')
 		return usage(stderr, EXIT_USAGE);
 	r.runtime_fd = r.home_fd = r.agent_dir_fd = r.lock_fd = r.account_fd = r.watch_fd = -1;
+	r.net.ns_fd = r.net.listen_fd = -1;
 	r.user = argv[1];
 	r.args = argv + 3;
 	r.nargs = (size_t)(argc - 3);

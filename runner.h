@@ -5,6 +5,7 @@
 #include "config.h"
 #include "ident.h"
 #include "mounts.h"
+#include "netns.h"
 #include "policy.h"
 #include "projcfg.h"
 #include "sandbox.h"
@@ -39,6 +40,7 @@ struct run {
 	char **args;                      /* the user's arguments for the agent */
 	size_t nargs;
 	struct projcfg pc;                /* projectConfig's plan for this launch (project.c) */
+	struct netns net;                 /* network allowlist: the unit's namespace and proxy */
 };
 
 /* Agent home, config copy, settings.json, env file and project links (prepare.c).

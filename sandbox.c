@@ -43,6 +43,12 @@ static const char *const hardening_properties[] = {
 	"SystemCallFilter=@chown", "SystemCallErrorNumber=EPERM",
 };
 
+/* Unix sockets through which a host service would carry data off the machine for the agent:
+ * name lookups (nscd, systemd-resolved, the system bus to resolved) and mDNS (avahi). */
+static const char *const name_services[] = {
+	"/run/nscd", "/run/systemd/resolve", "/run/dbus/system_bus_socket", "/run/avahi-daemon",
+};
+
 static int push(struct argv *a, const char *fmt, ...)
 {
 	va_list ap;
@@ -324,6 +330,15 @@ static int push_identity(const struct launch *l, struct argv *a)
 	rc |= push_prop(a, "UMask=%s", l->idmapped ? "0022" : "0007");
 	for (i = 0; i < sizeof hardening_properties / sizeof *hardening_properties; i++)
 		rc |= push_prop(a, "%s", hardening_properties[i]);
+	/* allowlist: a namespace with only loopback, where the proxy listens (netns.c) */
+	if (l->netns)
+		rc |= push_prop(a, "PrivateNetwork=%s", "yes") |
+		      push_prop(a, "NetworkNamespacePath=%s", l->netns) |
+		      push_prop(a, "IPAddressDeny=%s", "any") |
+		      push_prop(a, "IPAddressAllow=%s", "localhost");
+	/* ... and no host service that looks names up or sends for the caller: a way out too */
+	for (i = 0; l->netns && i < sizeof name_services / sizeof *name_services; i++)
+		rc |= push_prop(a, "InaccessiblePaths=-%s", name_services[i]);
 	rc |= push_prop_path(a, "TemporaryFileSystem", c->state_dir);
 	rc |= push_prop_path(a, "BindPaths", l->home);
 	rc |= push_prop_path(a, "InaccessiblePaths", l->runtime_dir);

@@ -35,6 +35,7 @@ struct launch {
 	const char *settings_to;
 	char *const *hide_ro;      /* projectConfig: directories the unit sees empty, read-only */
 	size_t nhide_ro;
+	const char *netns;         /* network allowlist: the namespace the unit joins, or NULL */
 	char *const *args;         /* the user's arguments, untouched */
 	size_t nargs;
 };

@@ -1,5 +1,5 @@
 #!/bin/sh
-# stand-in.sh - systemd-run stand-in: records each launch in @REC@/launch/<unit>/ (argv, env files, environ, settings.json the agent would see, the project settings bound for it, its signal state), exits with @REC@/exit or 0.
+# stand-in.sh - systemd-run stand-in: records each launch in @REC@/launch/<unit>/ (argv, env files, environ, settings.json the agent would see, the project settings bound for it, its signal state; a network probe in its namespace), exits with @REC@/exit or 0.
 unit=none home='' prev=''
 for a; do
 	case $a in
@@ -32,4 +32,13 @@ env -0 >"$d/environ"
 # the signal state systemd-run would start with: ignored and blocked sets
 grep -E '^Sig(Ign|Blk):' /proc/$$/status >"$d/signals"
 id -u >"$d/uid"
+# network allowlist: @REC@/netprobe, when present, runs in the namespace the unit would join
+# (its output in netprobe.out); @REC@/hold keeps the "unit" up until the file goes
+for a; do
+	case $a in NetworkNamespacePath=*)
+		[ ! -f @REC@/netprobe ] ||
+			nsenter --net="${a#NetworkNamespacePath=}" python3 @REC@/netprobe >"$d/netprobe.out" 2>&1 ;;
+	esac
+done
+while [ -e @REC@/hold ]; do sleep 0.05; done
 exit "$(cat @REC@/exit 2>/dev/null || echo 0)"

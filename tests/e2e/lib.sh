@@ -48,7 +48,7 @@ poll() {
 # need_tools: the host tools the suite needs, with the Debian package that brings each.
 need_tools() {
 	local t missing=()
-	for t in mmdebstrap:mmdebstrap systemd-nspawn:systemd-container nsenter:util-linux \
+	for t in mmdebstrap:mmdebstrap systemd-nspawn:systemd-container nsenter:util-linux ip:iproute2 openssl:openssl \
 		timeout:coreutils node:nodejs; do
 		command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t#*:}")
 	done

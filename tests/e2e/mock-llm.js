@@ -1,16 +1,18 @@
 // mock-llm.js - loopback-only OpenAI-compatible chat server that scripts one pi tool-using turn.
-// Usage: node mock-llm.js PORT LOGFILE [IDLE_SECONDS]
+// Usage: node mock-llm.js PORT LOGFILE [IDLE_SECONDS [CERT KEY]] (with CERT and KEY: HTTPS)
 // Reply 1: a `write` tool call creating e2e-written.txt; reply 2: a `bash` tool call recording
 // `id -un` and `pwd` into e2e-bash.txt; reply 3: final text "E2E-DONE". A prompt that starts with
 // "hold" gets instead a `bash` tool call that touches .e2e-ready, waits (<= 30 s) for .e2e-release,
 // then runs git and a pipeline into e2e-held.txt; then "E2E-HELD-DONE". A prompt that starts with
 // "edit" gets an `edit` tool call changing "line 1" of existing.txt, then a `write` tool call
 // creating agent-new.txt, then "E2E-EDIT-DONE". A prompt that starts with "say" gets the text
-// "E2E-SAID" at once (one request: the model and tools it names are logged). Each request is logged,
+// "E2E-SAID" at once (one request: the model and tools it names are logged). A prompt
+// "run: COMMAND" gets a `bash` tool call running COMMAND, then "E2E-RAN". Each request is logged,
 // with the E2E-MARK-* words its system prompt holds,
 // as one JSON line to LOGFILE. Listens on 127.0.0.1 only and exits after IDLE_SECONDS idle.
 "use strict";
 const http = require("http");
+const https = require("https");
 const fs = require("fs");
 
 const port = Number(process.argv[2] || 18080);
@@ -78,6 +80,10 @@ function plan(messages) {
     return { text: "E2E-EDIT-DONE" };
   }
   if (firstUserText(messages).startsWith("say")) return { text: "E2E-SAID" };
+  if (firstUserText(messages).startsWith("run: ")) {
+    if (toolResults === 0) return { tool: "bash", args: { command: firstUserText(messages).slice(5) } };
+    return { text: "E2E-RAN" };
+  }
   if (firstUserText(messages).startsWith("hold")) {
     if (toolResults === 0) return { tool: "bash", args: { command: HOLD_COMMAND } };
     return { text: "E2E-HELD-DONE" };
@@ -124,7 +130,9 @@ function plainReply(res, id, p) {
 }
 
 let counter = 0;
-const server = http.createServer((req, res) => {
+const tls = process.argv[5] && process.argv[6] ?
+  { cert: fs.readFileSync(process.argv[5]), key: fs.readFileSync(process.argv[6]) } : null;
+const handler = (req, res) => {
   armIdle();
   let body = "";
   req.on("data", (d) => { body += d; });
@@ -155,6 +163,7 @@ const server = http.createServer((req, res) => {
       markers: markers(request.messages || []) });
     if (request.stream) streamReply(res, id, p); else plainReply(res, id, p);
   });
-});
+};
+const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
 
 server.listen(port, "127.0.0.1", () => armIdle());

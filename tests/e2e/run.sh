@@ -34,7 +34,7 @@ done
 
 [ "$(id -u)" -eq 0 ] || die "run as root (systemd-nspawn and nsenter need it)"
 need_tools
-ALL=(smoke 1 2 3 4 5 6 idmap roots envquote install nss deb tui projcfg)
+ALL=(smoke 1 2 3 4 5 6 idmap roots envquote install nss deb tui projcfg network)
 want=("$@")
 [ ${#want[@]} -gt 0 ] || want=("${ALL[@]}")
 for w in "${want[@]}"; do
@@ -57,10 +57,10 @@ mkdir -p "$E2E_DIR"
 timings=()
 t=$(now_ms); rootfs_ensure; timings+=("rootfs $(($(now_ms) - t)) ms")
 if [[ " ${want[*]} " == *" 2 "* || " ${want[*]} " == *" idmap "* || " ${want[*]} " == *" tui "* ||
-	" ${want[*]} " == *" projcfg "* ]]; then
+	" ${want[*]} " == *" projcfg "* || " ${want[*]} " == *" network "* ]]; then
 	t=$(now_ms); agent_ensure; timings+=("agent-install $(($(now_ms) - t)) ms")
 fi
-if [[ " ${want[*]} " == *" projcfg "* ]]; then
+if [[ " ${want[*]} " == *" projcfg "* || " ${want[*]} " == *" network "* ]]; then
 	t=$(now_ms); agent16_ensure; timings+=("agent-1.6.0-install $(($(now_ms) - t)) ms")
 fi
 if [[ " ${want[*]} " == *" install "* ]]; then

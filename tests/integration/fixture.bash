@@ -13,7 +13,7 @@ HOST_USERS="pitest-alice pitest-bob pitest-carol pitest-dave"
 # attack suite has an odd one).
 fixture_users() {
 	local u
-	for u in pitest-agent pitest-agent2; do
+	for u in pitest-agent pitest-agent2 pitest-proxy; do
 		getent group "$u" >/dev/null || groupadd --system "$u"
 		getent passwd "$u" >/dev/null ||
 			useradd --system -g "$u" -d /nonexistent -s /usr/sbin/nologin "$u"

@@ -1,4 +1,4 @@
-// links: config.c json.c fs.c
+// links: config.c json.c fs.c netpolicy.c
 /* test_config.c - unit tests for loading config.json: defaults, types, errors with key and position, trust. */
 #include <fcntl.h>
 #include <limits.h>
@@ -311,6 +311,59 @@ static void test_trust(void)
 	config_free(&c);
 }
 
+/* network: open unless set; a host user's own value replaces the top level's whole */
+static void test_network(void)
+{
+	struct config c;
+	struct config_err e;
+	const struct config_network *n;
+
+	CHECK(config_load(&c, put("min.json", "{\"package\": \"/p\", \"hostUsers\": "
+				  "{\"a\": {\"projectRoots\": []}}}", 0644), CONFIG_TRUST_ROOT, &e) == 0);
+	CHECK_STR(config_network(&c, config_host(&c, "a"))->mode, "open");
+	CHECK(!config_allowlist(&c, config_host(&c, "a")));
+	CHECK_STR(c.proxy_user, "pi-proxy");
+	config_free(&c);
+	CHECK(config_load(&c, put("net.json", "{\"package\": \"/p\", \"proxyUser\": \"px\", "
+				  "\"network\": {\"mode\": \"allowlist\", \"allow\": [\"api.example.com\", "
+				  "\"*.example.org:443\", \"127.0.0.1:8080\"], \"deny\": [\"bad.example.org\"]}, "
+				  "\"hostUsers\": {\"a\": {\"projectRoots\": []}, \"b\": {\"projectRoots\": [], "
+				  "\"network\": {\"mode\": \"allowlist\", \"allow\": [\"github.com\"]}}, "
+				  "\"c\": {\"projectRoots\": [], \"network\": {\"mode\": \"open\"}}}}", 0644),
+			  CONFIG_TRUST_ROOT, &e) == 0);
+	CHECK_STR(c.proxy_user, "px");
+	n = config_network(&c, config_host(&c, "a"));
+	CHECK(config_allowlist(&c, config_host(&c, "a")));
+	CHECK_INT(n->allow.n, 3);
+	CHECK_STR(n->allow.v[1], "*.example.org:443");
+	CHECK_INT(n->deny.n, 1);
+	n = config_network(&c, config_host(&c, "b"));
+	CHECK(config_allowlist(&c, config_host(&c, "b")));
+	CHECK_INT(n->allow.n, 1);
+	CHECK_STR(n->allow.v[0], "github.com");
+	CHECK_INT(n->deny.n, 0);        /* replaced, not merged */
+	CHECK(!config_allowlist(&c, config_host(&c, "c")));
+	config_free(&c);
+	bad("{\"package\": \"/p\", \"network\": {\"mode\": \"closed\"}}", "network.mode",
+	    "must be \"open\" or \"allowlist\"", 1, 40);
+	bad("{\"package\": \"/p\", \"network\": {\"allow\": [\"a.example\"]}}", "network",
+	    "has allow entries but mode \"open\"", 0, 0);
+	bad("{\"package\": \"/p\", \"network\": {\"mode\": \"allowlist\", \"allow\": [\"*\"]}}",
+	    "network.allow[0]", "", 0, 0);
+	bad("{\"package\": \"/p\", \"network\": {\"mode\": \"allowlist\", \"allow\": "
+	    "[\"a.example:99999\"]}}", "network.allow[0]", "", 0, 0);
+	bad("{\"package\": \"/p\", \"network\": {\"mode\": \"allowlist\", \"deny\": [\"a b\"]}}",
+	    "network.deny[0]", "", 0, 0);
+	bad("{\"package\": \"/p\", \"network\": {\"mode\": \"allowlist\", \"ports\": []}}",
+	    "network", "unknown key (known: mode, allow, deny)", 0, 0);
+	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"network\": {\"mode\": \"allowlist\", "
+	    "\"allow\": [\"127.1\"]}}}}", "hostUsers.a.network.allow[0]", "", 0, 0);
+	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"network\": \"open\"}}}",
+	    "hostUsers.a.network", "must be an object", 0, 0);
+	bad("{\"package\": \"/p\", \"proxyUser\": \"a b\"}", "proxyUser",
+	    "is not a valid user or group name", 0, 0);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/test_config.XXXXXX";
@@ -321,6 +374,7 @@ int main(void)
 	test_full();
 	test_env_values();
 	test_project_config();
+	test_network();
 	test_errors();
 	test_access_default();
 	if (geteuid() == 0)

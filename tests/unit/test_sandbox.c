@@ -175,6 +175,21 @@ static void test_argv(void)
 	CHECK(find(&a, "UMask=0007", 0) < 0);
 	CHECK(find(&a, "SupplementaryGroups=users", 0) < 0);
 	sandbox_argv_free(&a);
+
+	/* network allowlist: the runner's namespace, loopback alone, before extraProperties */
+	CHECK(find(&a, "NetworkNamespacePath=/proc/1/fd/9", 0) < 0);
+	l.netns = "/proc/1/fd/9";
+	CHECK(sandbox_argv(&l, &a) == 0);
+	CHECK(find(&a, "PrivateNetwork=yes", 0) > 0);
+	CHECK(find(&a, "NetworkNamespacePath=/proc/1/fd/9", 0) > 0);
+	CHECK(find(&a, "IPAddressDeny=any", 0) > 0);
+	CHECK(find(&a, "IPAddressAllow=localhost", 0) > 0);
+	CHECK(find(&a, "IPAddressAllow=localhost", 0) < find(&a, "CPUWeight=50", 0));
+	CHECK(!strcmp(a.v[find(&a, "NetworkNamespacePath=/proc/1/fd/9", 0) - 1], "-p"));
+	CHECK(find(&a, "InaccessiblePaths=-/run/nscd", 0) > 0);
+	CHECK(find(&a, "InaccessiblePaths=-/run/systemd/resolve", 0) > 0);
+	CHECK(find(&a, "InaccessiblePaths=-/run/dbus/system_bus_socket", 0) > 0);
+	sandbox_argv_free(&a);
 }
 
 /* The description names the user and the cwd (as is: systemd 252 expands no specifier in a

@@ -1,0 +1,211 @@
+/* netns.c - the network namespace of an allowlist unit (only loopback) and the proxy that is its one way out.
+ *
+ * MUST rules kept here:
+ * - the namespace has loopback and nothing else: no route, no address but 127.0.0.1 and ::1;
+ * - the runner's thread is back in its own namespace before anything else happens, also on
+ *   every failure;
+ * - the proxy holds none of root's powers (uid, gid and groups of the proxy account only,
+ *   no capability, no_new_privs), nothing of the runner's but its listening socket (every
+ *   other fd closed, empty environment, default signals, its own session), and it dies
+ *   with the runner (PR_SET_PDEATHSIG, checked against a parent that died first).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "netns.h"
+#include "proxy.h"
+
+static int loopback_up(void)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = -1;
+
+	if (s < 0)
+		return -1;
+	memset(&ifr, 0, sizeof ifr);
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	close(s);
+	return rc;
+}
+
+static int listen_loopback(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(PROXY_PORT) };
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (s < 0)
+		return -1;
+	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    bind(s, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(s, SOMAXCONN) < 0) {
+		int e = errno;
+
+		close(s);
+		errno = e;
+		return -1;
+	}
+	return s;
+}
+
+/* In the new namespace: loopback up, the socket, a handle on the namespace. */
+static int inside(struct netns *n, const char **step)
+{
+	*step = "bring up loopback in it";
+	if (loopback_up() < 0)
+		return -1;
+	*step = "listen on 127.0.0.1 in it";
+	n->listen_fd = listen_loopback();
+	if (n->listen_fd < 0)
+		return -1;
+	*step = "open it";
+	n->ns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	return n->ns_fd < 0 ? -1 : 0;
+}
+
+int netns_create(struct netns *n, const char **step)
+{
+	int host, rc, e;
+
+	n->ns_fd = n->listen_fd = -1;
+	n->proxy = 0;
+	*step = "open the host's network namespace";
+	host = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (host < 0)
+		return -1;
+	*step = "create it";
+	rc = unshare(CLONE_NEWNET);
+	if (rc == 0) {
+		rc = inside(n, step);
+		e = errno;
+		if (setns(host, CLONE_NEWNET) < 0)
+			rc = -1, e = errno, *step = "return to the host's network namespace";
+		errno = e;
+	}
+	e = errno;
+	close(host);
+	if (rc < 0) {
+		netns_release(n);
+		errno = e;
+		return -1;
+	}
+	snprintf(n->path, sizeof n->path, "/proc/%d/fd/%d", (int)getpid(), n->ns_fd);
+	return 0;
+}
+
+static void close_from(int first)
+{
+	int fd;
+
+	if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0)
+		return;
+	for (fd = first; fd < 65536; fd++)
+		close(fd);
+}
+
+/* Everything between fork and exec; returns only on failure, with the fd its errno goes to
+ * (err until the fds are moved, then 4). */
+static int child(struct netns *n, const struct ident *id, char *const *argv, pid_t parent, int err)
+{
+	static char *const envp[] = { NULL };
+	sigset_t none;
+	int null, lfd, efd, sig;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	lfd = fcntl(n->listen_fd, F_DUPFD_CLOEXEC, 10);
+	efd = fcntl(err, F_DUPFD_CLOEXEC, 10);
+	if (null < 0 || lfd < 0 || efd < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+	    dup2(null, 2) < 0 || dup2(lfd, 3) < 0 || dup2(efd, 4) < 0 ||
+	    fcntl(4, F_SETFD, FD_CLOEXEC) < 0)
+		return err;
+	close_from(5);
+	if (setsid() < 0 || setgroups(0, NULL) < 0 || setresgid(id->gid, id->gid, id->gid) < 0 ||
+	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 || setresuid(id->uid, id->uid, id->uid) < 0)
+		return 4;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return 4;
+	if (getppid() != parent)
+		_exit(127);
+	umask(077);
+	if (chdir("/") == 0)
+		execve("/proc/self/exe", argv, envp);
+	return 4;
+}
+
+int netns_start_proxy(struct netns *n, const struct ident *id, char *const *argv)
+{
+	pid_t parent = getpid(), pid;
+	int p[2], e = 0;
+	ssize_t got;
+
+	if (id->uid == 0 || id->gid == 0) {
+		errno = EPERM;
+		return -1;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		int out;
+
+		close(p[0]);
+		out = child(n, id, argv, parent, p[1]);
+		e = errno;
+		(void)!write(out, &e, sizeof e);
+		_exit(127);
+	}
+	e = errno;
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		errno = e;
+		return -1;
+	}
+	do
+		got = read(p[0], &e, sizeof e);
+	while (got < 0 && errno == EINTR);
+	close(p[0]);
+	n->proxy = pid;
+	if (got <= 0)
+		return 0;
+	netns_release(n);
+	errno = e ? e : EIO;
+	return -1;
+}
+
+void netns_release(struct netns *n)
+{
+	if (n->proxy > 0) {
+		kill(n->proxy, SIGKILL);
+		while (waitpid(n->proxy, NULL, 0) < 0 && errno == EINTR)
+			;
+		n->proxy = 0;
+	}
+	if (n->listen_fd >= 0)
+		close(n->listen_fd);
+	if (n->ns_fd >= 0)
+		close(n->ns_fd);
+	n->listen_fd = n->ns_fd = -1;
+}

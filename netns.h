@@ -1,0 +1,25 @@
+/* netns.h - the network namespace of an allowlist unit (only loopback) and the proxy that is its one way out. */
+#ifndef NETNS_H
+#define NETNS_H
+#include <sys/types.h>
+#include "ident.h"
+
+struct netns {
+	int ns_fd;        /* the namespace, held open for the unit to join */
+	int listen_fd;    /* the proxy's socket: 127.0.0.1:PROXY_PORT inside it */
+	pid_t proxy;      /* the proxy's pid while it runs, else 0 */
+	char path[64];    /* /proc/<runner pid>/fd/<ns_fd>: the unit's NetworkNamespacePath= */
+};
+
+/* Makes a namespace with loopback up and the proxy's listening socket in it, leaving the
+ * calling thread in the namespace it was in. Returns 0, or -1 with errno and *step
+ * ("bring up loopback"). */
+int netns_create(struct netns *n, const char **step);
+/* Forks the proxy: the listening socket as fd 3, stdio on /dev/null, its own session, no
+ * other fd, the proxy account's uid and gid alone (no capability, no supplementary group),
+ * no_new_privs, killed when the caller dies; then execs this binary with argv and an empty
+ * environment. Returns 0, or -1 with errno (the child's, when it failed before the exec). */
+int netns_start_proxy(struct netns *n, const struct ident *id, char *const *argv);
+/* Kills and reaps the proxy and closes what netns_create opened. */
+void netns_release(struct netns *n);
+#endif
