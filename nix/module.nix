@@ -19,6 +19,7 @@
     mkIf
     mkOption
     optional
+    optionalAttrs
     optionals
     optionalString
     types
@@ -46,6 +47,72 @@
     ++ optionals cfg.perUserAgentAccounts
     (mapAttrsToList agentUserFor (filterAttrs (_: userCfg: userCfg.agentUser == null) cfg.hostUsers))
   );
+
+  # A host user's network: their own when set (it replaces the top-level one whole), else
+  # the top-level one.
+  networkFor = userCfg:
+    if userCfg.network != null
+    then userCfg.network
+    else cfg.network;
+
+  # The proxy account is needed, and created with createUser, only when some host user's
+  # effective mode is allowlist.
+  proxyNeeded = builtins.any (userCfg: (networkFor userCfg).mode == "allowlist") (builtins.attrValues cfg.hostUsers);
+
+  # Every account an agent may run as: the proxy must be none of them.
+  agentAccounts = unique ([cfg.user] ++ mapAttrsToList agentUserFor cfg.hostUsers);
+
+  # config.json's form of a network value: mode, and allow/deny in allowlist mode or when
+  # set (in open mode the binary and the assertion below refuse them).
+  networkJSON = net:
+    {inherit (net) mode;}
+    // optionalAttrs (net.mode == "allowlist" || net.allow != []) {inherit (net) allow;}
+    // optionalAttrs (net.mode == "allowlist" || net.deny != []) {inherit (net) deny;};
+
+  # The network submodule, shared by the top-level option and the per-host-user one.
+  networkModule = {
+    options = {
+      mode = mkOption {
+        type = types.enum ["open" "allowlist"];
+        default = "open";
+        description = ''
+          "open": the agent's unit has the host's network (the behaviour without this
+          option). "allowlist" (recommended): the unit gets a network namespace of its own
+          with only loopback (no route out, no DNS, no UDP); the one way out is a forward
+          proxy on 127.0.0.1:3128 inside it, which the runner starts as proxyUser for the
+          unit's lifetime and which connects from the host's namespace only to the
+          host:port pairs `allow` lists and `deny` does not. The agent gets HTTP_PROXY,
+          HTTPS_PROXY, ALL_PROXY (and their lowercase forms) = http://127.0.0.1:3128 and
+          NO_PROXY=localhost,127.0.0.1,::1; a program that ignores them cannot connect at
+          all. Every decision is logged to syslog (LOG_AUTHPRIV).
+        '';
+      };
+
+      allow = mkOption {
+        type = types.listOf types.str;
+        default = [];
+        description = ''
+          What the proxy lets through in "allowlist" mode: "api.anthropic.com" (that
+          name), "*.openai.com" (names strictly below openai.com, not openai.com itself),
+          "github.com:443" (one port), "host:*" (any port), "127.0.0.1:8080",
+          "[::1]:8080" (addresses). An entry without a port allows ports 80 and 443. A
+          name that resolves to a loopback, private, link-local or metadata address is
+          refused unless that address is listed too. Must be empty in "open" mode.
+        '';
+        example = ["api.anthropic.com" "github.com" "*.githubusercontent.com"];
+      };
+
+      deny = mkOption {
+        type = types.listOf types.str;
+        default = [];
+        description = ''
+          Entries refused even where `allow` matches (deny wins over allow); the same
+          forms as `allow`. Must be empty in "open" mode.
+        '';
+        example = ["gist.githubusercontent.com"];
+      };
+    };
+  };
 
   # The primary group of a created account: `group` for the shared one, a group of its own
   # (same name) for each per-user one, so that agents of different host users share no group
@@ -86,14 +153,16 @@
 
   # Exactly the keys the binary reads; it rejects unknown ones. Nix-only options are left out.
   configData = {
-    inherit (cfg) user group stateDir binaryName settings environment environmentFiles projectGroup projectAccess projectConfig;
+    inherit (cfg) user group stateDir binaryName settings environment environmentFiles projectGroup projectAccess projectConfig proxyUser;
+    network = networkJSON cfg.network;
     inherit runtimePath runnerPath;
     package = "${cfg.package}";
     hostUsers =
       mapAttrs (name: userCfg: {
         inherit (userCfg) projectRoots configPath projectConfig;
         agentUser = agentUserFor name userCfg;
-      })
+      }
+      // optionalAttrs (userCfg.network != null) {network = networkJSON userCfg.network;})
       cfg.hostUsers;
     extraPackages = map (p: "${p}") cfg.extraPackages;
     sudoPath = "/run/wrappers/bin/sudo";
@@ -263,6 +332,17 @@ in {
             '';
             example = "allow";
           };
+
+          network = mkOption {
+            type = types.nullOr (types.submodule networkModule);
+            default = null;
+            description = ''
+              This host user's network (mode, allow, deny; see the top-level `network`);
+              null: the top-level `network`. When set it replaces the top-level value
+              entirely: its allow and deny lists are not merged with the top-level ones.
+            '';
+            example = literalExpression ''{ mode = "allowlist"; allow = [ "api.anthropic.com" ]; }'';
+          };
         };
       });
       default = {};
@@ -363,6 +443,37 @@ in {
         launcher owns pi's project trust (trust.json, -a/--approve without effect).
         "deny": the agent sees an empty, read-only .pi and no .agents/skills from the
         working directory up. "allow": pi's own behaviour, as the seed.
+      '';
+    };
+
+    network = mkOption {
+      type = types.submodule networkModule;
+      default = {};
+      description = ''
+        The agent's outbound network, for every host user without a network of their own:
+        mode "open" (the default, the host's network) or "allowlist" (recommended: a
+        network namespace with only loopback, and a logging forward proxy on
+        127.0.0.1:3128 that reaches only the listed host:port pairs). The README's
+        "Network allowlist" section gives a starting list for the common model providers.
+      '';
+      example = literalExpression ''
+        {
+          mode = "allowlist";
+          allow = [ "api.anthropic.com" "github.com" "*.githubusercontent.com" ];
+        }
+      '';
+    };
+
+    proxyUser = mkOption {
+      type = types.str;
+      default = "pi-proxy";
+      description = ''
+        Account the allowlist proxy runs as (pi-runner --proxy, started by the runner for
+        each allowlist launch, ending with the unit). It must not be root nor any agent
+        account, so the agent can neither signal, trace nor read it, and it must exist
+        when any host user's effective network mode is "allowlist": with createUser the
+        module creates it then (a system account in a group of its own, no home, nologin
+        shell).
       '';
     };
 
@@ -500,6 +611,24 @@ in {
           message = "m3ta.pi-agent.wrapper: commandName may not be pi-runner or pi-merge, and runnerName may not be pi or pi-merge (the launcher answers to those names itself).";
         }
       ]
+      ++ [
+        {
+          assertion = cfg.proxyUser != "root" && !(elem cfg.proxyUser agentAccounts);
+          message = "m3ta.pi-agent.proxyUser (${cfg.proxyUser}) must not be root nor an agent account (${builtins.concatStringsSep ", " agentAccounts}).";
+        }
+        {
+          assertion = !(proxyNeeded && cfg.createUser && elem cfg.proxyUser (map groupOf createdAgentUsers));
+          message = "m3ta.pi-agent.proxyUser (${cfg.proxyUser}) must not name the group of an agent account: the proxy account gets a group of its own.";
+        }
+      ]
+      ++ mapAttrsToList (where: net: {
+        assertion = net.mode == "allowlist" || (net.allow == [] && net.deny == []);
+        message = "m3ta.pi-agent.${where}: allow and deny take effect only in mode \"allowlist\"; set the mode or remove them.";
+      }) ({network = cfg.network;}
+        // builtins.listToAttrs (map (name: {
+          name = "hostUsers.${name}.network";
+          value = cfg.hostUsers.${name}.network;
+        }) (builtins.filter (name: cfg.hostUsers.${name}.network != null) hostUserNames)))
       ++ mapAttrsToList (user: userCfg: {
         assertion = userCfg.projectRoots != [];
         message = "m3ta.pi-agent.hostUsers.${user}.projectRoots must not be empty.";
@@ -510,7 +639,8 @@ in {
         name = groupOf name;
         value = {};
       })
-      createdAgentUsers));
+      createdAgentUsers)
+    // optionalAttrs proxyNeeded {${cfg.proxyUser} = {};});
 
     # No home is created: stateDir stays root-owned and the runner makes each agent home.
     users.users = mkIf cfg.createUser (builtins.listToAttrs (map (name: {
@@ -524,7 +654,17 @@ in {
           createHome = false;
         };
       })
-      createdAgentUsers));
+      createdAgentUsers)
+    // optionalAttrs proxyNeeded {
+      ${cfg.proxyUser} = {
+        isSystemUser = true;
+        group = cfg.proxyUser;
+        description = "Pi agent network allowlist proxy";
+        home = "/var/empty";
+        createHome = false;
+        shell = pkgs.shadow; # nologin, as NixOS spells it
+      };
+    });
 
     systemd.tmpfiles.rules = [
       "d ${cfg.stateDir} 0755 root root - -"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/nix.sh - parses every .nix file of the repo and checks that nix/module.nix declares every option of the seed module (tests/seed-options.nix) with the seed's type and literal default.
+# tests/nix.sh - parses every .nix file of the repo, checks that nix/module.nix declares every option of the seed module (tests/seed-options.nix) with the seed's type and literal default, and checks the config the module generates (accounts, config.json's network keys, assertions).
 # Needs nix-bin (nix-instantiate, nix): skips without it, except under CI=true where that is a failure.
 # Evaluates with a stub lib (tests/nix-stub-lib.nix) and no nixpkgs, into no store (dummy://).
 set -euo pipefail
@@ -137,7 +137,9 @@ else
 	grep -q '^ok   m3ta\.pi-agent\.' <<<"$out" || bad "no seed option was compared"
 	# The options the launcher added must stay declared too.
 	for opt in launcherPackage perUserAgentAccounts 'hostUsers.<name>.agentUser' \
-		resourceLimits.MemoryMax resourceLimits.CPUQuota resourceLimits.TasksMax wrapper.extraProperties; do
+		resourceLimits.MemoryMax resourceLimits.CPUQuota resourceLimits.TasksMax wrapper.extraProperties \
+		network.mode network.allow network.deny proxyUser 'hostUsers.<name>.network' \
+		'hostUsers.<name>.network.mode' 'hostUsers.<name>.network.allow' 'hostUsers.<name>.network.deny'; do
 		if grep -qF "new  m3ta.pi-agent.$opt:" <<<"$out"; then
 			ok "m3ta.pi-agent.$opt: declared (new)"
 		else
@@ -146,48 +148,152 @@ else
 	done
 fi
 
-# 3. The module's config for two host users, one with an account it creates, one with an
-# explicit agentUser: the accounts and groups it creates (each per-user account in a group of
-# its own; agents of different host users share no group) and every assertion holding.
-read -r -d '' accounts <<'NIX' || true
+# 3. The module's config for given option values: the options not given take the defaults
+# nix/module.nix declares (a submodule's included), the way the module system fills them; pkgs
+# is a stub whose packages are fixed store paths. PI_NIX_CFG holds the given values (JSON),
+# PI_NIX_SHOW the parts of the result to print (JSON, keys sorted):
+#   failed   the messages of the assertions that do not hold
+#   groups   the groups it creates; users: the accounts it creates, as declared
+#   network, proxyUser, hostNetworks: those keys of the generated config.json
+#   (hostNetworks: each host user's network, "absent" when config.json has none)
+read -r -d '' evaluate <<'NIX' || true
 let
   lib = import (/. + builtins.getEnv "PI_NIX_STUB_LIB");
-  cfg = {
-    enable = true;
-    user = "pi-agent";
-    group = "pi-agent";
-    createUser = true;
-    perUserAgentAccounts = true;
-    projectGroup = "users";
-    hostUsers = {
-      alice = { projectRoots = ["~/p"]; configPath = null; agentUser = null; };
-      bob = { projectRoots = ["~/p"]; configPath = null; agentUser = "pi-agent-bob"; };
-    };
-    wrapper = { enable = true; commandName = "pi"; runnerName = "m3ta-pi-agent-runner"; };
+  given = builtins.fromJSON (builtins.getEnv "PI_NIX_CFG");
+  show = builtins.filter (k: builtins.isString k && k != "") (builtins.split " " (builtins.getEnv "PI_NIX_SHOW"));
+  store = name: "/nix/store/00000000000000000000000000000000-stub-${name}";
+  pkgs = {
+    runCommand = name: _: _: store name;
+    writeText = name: _: store name;
+    nodejs = store "nodejs";
+    git = store "git";
+    coreutils = store "coreutils";
+    findutils = store "findutils";
+    gnugrep = store "gnugrep";
+    gnused = store "gnused";
+    util-linux = store "util-linux";
+    systemd = store "systemd";
+    shadow = store "shadow";
   };
-  m = import (/. + builtins.getEnv "PI_NIX_MODULE") {
-    inherit lib;
-    config.m3ta.pi-agent = cfg;
-    pkgs = throw "pkgs is not needed for the accounts";
-  };
+
+  isOption = v: builtins.isAttrs v && (v._type or null) == "option";
+  optionsOf = m: let
+    v = if builtins.isFunction m then m { inherit lib pkgs; name = "<name>"; config = throw "config"; } else m;
+  in v.options or {};
+  fillType = type: v:
+    if v == null then null
+    else if type ? modules then fillTree (builtins.foldl' (a: m: a // optionsOf m) {} type.modules) v
+    else if type ? elem && type.segment == "<name>" then builtins.mapAttrs (_: fillType type.elem) v
+    else if type ? elem && type.segment == "*" then map (fillType type.elem) v
+    else if type ? elem then fillType type.elem v
+    else v;
+  fillTree = tree: v: let
+    unknown = builtins.filter (n: !(tree ? ${n})) (builtins.attrNames v);
+  in
+    if unknown != [] then throw "the test gives undeclared options: ${toString unknown}"
+    else builtins.mapAttrs (n: o:
+      if isOption o then fillType o.type (v.${n} or o.default)
+      else fillTree o (v.${n} or {})) tree;
+
+  module = import (/. + builtins.getEnv "PI_NIX_MODULE");
+  m = module { inherit lib pkgs; config.m3ta.pi-agent = cfg; };
+  cfg = fillTree m.options.m3ta.pi-agent given;
   body = m.config.content;
-  users = body.users.users.content;
-in
-  builtins.toJSON {
-    groups = builtins.attrNames body.users.groups.content;
-    users = builtins.mapAttrs (n: u: { inherit (u) group extraGroups; }) users;
+  applied = x: if x.condition then x.content else {};
+  json = builtins.fromJSON body.environment.etc."pi-agent/config.json".text;
+  result = {
     failed = map (a: a.message) (builtins.filter (a: !a.assertion) body.assertions);
-  }
+    groups = builtins.attrNames (applied body.users.groups);
+    users = applied body.users.users;
+    inherit (json) network proxyUser;
+    hostNetworks = builtins.mapAttrs (_: h: h.network or "absent") json.hostUsers;
+  };
+in
+  builtins.toJSON (builtins.listToAttrs (map (k: { name = k; value = result.${k}; }) show))
 NIX
-want='{"failed":[],"groups":["pi-agent","pi-agent-alice"],"users":{"pi-agent":{"extraGroups":["users"],"group":"pi-agent"},"pi-agent-alice":{"extraGroups":["users"],"group":"pi-agent-alice"}}}'
-if ! got=$(PI_NIX_STUB_LIB="$top/tests/nix-stub-lib.nix" PI_NIX_MODULE="$top/nix/module.nix" \
-	nix --extra-experimental-features nix-command eval "${store[@]}" --impure --raw --expr "$accounts" 2>"$errors"); then
-	bad "module config did not evaluate: $(cat "$errors")"
-elif [ "$got" = "$want" ]; then
-	ok "module config: each per-user agent account in a group of its own, assertions hold"
-else
-	bad "module config: accounts and groups $got, want $want"
-fi
+
+# case NAME SHOW GIVEN WANT: evaluates the module with GIVEN (JSON) and compares the SHOW parts.
+case_() {
+	local got
+	if ! got=$(PI_NIX_STUB_LIB="$top/tests/nix-stub-lib.nix" PI_NIX_MODULE="$top/nix/module.nix" \
+		PI_NIX_CFG="$3" PI_NIX_SHOW="$2" \
+		nix --extra-experimental-features nix-command eval "${store[@]}" --impure --raw --expr "$evaluate" 2>"$errors"); then
+		bad "module config, $1: did not evaluate: $(cat "$errors")"
+	elif [ "$got" = "$4" ]; then
+		ok "module config: $1"
+	else
+		bad "module config, $1: got $got, want $4"
+	fi
+}
+
+pkg='"enable": true, "package": "/nix/store/00000000000000000000000000000000-pi", "projectGroup": "users"'
+# agent NAME / proxy NAME: an agent account / the proxy account as the module declares them
+# (the proxy's shell pkgs.shadow is NixOS's nologin).
+agent() { printf '"%s": {"createHome": false, "description": "Isolated Pi agent user", "extraGroups": ["users"], "group": "%s", "home": "/var/empty", "isSystemUser": true}' "$1" "$1"; }
+proxy() { printf '"%s": {"createHome": false, "description": "Pi agent network allowlist proxy", "group": "%s", "home": "/var/empty", "isSystemUser": true, "shell": "/nix/store/00000000000000000000000000000000-stub-shadow"}' "$1" "$1"; }
+compact() { jq -cS . <<<"$1"; }
+alice_bob='"alice": {"projectRoots": ["~/p"]}, "bob": {"projectRoots": ["~/p"], "agentUser": "pi-agent-bob"}'
+
+# Two host users, one with an account it creates, one with an explicit agentUser, the network
+# left at its default: each per-user account in a group of its own (agents of different host
+# users share no group), every assertion holding, mode open, and no proxy account.
+case_ "two host users, default network: each per-user account in a group of its own, no proxy account" \
+	"failed groups users network proxyUser hostNetworks" \
+	"{$pkg, \"hostUsers\": {$alice_bob}}" \
+	"$(compact "{\"failed\": [], \"groups\": [\"pi-agent\", \"pi-agent-alice\"], \"users\": {$(agent pi-agent), $(agent pi-agent-alice)},
+		\"network\": {\"mode\": \"open\"}, \"proxyUser\": \"pi-proxy\", \"hostNetworks\": {\"alice\": \"absent\", \"bob\": \"absent\"}}")"
+
+# A global allowlist, one host user replacing it with an allowlist of their own (not merged),
+# one with open: config.json carries each as given, and the proxy account is created.
+global='"network": {"mode": "allowlist", "allow": ["api.anthropic.com", "*.githubusercontent.com", "github.com:443"], "deny": ["gist.githubusercontent.com"]}'
+three="$alice_bob, \"carol\": {\"projectRoots\": [\"~/p\"], \"network\": {\"mode\": \"open\"}}"
+override='"alice": {"projectRoots": ["~/p"], "network": {"mode": "allowlist", "allow": ["api.openai.com", "127.0.0.1:8080"]}}'
+case_ "global allowlist, per-user override: config.json's network keys as given, not merged" \
+	"failed network proxyUser hostNetworks" \
+	"{$pkg, $global, \"hostUsers\": {$three, $override}}" \
+	"$(compact "{\"failed\": [], $global, \"proxyUser\": \"pi-proxy\",
+		\"hostNetworks\": {\"alice\": {\"mode\": \"allowlist\", \"allow\": [\"api.openai.com\", \"127.0.0.1:8080\"], \"deny\": []},
+		\"bob\": \"absent\", \"carol\": {\"mode\": \"open\"}}}")"
+case_ "global allowlist: the proxy account is created (system, own group, no home, nologin)" \
+	"groups users" \
+	"{$pkg, $global, \"hostUsers\": {$three}}" \
+	"$(compact "{\"groups\": [\"pi-agent\", \"pi-agent-alice\", \"pi-agent-carol\", \"pi-proxy\"],
+		\"users\": {$(agent pi-agent), $(agent pi-agent-alice), $(agent pi-agent-carol), $(proxy pi-proxy)}}")"
+case_ "global open, one host user's allowlist: the proxy account is created under proxyUser" \
+	"failed groups users proxyUser" \
+	"{$pkg, \"proxyUser\": \"netproxy\", \"hostUsers\": {$alice_bob, \"carol\": {\"projectRoots\": [\"~/p\"], \"network\": {\"mode\": \"allowlist\"}}}}" \
+	"$(compact "{\"failed\": [], \"groups\": [\"netproxy\", \"pi-agent\", \"pi-agent-alice\", \"pi-agent-carol\"], \"proxyUser\": \"netproxy\",
+		\"users\": {$(agent pi-agent), $(agent pi-agent-alice), $(agent pi-agent-carol), $(proxy netproxy)}}")"
+case_ "global allowlist that every host user replaces with open: no proxy account" \
+	"failed groups users" \
+	"{$pkg, $global, \"hostUsers\": {\"alice\": {\"projectRoots\": [\"~/p\"], \"network\": {\"mode\": \"open\"}}}}" \
+	"$(compact "{\"failed\": [], \"groups\": [\"pi-agent\", \"pi-agent-alice\"], \"users\": {$(agent pi-agent), $(agent pi-agent-alice)}}")"
+case_ "global allowlist without createUser: no account created" \
+	"failed groups users" \
+	"{$pkg, $global, \"createUser\": false, \"hostUsers\": {$alice_bob}}" \
+	'{"failed":[],"groups":[],"users":{}}'
+
+# The assertions: the proxy account is never root nor an agent account (created, shared or
+# explicit), never an agent account's group, and allow/deny only come with mode allowlist.
+refused() {
+	local what=$1 given=$2 msg=$3
+	case_ "$what: refused" failed "{$pkg, $given}" "$(jq -cn --arg m "$msg" '{failed: [$m]}')"
+}
+agents='pi-agent, pi-agent-alice, pi-agent-bob'
+refused "proxyUser root" "\"proxyUser\": \"root\", \"hostUsers\": {$alice_bob}" \
+	"m3ta.pi-agent.proxyUser (root) must not be root nor an agent account ($agents)."
+for acct in pi-agent pi-agent-alice pi-agent-bob; do
+	refused "proxyUser the agent account $acct" "\"proxyUser\": \"$acct\", \"hostUsers\": {$alice_bob}" \
+		"m3ta.pi-agent.proxyUser ($acct) must not be root nor an agent account ($agents)."
+done
+refused "proxyUser the shared agent account's group" \
+	"\"group\": \"agents\", \"proxyUser\": \"agents\", $global, \"hostUsers\": {$alice_bob}" \
+	"m3ta.pi-agent.proxyUser (agents) must not name the group of an agent account: the proxy account gets a group of its own."
+refused "allow in mode open" "\"network\": {\"allow\": [\"api.anthropic.com\"]}, \"hostUsers\": {$alice_bob}" \
+	'm3ta.pi-agent.network: allow and deny take effect only in mode "allowlist"; set the mode or remove them.'
+refused "a host user's deny in mode open" \
+	"$global, \"hostUsers\": {$alice_bob, \"carol\": {\"projectRoots\": [\"~/p\"], \"network\": {\"deny\": [\"github.com\"]}}}" \
+	'm3ta.pi-agent.hostUsers.carol.network: allow and deny take effect only in mode "allowlist"; set the mode or remove them.'
 
 echo "nix: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

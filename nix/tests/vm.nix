@@ -1,4 +1,4 @@
-# nix/tests/vm.nix - NixOS VM test: two host users launch a fake agent through `pi`; asserts identity, same-path project, hidden homes and state, and the denials.
+# nix/tests/vm.nix - NixOS VM test: two host users launch a fake agent through `pi`; asserts identity, same-path project, hidden homes and state, the network keys and proxy account, and the denials.
 {
   pkgs,
   module,
@@ -15,6 +15,7 @@
     echo "cwd=$(pwd)"
     echo "homeenv=$HOME"
     echo "envtest=''${PI_VM_TEST-unset}"
+    echo "proxy=''${HTTPS_PROXY-unset}"
     echo "lshome=$(ls -A /home 2>/dev/null | tr '\n' ' ')"
     for probe in /home/alice/secret /home/bob/secret /home/carol/secret \
       /home/alice/p/project-file /home/bob/p/project-file \
@@ -24,6 +25,12 @@
     if touch written-by-agent; then echo "wrote=yes"; fi
     if [ "''${1-}" = exit ]; then exit "$2"; fi
   '';
+
+  bobNetwork = {
+    mode = "allowlist";
+    allow = ["127.0.0.1:8080"];
+    deny = [];
+  };
 
   node = perUser: {...}: {
     imports = [module];
@@ -39,9 +46,17 @@
       binaryName = "pi";
       projectGroup = "users";
       perUserAgentAccounts = perUser;
+      # On the per-user node bob's network is an allowlist of his own, so the proxy
+      # account is created there and his agent is handed the proxy.
       hostUsers = {
         alice.projectRoots = ["~/p"];
-        bob.projectRoots = ["~/p"];
+        bob =
+          {projectRoots = ["~/p"];}
+          // (
+            if perUser
+            then {network = bobNetwork;}
+            else {}
+          );
       };
       settings.quietStartup = true;
       environment.PI_VM_TEST = "from-module";
@@ -60,6 +75,7 @@ in
       import json
 
       STATE = "${stateDir}"
+      BOB_NETWORK = json.loads(${builtins.toJSON (builtins.toJSON bobNetwork)})
       AGENTS = {
           "shared": {"alice": "pi-agent", "bob": "pi-agent"},
           "peruser": {"alice": "pi-agent-alice", "bob": "pi-agent-bob"},
@@ -104,6 +120,20 @@ in
               m.succeed(f"test \"$(stat -c '%U:%G %a' {STATE}/users)\" = 'root:root 711'")
               m.succeed("test -f /etc/pi-agent/config.json")
 
+          with subtest(f"{m.name}: network keys of config.json, proxy account only when needed"):
+              conf = json.loads(m.succeed("cat /etc/pi-agent/config.json"))
+              assert conf["network"] == {"mode": "open"}, conf["network"]
+              assert conf["proxyUser"] == "pi-proxy", conf["proxyUser"]
+              assert "network" not in conf["hostUsers"]["alice"], conf["hostUsers"]
+              if m.name == "peruser":
+                  assert conf["hostUsers"]["bob"]["network"] == BOB_NETWORK, conf["hostUsers"]
+                  shell = m.succeed("getent passwd pi-proxy | cut -d: -f7").strip()
+                  assert shell.endswith("/nologin"), shell
+                  m.succeed("test \"$(id -gn pi-proxy)\" = pi-proxy")
+              else:
+                  assert "network" not in conf["hostUsers"]["bob"], conf["hostUsers"]
+                  m.fail("getent passwd pi-proxy")
+
           with subtest(f"{m.name}: pi on PATH is the launcher, not the agent"):
               path = m.succeed("su - alice -c 'readlink -f \"$(command -v pi)\"'").strip()
               assert path == "${launcher}/bin/pi", path
@@ -122,6 +152,9 @@ in
                   assert kv.get("cwd") == f"/home/{user}/p", kv
                   assert kv.get("homeenv") == f"{STATE}/users/{user}", kv
                   assert kv.get("envtest") == "from-module", kv
+                  allowlist = m.name == "peruser" and user == "bob"
+                  want = "http://127.0.0.1:3128" if allowlist else "unset"
+                  assert kv.get("proxy") == want, kv
                   assert kv.get("wrote") == "yes", kv
                   m.succeed(
                       f"test \"$(stat -c %U /home/{user}/p/written-by-agent)\" = {agent}",
