@@ -421,15 +421,15 @@ static int listed(const char *v, size_t vl, const char *n, size_t nl)
 	return 0;
 }
 
-/* Whether the header line l[0..n) goes upstream: not hop-by-hop, not Proxy-*, not named in
- * a Connection header (the head's header lines from pos). */
+/* Whether the header named l[0..nl) goes upstream: not hop-by-hop, not Proxy-* nor Proxy
+ * (httpoxy), not named in a Connection header (the head's header lines from pos). */
 static int forwarded(const char *buf, size_t pos, size_t end, const char *l, size_t nl)
 {
 	static const char *const hop[] = { "connection", "keep-alive", "te", "trailer", "upgrade" };
 	const char *c, *colon;
 	size_t i, eol;
 
-	if (nl >= 6 && word(l, 6, "proxy-"))
+	if ((nl >= 6 && word(l, 6, "proxy-")) || word(l, nl, "proxy"))
 		return 0;
 	for (i = 0; i < sizeof hop / sizeof hop[0]; i++)
 		if (word(l, nl, hop[i]))

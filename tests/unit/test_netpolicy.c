@@ -623,5 +623,5 @@ int main(void)
 	test_allows();
 	test_ranges();
 	test_addr_ok();
-	return check_done("test_netpolicy");
+	return check_done("netpolicy");
 }
