@@ -5,8 +5,10 @@
  *   bytes in its input; DONE with a head that does not end in its first CRLFCRLF, is longer
  *   than the input or the limit, holds a NUL or a control byte, a host netpol_host refuses,
  *   a port outside 1-65535, a method it does not pass, or a path not starting with '/';
- *   DONE that a shorter prefix does not give as MORE or trailing bytes change; BAD without a
- *   status in {400, 405, 414, 431, 501, 505} and a reason, or that more bytes change;
+ *   a Host header that names another host or port after normalization, two Host headers, or
+ *   none in HTTP/1.1; DONE that a shorter prefix does not give as MORE or trailing bytes
+ *   change; BAD without a status in {400, 405, 414, 431, 501, 505} and a reason, or that
+ *   more bytes change;
  * - proxyreq_upstream does not fit, is not NUL-terminated, does not start with the method
  *   and an origin-form path, holds a Proxy-*, Proxy, Connection (but its last), Keep-Alive,
  *   TE, Trailer or Upgrade header, or not exactly one Host header;
@@ -82,10 +84,43 @@ static void check_upstream(const char *buf, const struct proxyreq *r)
 	CHECK(proxyreq_upstream(buf, r, out, (size_t)n) == -1);
 }
 
+/* The Host header, one at most and required for HTTP/1.1, names the target's host and port
+ * (the CONNECT port or 80 when it has none). head: the NUL-terminated head. */
+static void check_host_header(const char *head, const struct proxyreq *r)
+{
+	struct netpol_host a, b;
+	const char *l, *e, *v = NULL, *ve, *p;
+	const char *why;
+	int port;
+
+	for (l = strstr(head, "\r\n") + 2; strncmp(l, "\r\n", 2); l = e + 2) {
+		e = strstr(l, "\r\n");
+		if (lower_eq(l, "host:", 5)) {
+			CHECK(!v);
+			v = l + 5, ve = e;
+		}
+	}
+	CHECK(v || r->minor == 0);
+	if (!v)
+		return;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+		ve--;
+	p = *v == '[' ? memchr(v, ']', (size_t)(ve - v)) + 1 : memchr(v, ':', (size_t)(ve - v));
+	if (!p)
+		p = ve;
+	port = p < ve ? atoi(p + 1) : r->kind == PROXYREQ_CONNECT ? r->port : 80;
+	CHECK(netpol_host(v, (size_t)(p - v), &a, &why) == 0);
+	CHECK(netpol_host(r->host, strlen(r->host), &b, &why) == 0);
+	CHECK(a.family == b.family && !strcmp(a.name, b.name) && port == r->port);
+}
+
 static void check_done(const char *buf, size_t size, const struct proxyreq *r)
 {
 	static const char *const pass[] = { "CONNECT", "GET", "HEAD", "POST", "PUT", "PATCH",
 					    "DELETE", "OPTIONS" };
+	static char head[PROXYREQ_HEAD_MAX + 1];
 	struct netpol_host h;
 	const char *why;
 	const char *end;
@@ -107,6 +142,9 @@ static void check_done(const char *buf, size_t size, const struct proxyreq *r)
 	CHECK(ok == 1 && !strncmp(buf, r->method, strlen(r->method)));
 	CHECK((r->kind == PROXYREQ_CONNECT) == !strcmp(r->method, "CONNECT"));
 	CHECK(!(r->chunked && r->content_length >= 0));
+	memcpy(head, buf, r->head_len);
+	head[r->head_len] = '\0';
+	check_host_header(head, r);
 	if (r->kind == PROXYREQ_HTTP) {
 		CHECK(r->target_len >= 1 && r->target_off + r->target_len < r->head_len);
 		CHECK(buf[r->target_off] == '/');

@@ -384,6 +384,10 @@ static void test_allows(void)
 	allows(&pl, "Chat.OpenAI.com.", 443, 1, NULL);
 	allows(&pl, "openai.com", 443, 0, NULL);
 	allows(&pl, "xopenai.com", 443, 0, NULL);
+	allows(&pl, "evilopenai.com", 443, 0, "not on the allowlist");
+	allows(&pl, "x-openai.com", 443, 0, NULL);
+	allows(&pl, "a.xopenai.com", 443, 0, NULL);
+	allows(&pl, "notcorp.example", 22, 0, NULL);
 	allows(&pl, "x.openai.com.evil.net", 443, 0, NULL);
 	allows(&pl, "chat.openai.com", 8443, 0, NULL);
 	/* explicit ports and ":*" */
