@@ -184,6 +184,9 @@ static void test_lengths(void)
 
 static void test_hosts(void)
 {
+	struct netpol_host h;
+	const char *why;
+
 	host_is("api.example.com", "api.example.com", 0);
 	host_is("API.EXAMPLE.com.", "api.example.com", 0);
 	host_is("XN--BCHER-KVA.example", "xn--bcher-kva.example", 0);
@@ -237,7 +240,11 @@ static void test_hosts(void)
 	host_is("[0:0:0:0:0:ffff:169.254.169.254]", "169.254.169.254", AF_INET);
 	host_is("[64:ff9b::7f00:1]", "64:ff9b::7f00:1", AF_INET6);	/* NAT64 stays IPv6 */
 	host_is("[2002:7f00:1::]", "2002:7f00:1::", AF_INET6);		/* 6to4 too */
-	host_is("[::127.0.0.1]", "::127.0.0.1", AF_INET6);
+	/* IPv4-compatible stays IPv6 (its text is the libc's: glibc "::127.0.0.1", musl
+	 * "::7f00:1") */
+	CHECK_INT(netpol_host("[::127.0.0.1]", 13, &h, &why), 0);
+	CHECK_INT(h.family, AF_INET6);
+	CHECK(!memcmp(h.addr, "\0\0\0\0\0\0\0\0\0\0\0\0\x7f\0\0\x01", 16));
 	host_bad("[fe80::1%eth0]", 14);
 	host_bad("[fe80::1%25eth0]", 16);
 	host_bad("fe80::1%eth0", 12);
