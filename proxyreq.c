@@ -20,8 +20,10 @@ struct head {
 	int host_seen, cl_seen, te_seen, nheaders;
 };
 
+/* A refusal: head_len 0, so that proxyreq_upstream never takes it for a request. */
 static int bad(struct proxyreq *r, const char **why, int status, const char *reason)
 {
+	r->head_len = 0;
 	r->status = status;
 	*why = reason;
 	return PROXYREQ_BAD;
@@ -173,7 +175,8 @@ static int version(const char *v, size_t n, struct proxyreq *r, const char **why
 	if (n < 6 || memcmp(v, "HTTP/", 5))
 		return bad(r, why, 400, "the request line's HTTP version is malformed");
 	for (i = 5; i < n; i++)
-		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] == '.' && i > 5 && i + 1 < n)))
+		if (!((v[i] >= '0' && v[i] <= '9') ||
+		      (v[i] == '.' && i > 5 && i + 1 < n && !memchr(v + 5, '.', i - 5))))
 			return bad(r, why, 400, "the request line's HTTP version is malformed");
 	return bad(r, why, 505, "only HTTP/1.0 and HTTP/1.1 are supported");
 }
@@ -454,7 +457,7 @@ int proxyreq_upstream(const char *buf, const struct proxyreq *r, char *out, size
 	const char *l, *colon;
 	int host = 0;
 
-	if (r->kind != PROXYREQ_HTTP || !n)
+	if (r->kind != PROXYREQ_HTTP || r->status || r->head_len < 4 || !n)
 		return -1;
 	end = r->head_len - 2;
 	first = (size_t)((const char *)memchr(buf, '\r', end) - buf) + 2;

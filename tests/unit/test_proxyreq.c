@@ -195,6 +195,9 @@ static void test_refused(void)
 	refused("CONNECT a:443 HTTP/1.x\r\nHost: a:443\r\n\r\n", 400);
 	refused("CONNECT a:443 HTTP/\r\nHost: a:443\r\n\r\n", 400);
 	refused("CONNECT a:443 HTTP/1.\r\nHost: a:443\r\n\r\n", 400);
+	refused("CONNECT a:443 HTTP/.1\r\nHost: a:443\r\n\r\n", 400);
+	refused("CONNECT a:443 HTTP/1..1\r\nHost: a:443\r\n\r\n", 400);
+	refused("CONNECT a:443 HTTP/1.1.1\r\nHost: a:443\r\n\r\n", 400);
 	refused("GE(T http://a.example/ HTTP/1.1\r\nHost: a.example\r\n\r\n", 400);
 	/* targets */
 	refused("GET / HTTP/1.1\r\nHost: a.example\r\n\r\n", 400);
@@ -373,6 +376,14 @@ static void test_upstream(void)
 	CHECK_INT(proxyreq_upstream(req, &r, out, (size_t)n), -1);
 	CHECK_INT(proxyreq_upstream(req, &r, out, 0), -1);
 	CHECK_INT(proxyreq_upstream(req, &r, out, 5), -1);
+	/* not for a refused request, even one refused after its target was read */
+	req = "GET http://a.example/ HTTP/1.1\r\nHost: evil.example\r\n\r\n";
+	CHECK_INT(proxyreq_parse(req, strlen(req), &r, &why), PROXYREQ_BAD);
+	CHECK_INT(r.head_len, 0);
+	CHECK_INT(proxyreq_upstream(req, &r, out, sizeof out), -1);
+	req = "GET http://a.example/ HTTP/1.1\r\nHost: a.example\r\nX: \x01\r\n\r\n";
+	CHECK_INT(proxyreq_parse(req, strlen(req), &r, &why), PROXYREQ_BAD);
+	CHECK_INT(proxyreq_upstream(req, &r, out, sizeof out), -1);
 	/* not for a CONNECT */
 	CHECK_INT(proxyreq_parse(CONNECT_NODE, strlen(CONNECT_NODE), &r, &why), PROXYREQ_DONE);
 	CHECK_INT(proxyreq_upstream(CONNECT_NODE, &r, out, sizeof out), -1);
