@@ -7,8 +7,8 @@
  *   a port outside 1-65535, a method it does not pass, or a path not starting with '/';
  *   a Host header that names another host or port after normalization, two Host headers, or
  *   none in HTTP/1.1; DONE that a shorter prefix does not give as MORE or trailing bytes
- *   change; BAD without a status in {400, 405, 414, 431, 501, 505} and a reason, or that
- *   more bytes change;
+ *   change; BAD without a status in {400, 405, 414, 431, 501, 505} and a reason, with a
+ *   head_len or an upstream head, or that more bytes change;
  * - proxyreq_upstream does not fit, is not NUL-terminated, does not start with the method
  *   and an origin-form path, holds a Proxy-*, Proxy, Connection (but its last), Keep-Alive,
  *   TE, Trailer or Upgrade header, or not exactly one Host header;
@@ -36,6 +36,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char *copy_buf;		/* input + room for trailing bytes */
+static char upstream_out[PROXYREQ_HEAD_MAX + 512];
 
 static int terminated(const char *s, size_t n)
 {
@@ -62,11 +63,11 @@ static int named(const char *l, const char *w)
 
 static void check_upstream(const char *buf, const struct proxyreq *r)
 {
-	static char out[PROXYREQ_HEAD_MAX + 512];
+	char *out = upstream_out;
 	const char *l, *e, *last = NULL;
-	int n = proxyreq_upstream(buf, r, out, sizeof out), hosts = 0;
+	int n = proxyreq_upstream(buf, r, out, sizeof upstream_out), hosts = 0;
 
-	CHECK(n > 0 && (size_t)n < sizeof out && out[n] == '\0' && strlen(out) == (size_t)n);
+	CHECK(n > 0 && (size_t)n < sizeof upstream_out && out[n] == '\0' && strlen(out) == (size_t)n);
 	CHECK(!strncmp(out, r->method, strlen(r->method)) && out[strlen(r->method)] == ' ' &&
 	      out[strlen(r->method) + 1] == '/');
 	CHECK(n >= 21 && !strcmp(out + n - 21, "Connection: close\r\n\r\n"));
@@ -195,6 +196,7 @@ static void check_request(const uint8_t *data, size_t size)
 		CHECK(r.status == 400 || r.status == 405 || r.status == 414 || r.status == 431 ||
 		      r.status == 501 || r.status == 505);
 		CHECK(why && *why && strlen(why) < 200);
+		CHECK(r.head_len == 0 && proxyreq_upstream(buf, &r, upstream_out, sizeof upstream_out) == -1);
 		break;
 	default:
 		CHECK(0);
