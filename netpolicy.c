@@ -113,16 +113,14 @@ static int punycode(const unsigned cp[], size_t n, char *out, size_t cap)
 	return (int)o;
 }
 
-/* Decodes one UTF-8 sequence at s[0..n): the code point, or -1 (invalid, overlong,
- * surrogate, beyond U+10FFFF). *used gets its length. */
+/* Decodes the multi-byte UTF-8 sequence at s[0..n) (s[0] >= 0x80): the code point, or -1
+ * (invalid, overlong, surrogate, beyond U+10FFFF). *used gets its length. */
 static long utf8_cp(const unsigned char *s, size_t n, size_t *used)
 {
 	unsigned long c = s[0], min;
 	size_t need, j;
 
-	if (c < 0x80)
-		need = 0, min = 0;
-	else if (c >= 0xc2 && c < 0xe0)
+	if (c >= 0xc2 && c < 0xe0)
 		c &= 0x1f, need = 1, min = 0x80;
 	else if (c >= 0xe0 && c < 0xf0)
 		c &= 0x0f, need = 2, min = 0x800;

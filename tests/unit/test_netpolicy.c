@@ -125,6 +125,8 @@ static void test_entries(void)
 	entry_bad("ex%41mple.com");
 	entry_bad("\xff.example");		/* not UTF-8 */
 	entry_bad("\xc0\xae.example");		/* overlong '.' */
+	entry_bad("\xc3\x41.example");		/* a lead byte without its continuation */
+	entry_bad("\xe2\x82.example");		/* a cut sequence */
 	entry_bad("\xed\xa0\x80.example");	/* a surrogate */
 	entry_bad("a\xe3\x80\x82""example");	/* U+3002, a full stop look-alike */
 	entry_bad("xn--\xc3\xbc.example");	/* a U-label posing as an A-label */
@@ -305,7 +307,7 @@ static void test_idna(void)
 		{ "caf\xc3\xa9.caf\xc3\xa9.com", "xn--caf-dma.xn--caf-dma.com" },
 		{ "plain.example", "plain.example" },
 	};
-	char out[NETPOL_HOST_MAX];
+	char out[NETPOL_HOST_MAX], in[80];
 	size_t i;
 
 	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
@@ -314,6 +316,14 @@ static void test_idna(void)
 	}
 	/* (H) Korean: its A-label is 73 characters, more than a label may hold */
 	CHECK_INT(netpol_idna("\xec\x84\xb8\xea\xb3\x84\xec\x9d\x98\xeb\xaa\xa8\xeb\x93\xa0\xec\x82\xac\xeb\x9e\x8c\xeb\x93\xa4\xec\x9d\xb4\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4\xeb\xa5\xbc\xec\x9d\xb4\xed\x95\xb4\xed\x95\x9c\xeb\x8b\xa4\xeb\xa9\xb4\xec\x96\xbc\xeb\xa7\x88\xeb\x82\x98\xec\xa2\x8b\xec\x9d\x84\xea\xb9\x8c", out, sizeof out), -1);
+	/* "a" x n + "ü": the A-label holds 63 characters at most (n = 55: "...aa-8yf") */
+	for (i = 50; i < 64; i++) {
+		memset(in, 'a', i);
+		strcpy(in + i, "\xc3\xbc");
+		CHECK_INT(netpol_idna(in, out, sizeof out), i <= 55 ? 0 : -1);
+		if (i == 55)
+			CHECK_STR(out + 57, "aa-8yf");
+	}
 	CHECK_INT(netpol_idna("b\xc3\xbc""cher", out, 13), -1);	/* xn--bcher-kva needs 14 */
 	CHECK_INT(netpol_idna("b\xc3\xbc""cher", out, 14), 0);
 	CHECK_INT(netpol_idna("", out, sizeof out), -1);

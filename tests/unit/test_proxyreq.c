@@ -228,6 +228,7 @@ static void test_refused(void)
 	refused("CONNECT a.example:443:443 HTTP/1.1\r\nHost: a.example\r\n\r\n", 400);
 	refused("CONNECT :443 HTTP/1.1\r\nHost: :443\r\n\r\n", 400);
 	refused("CONNECT [::1] HTTP/1.1\r\nHost: [::1]\r\n\r\n", 400);
+	refused("CONNECT [::1:443 HTTP/1.1\r\nHost: [::1]:443\r\n\r\n", 400);
 	refused("CONNECT ::1:443 HTTP/1.1\r\nHost: [::1]:443\r\n\r\n", 400);
 	refused("CONNECT [::1]x:443 HTTP/1.1\r\nHost: [::1]:443\r\n\r\n", 400);
 	refused("CONNECT [fe80::1%25eth0]:443 HTTP/1.1\r\nHost: [fe80::1%25eth0]:443\r\n\r\n", 400);
@@ -286,7 +287,12 @@ static void test_refused(void)
 	refused("GET http://a.example/ HTTP/1.2\r\nHost: a.example\r\n\r\n", 505);
 	refused("GET http://a.example/ HTTP/11.1\r\nHost: a.example\r\n\r\n", 505);
 	refused("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505);
-	/* sizes: request line over 8 KiB (complete or not), head over 16 KiB, 101 headers */
+	/* sizes: a host longer than a name may be, request line over 8 KiB (complete or not),
+	 * head over 16 KiB, 101 headers */
+	memset(big, 'a', sizeof big);
+	memcpy(big, "CONNECT ", 8);
+	strcpy(big + 8 + 300, ":443 HTTP/1.1\r\nHost: a\r\n\r\n");
+	refused(big, 400);
 	memset(big, 'a', sizeof big);
 	memcpy(big, "GET http://a.example/", 21);
 	memcpy(big + 8192 - 9, " HTTP/1.1\r\nHost: a.example\r\n\r\n", 31);
