@@ -43,6 +43,7 @@
 #include "merge.h"
 #include "pi.h"
 #include "policy.h"
+#include "proxy.h"
 #include "sandbox.h"
 #include "runner.h"
 
@@ -602,6 +603,8 @@ int runner_main(int argc, char **argv)
 	int explain, rc;
 
 	inherit_reset_signals();
+	if (argc >= 2 && !strcmp(argv[1], PROXY_FLAG))
+		return proxy_main(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "--check"))
 		return runner_check(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], AGENTINIT_FLAG))
