@@ -14,8 +14,12 @@ struct proxyreq {
 	char host[NETPOL_HOST_MAX + 2]; /* the target's host as sent (IPv6 with its brackets) */
 	int port;                       /* CONNECT: required; http://: 80 unless given */
 	size_t head_len;                /* bytes up to and including the blank line */
-	size_t target_off, target_len;  /* PROXYREQ_HTTP: the origin-form path ("/" if none) */
+	size_t target_off, target_len;  /* PROXYREQ_HTTP: the origin-form path and query in buf
+					 * ("http://h" gives the "/" of its "//") */
 	int status;                     /* PROXYREQ_BAD: 400, 405, 414, 431, 501 or 505 */
+	int minor;                      /* HTTP/1.minor: 0 or 1 */
+	long long content_length;       /* -1 when the request has no Content-Length */
+	int chunked;                    /* Transfer-Encoding: chunked */
 };
 
 /* Parses buf[0..len). PROXYREQ_MORE: no blank line yet and len < PROXYREQ_HEAD_MAX;
@@ -24,8 +28,10 @@ struct proxyreq {
  * obs-fold, at most PROXYREQ_HEADERS_MAX headers, one Host header that names the target's
  * host and port, no userinfo, no Transfer-Encoding together with Content-Length. */
 int proxyreq_parse(const char *buf, size_t len, struct proxyreq *r, const char **why);
-/* The head a PROXYREQ_HTTP request is sent upstream with, into out (at most n bytes): the
- * request line in origin form, every header but the hop-by-hop and Proxy-* ones, then
- * "Connection: close". Returns its length, or -1 when it does not fit. */
+/* The head a PROXYREQ_HTTP request is sent upstream with, into out (at most n bytes, NUL
+ * included): the request line in origin form, a Host header when an HTTP/1.0 request had
+ * none, every header but the hop-by-hop and Proxy-* ones (a name listed in Connection is
+ * dropped too, except Host, Content-Length and Transfer-Encoding), then "Connection: close"
+ * and the blank line. Returns its length without the NUL, or -1 when it does not fit. */
 int proxyreq_upstream(const char *buf, const struct proxyreq *r, char *out, size_t n);
 #endif

@@ -1,0 +1,328 @@
+// links: netpolicy.c
+/* test_netpolicy.c - unit tests for allowlist entries, request hosts, matching, IDNA and the special address ranges. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "netpolicy.h"
+
+/* text parses as an entry with this host, wildcard, family and port. */
+static void entry_is(const char *text, const char *host, int wildcard, int family, int port)
+{
+	struct netpol_entry e;
+	const char *why = NULL;
+	int rc = netpol_parse_entry(text, &e, &why);
+
+	CHECK_INT(rc, 0);
+	if (rc) {
+		fprintf(stderr, "  entry \"%s\": %s\n", text, why);
+		return;
+	}
+	CHECK_STR(e.host, host);
+	CHECK_INT(e.wildcard, wildcard);
+	CHECK_INT(e.family, family);
+	CHECK_INT(e.port, port);
+}
+
+static void entry_bad(const char *text)
+{
+	struct netpol_entry e;
+	const char *why = NULL;
+	int rc = netpol_parse_entry(text, &e, &why);
+
+	CHECK_INT(rc, -1);
+	CHECK(why && *why);
+	if (rc == 0)
+		fprintf(stderr, "  entry \"%s\" accepted as \"%s\"\n", text, e.host);
+}
+
+static void host_is(const char *text, const char *name, int family)
+{
+	struct netpol_host h;
+	const char *why = NULL;
+	int rc = netpol_host(text, strlen(text), &h, &why);
+
+	CHECK_INT(rc, 0);
+	if (rc) {
+		fprintf(stderr, "  host \"%s\": %s\n", text, why);
+		return;
+	}
+	CHECK_STR(h.name, name);
+	CHECK_INT(h.family, family);
+}
+
+static void host_bad(const char *text, size_t len)
+{
+	struct netpol_host h;
+	const char *why = NULL;
+	int rc = netpol_host(text, len, &h, &why);
+
+	CHECK_INT(rc, -1);
+	CHECK(why && *why);
+	if (rc == 0)
+		fprintf(stderr, "  host \"%.*s\" accepted as \"%s\"\n", (int)len, text, h.name);
+}
+
+static void test_entries(void)
+{
+	entry_is("api.example.com", "api.example.com", 0, 0, NETPOL_WEB_PORTS);
+	entry_is("API.Example.COM.", "api.example.com", 0, 0, NETPOL_WEB_PORTS);
+	entry_is("*.example.com", "example.com", 1, 0, NETPOL_WEB_PORTS);
+	entry_is("*.Example.com.:8443", "example.com", 1, 0, 8443);
+	entry_is("github.com:443", "github.com", 0, 0, 443);
+	entry_is("host:*", "host", 0, 0, NETPOL_ANY_PORT);
+	entry_is("host:1", "host", 0, 0, 1);
+	entry_is("host:65535", "host", 0, 0, 65535);
+	entry_is("_srv.my-host.example", "_srv.my-host.example", 0, 0, NETPOL_WEB_PORTS);
+	entry_is("127.0.0.1:8080", "127.0.0.1", 0, AF_INET, 8080);
+	entry_is("10.0.0.1", "10.0.0.1", 0, AF_INET, NETPOL_WEB_PORTS);
+	entry_is("255.255.255.255:*", "255.255.255.255", 0, AF_INET, NETPOL_ANY_PORT);
+	entry_is("[::1]:8080", "::1", 0, AF_INET6, 8080);
+	entry_is("[2001:DB8:0:0::1]", "2001:db8::1", 0, AF_INET6, NETPOL_WEB_PORTS);
+	entry_is("2001:db8::1", "2001:db8::1", 0, AF_INET6, NETPOL_WEB_PORTS);
+	entry_is("::1", "::1", 0, AF_INET6, NETPOL_WEB_PORTS);
+	entry_is("[::ffff:10.1.2.3]:80", "10.1.2.3", 0, AF_INET, 80);
+	entry_is("b\xc3\xbc""cher.example", "xn--bcher-kva.example", 0, 0, NETPOL_WEB_PORTS);
+	entry_is("*.M\xc3\x9c""NCHEN.de:443", "xn--mnchen-3ya.de", 1, 0, 443);
+	entry_is("xn--bcher-kva.example", "xn--bcher-kva.example", 0, 0, NETPOL_WEB_PORTS);
+
+	/* "*" is not an entry (allow-all is mode "open"), nor anywhere but a leading "*." */
+	entry_bad("*");
+	entry_bad("*:443");
+	entry_bad("*.");
+	entry_bad("*.*.example.com");
+	entry_bad("a*.example.com");
+	entry_bad("api.*.com");
+	entry_bad("example.*");
+	entry_bad("**.example.com");
+	/* ports */
+	entry_bad("host:0");
+	entry_bad("host:65536");
+	entry_bad("host:");
+	entry_bad("host:-1");
+	entry_bad("host:+80");
+	entry_bad("host:443x");
+	entry_bad("host:123456");
+	entry_bad("host:80:80");
+	entry_bad("[::1]:0");
+	entry_bad("[::1]x");
+	entry_bad("[::1");
+	/* names */
+	entry_bad("");
+	entry_bad(NULL);
+	entry_bad(".");
+	entry_bad("..");
+	entry_bad(".example.com");
+	entry_bad("a..example.com");
+	entry_bad("example.com..");
+	entry_bad("exa mple.com");
+	entry_bad("exa/mple.com");
+	entry_bad("user@example.com");
+	entry_bad("example.com/");
+	entry_bad("example\t.com");
+	entry_bad("ex%41mple.com");
+	entry_bad("\xff.example");		/* not UTF-8 */
+	entry_bad("\xc0\xae.example");		/* overlong '.' */
+	entry_bad("\xed\xa0\x80.example");	/* a surrogate */
+	entry_bad("a\xe3\x80\x82""example");	/* U+3002, a full stop look-alike */
+	entry_bad("xn--\xc3\xbc.example");	/* a U-label posing as an A-label */
+	/* numbers: only the canonical dotted quad */
+	entry_bad("127.1");
+	entry_bad("2130706433");
+	entry_bad("0x7f.0.0.1");
+	entry_bad("0177.0.0.1");
+	entry_bad("127.0.0.01");
+	entry_bad("127.0.0.256");
+	entry_bad("1.2.3.4.5");
+	entry_bad("example.123");
+	entry_bad("example.0x1f");
+	entry_bad("*.10.0.0.1");
+	/* IPv6 */
+	entry_bad("[fe80::1%eth0]");
+	entry_bad("fe80::1%eth0");
+	entry_bad("[fe80::1%25eth0]:80");
+	entry_bad("[::g]");
+	entry_bad("[]");
+	entry_bad("[1:2:3:4:5:6:7:8:9]");
+	entry_bad("[example.com]:80");
+}
+
+static void test_lengths(void)
+{
+	char label[80], name[300], copy[300], *p;
+	struct netpol_host h;
+	const char *why;
+	int i;
+
+	memset(label, 'a', 63);
+	label[63] = '\0';
+	entry_is(label, label, 0, 0, NETPOL_WEB_PORTS);
+	label[63] = 'a', label[64] = '\0';
+	entry_bad(label);
+	/* 253 characters in all: 63.63.63.61 */
+	for (p = name, i = 0; i < 4; i++) {
+		memset(p, 'b', i < 3 ? 63 : 61);
+		p += i < 3 ? 63 : 61;
+		*p++ = i < 3 ? '.' : '\0';
+	}
+	CHECK_INT(strlen(name), 253);
+	entry_is(name, name, 0, 0, NETPOL_WEB_PORTS);
+	host_is(name, name, 0);
+	strcpy(copy, name);
+	strcat(name, ".");	/* the trailing dot does not count */
+	entry_is(name, copy, 0, 0, NETPOL_WEB_PORTS);
+	host_is(name, copy, 0);
+	name[253] = 'c', name[254] = '\0';
+	entry_bad(name);
+	host_bad(name, strlen(name));
+	/* netpol_host never reads past len */
+	CHECK_INT(netpol_host("example.comX", 11, &h, &why), 0);
+	CHECK_STR(h.name, "example.com");
+}
+
+static void test_hosts(void)
+{
+	host_is("api.example.com", "api.example.com", 0);
+	host_is("API.EXAMPLE.com.", "api.example.com", 0);
+	host_is("XN--BCHER-KVA.example", "xn--bcher-kva.example", 0);
+	host_is("_a-b.example", "_a-b.example", 0);
+	/* every inet_aton form is the IPv4 */
+	host_is("127.0.0.1", "127.0.0.1", AF_INET);
+	host_is("127.0.0.1.", "127.0.0.1", AF_INET);
+	host_is("127.1", "127.0.0.1", AF_INET);
+	host_is("127.0.1", "127.0.0.1", AF_INET);
+	host_is("2130706433", "127.0.0.1", AF_INET);
+	host_is("0x7f000001", "127.0.0.1", AF_INET);
+	host_is("0X7F000001", "127.0.0.1", AF_INET);
+	host_is("017700000001", "127.0.0.1", AF_INET);
+	host_is("0x7f.0.0.1", "127.0.0.1", AF_INET);
+	host_is("0x7f.1", "127.0.0.1", AF_INET);
+	host_is("0177.0.0.1", "127.0.0.1", AF_INET);
+	host_is("0177.1", "127.0.0.1", AF_INET);
+	host_is("0x7F.0x0.0.0x1", "127.0.0.1", AF_INET);
+	host_is("0x.0x.0x.0x", "0.0.0.0", AF_INET);
+	host_is("0", "0.0.0.0", AF_INET);
+	host_is("169.254.43518", "169.254.169.254", AF_INET);
+	host_is("0xa9fea9fe", "169.254.169.254", AF_INET);
+	host_is("4294967295", "255.255.255.255", AF_INET);
+	host_is("10.0.65535", "10.0.255.255", AF_INET);
+	host_is("10.16777215", "10.255.255.255", AF_INET);
+	/* numbers that are not addresses are not names either */
+	host_bad("4294967296", 10);
+	host_bad("256.0.0.1", 9);
+	host_bad("1.2.3.256", 9);
+	host_bad("1.2.65536", 9);
+	host_bad("1.16777216", 10);
+	host_bad("08.0.0.1", 8);
+	host_bad("0x1g.0.0.1", 10);
+	host_bad("1.2.3.4.5", 9);
+	host_bad("example.123", 11);
+	host_bad("example.0x1", 11);
+	host_bad("a.0x", 4);
+	host_bad("0x100000000", 11);
+	host_bad("99999999999999999999999", 23);
+	/* ... but a label that only starts like one is a name */
+	host_is("1.2.3.4.example", "1.2.3.4.example", 0);
+	host_is("example.0x1g", "example.0x1g", 0);
+	host_is("example.1a", "example.1a", 0);
+	/* IPv6: brackets, v4-mapped, canonical text */
+	host_is("[::1]", "::1", AF_INET6);
+	host_is("::1", "::1", AF_INET6);
+	host_is("[0:0:0:0:0:0:0:1]", "::1", AF_INET6);
+	host_is("[2001:DB8::A]", "2001:db8::a", AF_INET6);
+	host_is("[::ffff:127.0.0.1]", "127.0.0.1", AF_INET);
+	host_is("[::FFFF:7f00:1]", "127.0.0.1", AF_INET);
+	host_is("[0:0:0:0:0:ffff:169.254.169.254]", "169.254.169.254", AF_INET);
+	host_is("[64:ff9b::7f00:1]", "64:ff9b::7f00:1", AF_INET6);	/* NAT64 stays IPv6 */
+	host_is("[2002:7f00:1::]", "2002:7f00:1::", AF_INET6);		/* 6to4 too */
+	host_is("[::127.0.0.1]", "::127.0.0.1", AF_INET6);
+	host_bad("[fe80::1%eth0]", 14);
+	host_bad("[fe80::1%25eth0]", 16);
+	host_bad("fe80::1%eth0", 12);
+	host_bad("[::1", 4);
+	host_bad("::1]", 4);
+	host_bad("[]", 2);
+	host_bad("[::1]:80", 8);
+	host_bad("[127.0.0.1]", 11);
+	host_bad("[::ffff:127.0.0.01]", 19);
+	/* names */
+	host_bad("", 0);
+	host_bad(".", 1);
+	host_bad("..", 2);
+	host_bad("a..b", 4);
+	host_bad(".a", 2);
+	host_bad("a.b..", 5);
+	host_bad("b\xc3\xbc""cher.example", 14);	/* clients send A-labels */
+	host_bad("a\0b.example", 11);
+	host_bad("a b", 3);
+	host_bad("a@b", 3);
+	host_bad("a%2eb", 5);
+	host_bad("*.example.com", 13);
+	host_bad("example.com:443", 15);
+	host_bad("a\r\nb", 4);
+}
+
+static void test_idna(void)
+{
+	static const struct { const char *in, *out; } v[] = {
+		/* RFC 3492 section 7.1; the encoder lowercases basic code points */
+		{ "\xd9\x84\xd9\x8a\xd9\x87\xd9\x85\xd8\xa7\xd8\xa8\xd8\xaa\xd9\x83\xd9\x84\xd9\x85\xd9\x88\xd8\xb4\xd8\xb9\xd8\xb1\xd8\xa8\xd9\x8a\xd8\x9f", "xn--egbpdaj6bu4bxfgehfvwxn" },  /* (A) */
+		{ "\xe4\xbb\x96\xe4\xbb\xac\xe4\xb8\xba\xe4\xbb\x80\xe4\xb9\x88\xe4\xb8\x8d\xe8\xaf\xb4\xe4\xb8\xad\xe6\x96\x87", "xn--ihqwcrb4cv8a8dqg056pqjye" },  /* (B) */
+		{ "\xe4\xbb\x96\xe5\x80\x91\xe7\x88\xb2\xe4\xbb\x80\xe9\xba\xbd\xe4\xb8\x8d\xe8\xaa\xaa\xe4\xb8\xad\xe6\x96\x87", "xn--ihqwctvzc91f659drss3x8bo0yb" },  /* (C) */
+		{ "Pro\xc4\x8dprost\xc4\x9bnemluv\xc3\xad\xc4\x8d""esky", "xn--proprostnemluvesky-uyb24dma41a" },  /* (D) */
+		{ "\xd7\x9c\xd7\x9e\xd7\x94\xd7\x94\xd7\x9d\xd7\xa4\xd7\xa9\xd7\x95\xd7\x98\xd7\x9c\xd7\x90\xd7\x9e\xd7\x93\xd7\x91\xd7\xa8\xd7\x99\xd7\x9d\xd7\xa2\xd7\x91\xd7\xa8\xd7\x99\xd7\xaa", "xn--4dbcagdahymbxekheh6e0a7fei0b" },  /* (E) */
+		{ "\xe0\xa4\xaf\xe0\xa4\xb9\xe0\xa4\xb2\xe0\xa5\x8b\xe0\xa4\x97\xe0\xa4\xb9\xe0\xa4\xbf\xe0\xa4\xa8\xe0\xa5\x8d\xe0\xa4\xa6\xe0\xa5\x80\xe0\xa4\x95\xe0\xa5\x8d\xe0\xa4\xaf\xe0\xa5\x8b\xe0\xa4\x82\xe0\xa4\xa8\xe0\xa4\xb9\xe0\xa5\x80\xe0\xa4\x82\xe0\xa4\xac\xe0\xa5\x8b\xe0\xa4\xb2\xe0\xa4\xb8\xe0\xa4\x95\xe0\xa4\xa4\xe0\xa5\x87\xe0\xa4\xb9\xe0\xa5\x88\xe0\xa4\x82", "xn--i1baa7eci9glrd9b2ae1bj0hfcgg6iyaf8o0a1dig0cd" },  /* (F) */
+		{ "\xe3\x81\xaa\xe3\x81\x9c\xe3\x81\xbf\xe3\x82\x93\xe3\x81\xaa\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x82\x92\xe8\xa9\xb1\xe3\x81\x97\xe3\x81\xa6\xe3\x81\x8f\xe3\x82\x8c\xe3\x81\xaa\xe3\x81\x84\xe3\x81\xae\xe3\x81\x8b", "xn--n8jok5ay5dzabd5bym9f0cm5685rrjetr6pdxa" },  /* (G) */
+		{ "\xd0\xbf\xd0\xbe\xd1\x87\xd0\xb5\xd0\xbc\xd1\x83\xd0\xb6\xd0\xb5\xd0\xbe\xd0\xbd\xd0\xb8\xd0\xbd\xd0\xb5\xd0\xb3\xd0\xbe\xd0\xb2\xd0\xbe\xd1\x80\xd1\x8f\xd1\x82\xd0\xbf\xd0\xbe\xd1\x80\xd1\x83\xd1\x81\xd1\x81\xd0\xba\xd0\xb8", "xn--b1abfaaepdrnnbgefbadotcwatmq2g4l" },  /* (I) */
+		{ "Porqu\xc3\xa9nopuedensimplementehablarenEspa\xc3\xb1ol", "xn--porqunopuedensimplementehablarenespaol-fmd56a" },  /* (J) */
+		{ "T\xe1\xba\xa1isaoh\xe1\xbb\x8dkh\xc3\xb4ngth\xe1\xbb\x83""ch\xe1\xbb\x89n\xc3\xb3iti\xe1\xba\xbfngVi\xe1\xbb\x87t", "xn--tisaohkhngthchnitingvit-kjcr8268qyxafd2f1b9g" },  /* (K) */
+		{ "3\xe5\xb9\xb4""B\xe7\xb5\x84\xe9\x87\x91\xe5\x85\xab\xe5\x85\x88\xe7\x94\x9f", "xn--3b-ww4c5e180e575a65lsy2b" },  /* (L) */
+		{ "\xe5\xae\x89\xe5\xae\xa4\xe5\xa5\x88\xe7\xbe\x8e\xe6\x81\xb5-with-SUPER-MONKEYS", "xn---with-super-monkeys-pc58ag80a8qai00g7n9n" },  /* (M) */
+		{ "Hello-Another-Way-\xe3\x81\x9d\xe3\x82\x8c\xe3\x81\x9e\xe3\x82\x8c\xe3\x81\xae\xe5\xa0\xb4\xe6\x89\x80", "xn--hello-another-way--fc4qua05auwb3674vfr0b" },  /* (N) */
+		{ "\xe3\x81\xb2\xe3\x81\xa8\xe3\x81\xa4\xe5\xb1\x8b\xe6\xa0\xb9\xe3\x81\xae\xe4\xb8\x8b""2", "xn--2-u9tlzr9756bt3uc0v" },  /* (O) */
+		{ "Maji\xe3\x81\xa7Koi\xe3\x81\x99\xe3\x82\x8b""5\xe7\xa7\x92\xe5\x89\x8d", "xn--majikoi5-783gue6qz075azm5e" },  /* (P) */
+		{ "\xe3\x83\x91\xe3\x83\x95\xe3\x82\xa3\xe3\x83\xbc""de\xe3\x83\xab\xe3\x83\xb3\xe3\x83\x90", "xn--de-jg4avhby1noc0d" },  /* (Q) */
+		{ "\xe3\x81\x9d\xe3\x81\xae\xe3\x82\xb9\xe3\x83\x94\xe3\x83\xbc\xe3\x83\x89\xe3\x81\xa7", "xn--d9juau41awczczp" },  /* (R) */
+		/* common names */
+		{ "b\xc3\xbc""cher", "xn--bcher-kva" },
+		{ "m\xc3\xbc""nchen", "xn--mnchen-3ya" },
+		{ "M\xc3\x9c""nchen.DE.", "xn--mnchen-3ya.de" },
+		{ "B\xc3\xbc""cher.Example", "xn--bcher-kva.example" },
+		{ "ma\xc3\xb1""ana.com", "xn--maana-pta.com" },
+		{ "\xc3\xbc", "xn--tda" },
+		{ "\xc3\xbc\xc3\xab\xc3\xa4\xc3\xb6\xe2\x99\xa5", "xn--4can8av2009b" },
+		{ "\xf0\x9f\x92\xa9.la", "xn--ls8h.la" },
+		{ "\xe2\x98\x83-\xe2\x8c\x98.com", "xn----dqo34k.com" },
+		{ "caf\xc3\xa9.caf\xc3\xa9.com", "xn--caf-dma.xn--caf-dma.com" },
+		{ "plain.example", "plain.example" },
+	};
+	char out[NETPOL_HOST_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		CHECK_INT(netpol_idna(v[i].in, out, sizeof out), 0);
+		CHECK_STR(out, v[i].out);
+	}
+	/* (H) Korean: its A-label is 73 characters, more than a label may hold */
+	CHECK_INT(netpol_idna("\xec\x84\xb8\xea\xb3\x84\xec\x9d\x98\xeb\xaa\xa8\xeb\x93\xa0\xec\x82\xac\xeb\x9e\x8c\xeb\x93\xa4\xec\x9d\xb4\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4\xeb\xa5\xbc\xec\x9d\xb4\xed\x95\xb4\xed\x95\x9c\xeb\x8b\xa4\xeb\xa9\xb4\xec\x96\xbc\xeb\xa7\x88\xeb\x82\x98\xec\xa2\x8b\xec\x9d\x84\xea\xb9\x8c", out, sizeof out), -1);
+	CHECK_INT(netpol_idna("b\xc3\xbc""cher", out, 13), -1);	/* xn--bcher-kva needs 14 */
+	CHECK_INT(netpol_idna("b\xc3\xbc""cher", out, 14), 0);
+	CHECK_INT(netpol_idna("", out, sizeof out), -1);
+	CHECK_INT(netpol_idna("a b", out, sizeof out), -1);
+	CHECK_INT(netpol_idna("\xc3", out, sizeof out), -1);		/* cut sequence */
+	CHECK_INT(netpol_idna("\xf4\x90\x80\x80", out, sizeof out), -1);	/* beyond U+10FFFF */
+	CHECK_INT(netpol_idna("\xc2\xa0", out, sizeof out), -1);		/* no-break space */
+	CHECK_INT(netpol_idna("\xc2\x85", out, sizeof out), -1);		/* C1 control */
+	CHECK_INT(netpol_idna("a\xef\xbc\x8e""b", out, sizeof out), -1);	/* fullwidth full stop */
+}
+
+int main(void)
+{
+	test_entries();
+	test_lengths();
+	test_hosts();
+	test_idna();
+	return check_done("test_netpolicy");
+}
