@@ -108,7 +108,7 @@ fuzz:
 # build/bench/pi reads /etc/pi-agent/bench.json and keeps its runtime files and staged binds
 # in /run/pi-bench*: the benchmark never touches what the installed binary or the tests use.
 BENCH_BINS = build/bench/pi build/bench/sync-driver build/bench/timeit build/bench/noop \
-             build/bench/stamp
+             build/bench/stamp build/bench/proxyload
 bench:
 	tests/deps.sh build bench
 	$(MAKE) release $(BENCH_BINS)
