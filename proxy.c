@@ -49,6 +49,7 @@ enum {
 	LINGER_MS = 1000,         /* reading what a refused client still sends */
 	FDS_PER_CONN = 6,         /* client, upstream, a pipe each way */
 	CONN_MAX = 1024,
+	BACKLOG = 4096,           /* the kernel caps it at net.core.somaxconn */
 	PIPE_SIZE = 256 * 1024,
 	COPY_SIZE = 16384,        /* a direction's buffer when splice is refused */
 #ifdef __SANITIZE_ADDRESS__
@@ -711,7 +712,7 @@ static int listen_on(const char *spec)
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, SOMAXCONN) == 0)
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, BACKLOG) == 0)
 		return fd;
 	one = errno;
 	close(fd);
@@ -732,7 +733,7 @@ static int inherited(const char *s)
 	if (fstat((int)fd, &st) || !S_ISSOCK(st.st_mode))
 		return errno = ENOTSOCK, -1;
 	if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &len) || type != SOCK_STREAM ||
-	    listen((int)fd, SOMAXCONN))
+	    listen((int)fd, BACKLOG))
 		return errno = EINVAL, -1;
 	fcntl((int)fd, F_SETFD, FD_CLOEXEC);
 	return (int)fd;

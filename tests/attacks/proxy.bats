@@ -29,6 +29,8 @@ setup_file() {
 		--allow "six.pitest.example:$OK_PORT" --allow "mapped.pitest.example:$OK_PORT" \
 		--allow "*.wild.pitest.example:$OK_PORT")"
 	export PROXY_PORT PROXY_PID
+	# the proxy has started and logs
+	python3 "$ATK/proxyatk.py" log "$P/log" 0 1 | grep -q " pi-proxy\[$PROXY_PID\]: start user=pitest-alice unit=pitest-proxy.service allow=6 deny=0 connections="
 }
 
 teardown_file() {
@@ -80,9 +82,10 @@ reached() {
 	[[ "$output" == *$'\r\n\r\norigin-ok' ]] || { echo "origin not reached: $output" >&2; return 1; }
 }
 
-# The log lines written since the mark (mark_log).
+# new_log N: the N log lines written since the mark (mark_log), once they are there (each
+# is written just after its client saw the connection end).
 mark_log() { logmark=$(wc -l <"$P/log"); }
-new_log() { tail -n +"$((logmark + 1))" "$P/log"; }
+new_log() { python3 "$ATK/proxyatk.py" log "$P/log" "$logmark" "$1"; }
 
 @test "an allowed destination is reached by address and by name, through CONNECT and http://, each logged" {
 	mark_log
@@ -97,7 +100,7 @@ new_log() { tail -n +"$((logmark + 1))" "$P/log"; }
 	tail -2 "$P/origin" | grep -q "^GET /path?q=1 HTTP/1.1 | "
 	tail -1 "$P/origin" | grep -q "^GET /x HTTP/1.1 | "
 	! tail -1 "$P/origin" | grep -qi "proxy-"
-	run new_log
+	run new_log 3
 	[ "${#lines[@]}" -eq 3 ]
 	# LOG_AUTHPRIV (10) | LOG_INFO (6) = <86>, then the proxy's own line
 	[[ "${lines[0]}" =~ ^\<86\>.*\ pi-proxy\[$PROXY_PID\]:\ allow\ user=pitest-alice\ unit=pitest-proxy.service\ host=127.0.0.1\ port=$OK_PORT\ addr=127.0.0.1\ sent=[1-9][0-9]*\ received=[1-9][0-9]*\ ms=[0-9]+$ ]]
@@ -112,7 +115,7 @@ new_log() { tail -n +"$((logmark + 1))" "$P/log"; }
 	forbidden "ok.pitest.example:$BAD_PORT"
 	run tunnel "ok.pitest.example:443"
 	forbidden "ok.pitest.example:443"
-	run new_log
+	run new_log 3
 	[ "${#lines[@]}" -eq 3 ]
 	[[ "${lines[0]}" =~ \ deny\ user=pitest-alice\ unit=pitest-proxy.service\ host=127.0.0.1\ port=$BAD_PORT\ addr=-\ sent=0\ received=0\ ms=[0-9]+\ reason=\"127.0.0.1:$BAD_PORT\ is\ not\ allowed\ for\ user\ pitest-alice:\ [^\"]+\"$ ]]
 }
@@ -142,7 +145,7 @@ new_log() { tail -n +"$((logmark + 1))" "$P/log"; }
 		run get "http://$n.pitest.example:$OK_PORT/"
 		forbidden "$n.pitest.example:$OK_PORT"
 	done
-	run new_log
+	run new_log 8
 	[ "${#lines[@]}" -eq 8 ]
 	[[ "${lines[0]}" == *" deny "*" host=rebind.pitest.example port=$OK_PORT addr=- "*"reason=\"rebind.pitest.example:$OK_PORT is not allowed for user pitest-alice: "*"(127.0.0.2)\"" ]]
 }
@@ -273,7 +276,7 @@ new_log() { tail -n +"$((logmark + 1))" "$P/log"; }
 	run bash -c "printf 'CONNECT a\"b:$OK_PORT HTTP/1.1\r\nHost: a\"b:$OK_PORT\r\n\r\n' | python3 $ATK/proxyatk.py req $PROXY_PORT"
 	run bash -c "printf 'GET http://127.0.0.1:$OK_PORT/ HTTP/1.1\r\nHost: 127.0.0.1:$OK_PORT\r\nX: \x1b[31m\r\n\r\n' | python3 $ATK/proxyatk.py req $PROXY_PORT"
 	run tunnel "evil.pitest.example:$OK_PORT"
-	run new_log
+	run new_log 4
 	[ "${#lines[@]}" -eq 4 ]
 	for l in "${lines[@]}"; do
 		[[ "$l" =~ ^\<86\>[^\]]*\ pi-proxy\[$PROXY_PID\]:\ (allow|deny|fail)\ user=pitest-alice\ unit=pitest-proxy.service\ host=[^\ ]+\ port=[0-9]+\ addr=[^\ ]+\ sent=[0-9]+\ received=[0-9]+\ ms=[0-9]+(\ reason=\"[^\"\\]*\")?$ ]] ||

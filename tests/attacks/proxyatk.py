@@ -11,6 +11,8 @@
   tunnel PORT TARGET   CONNECT TARGET, then GET / through the tunnel; prints everything.
   slow PORT OK N       N clients trickle a head byte by byte; one allowed request meanwhile.
   many PORT OK N       N concurrent connections, all closed, then one allowed request.
+  log FILE SKIP N      waits (10 s at most) until FILE has N lines after its first SKIP, prints
+                       those (a line is logged just after the client sees the connection end).
 """
 import os
 import resource
@@ -214,6 +216,17 @@ def many(port, ok, n):
     print("allowed after:", allowed(port, ok))
 
 
+def log(path, skip, n):
+    end = time.monotonic() + 10
+    while True:
+        with open(path, "rb") as f:
+            lines = f.read().split(b"\n")[skip:-1]
+        if len(lines) >= n or time.monotonic() > end:
+            break
+        time.sleep(0.02)
+    sys.stdout.buffer.write(b"".join(l + b"\n" for l in lines))
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "servers":
@@ -228,6 +241,8 @@ def main():
         slow(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
     elif cmd == "many":
         many(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+    elif cmd == "log":
+        log(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     else:
         sys.exit("proxyatk.py: unknown command " + cmd)
 
