@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -485,7 +486,7 @@ static void dir_events(const struct dir *d, struct pollfd *from, struct pollfd *
  * up. Counts the bytes each way. */
 static void relay(struct conn *c)
 {
-	struct dir up, down;
+	struct dir up = { .p = { -1, -1 } }, down = { .p = { -1, -1 } };
 	struct pollfd pf[2];
 	int a, b, hup = 0;
 
@@ -520,7 +521,7 @@ out:
 
 /* The head that goes upstream before the relay (a CONNECT's client gets its 200 instead),
  * then whatever the client sent after its head. */
-static int forward_head(struct conn *c, const char *buf, size_t len, const struct proxyreq *r)
+__attribute__((noinline)) static int forward_head(struct conn *c, const char *buf, size_t len, const struct proxyreq *r)
 {
 	static const char established[] = "HTTP/1.1 200 Connection established\r\n\r\n";
 	char out[PROXYREQ_HEAD_MAX + 64];
@@ -542,8 +543,10 @@ static int forward_head(struct conn *c, const char *buf, size_t len, const struc
 	return 0;
 }
 
-/* One connection from its head to its end; refusals answered with their status. */
-static void handle(struct conn *c)
+/* A connection up to its relay: the head read and checked, the destination dialled, the head
+ * forwarded. 0 when the relay may start; otherwise the refusal was answered (or the client is
+ * gone). Not inlined: its frame (the head) is gone when the relay runs. */
+__attribute__((noinline)) static int open_tunnel(struct conn *c)
 {
 	char buf[PROXYREQ_HEAD_MAX];
 	struct proxyreq r;
@@ -572,10 +575,25 @@ static void handle(struct conn *c)
 	if (status > 0)
 		respond(c, status);
 	if (status != 0)
-		return;
+		return -1;
 	c->event = "allow";
-	if (forward_head(c, buf, len, &r) == 0)
-		relay(c);
+	return forward_head(c, buf, len, &r);
+}
+
+/* Gives back the stack pages the head and the lookup touched, below this frame, before a relay
+ * that may last for hours: a tunnel then holds about two pages of stack. */
+__attribute__((noinline)) static void stack_trim(void)
+{
+	uintptr_t end = ((uintptr_t)__builtin_frame_address(0) - 4096) & ~(uintptr_t)4095;
+	pthread_attr_t a;
+	void *lo;
+	size_t size;
+
+	if (pthread_getattr_np(pthread_self(), &a))
+		return;
+	if (!pthread_attr_getstack(&a, &lo, &size) && end > (uintptr_t)lo)
+		madvise(lo, end - (uintptr_t)lo, MADV_DONTNEED);
+	pthread_attr_destroy(&a);
 }
 
 /* The connection's one syslog line. */
@@ -597,7 +615,10 @@ static void *conn_main(void *arg)
 	struct conn *c = arg;
 	struct proxy *px = c->px;
 
-	handle(c);
+	if (open_tunnel(c) == 0) {
+		stack_trim();
+		relay(c);
+	}
 	log_conn(c);
 	close(c->cfd);
 	if (c->ufd >= 0)

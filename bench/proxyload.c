@@ -9,8 +9,10 @@
  *                                                 MIB MiB into the sink, direct and through a
  *                                                 CONNECT tunnel, 5 times each in turn:
  *                                                 "direct_MBps proxied_MBps" (medians)
- *        proxyload hold N MIB SINK_PORT PROXY_PORT N tunnels opened first, then MIB MiB through
- *                                                 each at once: "ok"
+ *        proxyload hold N MIB SINK_PORT PROXY_PORT [HOST]
+ *                                                 N tunnels (to HOST, 127.0.0.1 by default)
+ *                                                 opened first, then MIB MiB through each at
+ *                                                 once: "ok"
  * The origin answers any request head with a 200 and closes; the sink reads to EOF, then
  * answers the byte count (8 bytes) and closes. Exit 0, 1 (a failure), 2 (usage).
  */
@@ -157,13 +159,16 @@ static int serve(void)
 	return 0;
 }
 
-/* A tunnel to port through the proxy (its 200 read). */
+static const char *target = "127.0.0.1";
+
+/* A tunnel to target:port through the proxy (its 200 read). */
 static int tunnel(int proxy, int port)
 {
 	char buf[512];
 	int fd = dial(proxy);
 
-	snprintf(buf, sizeof buf, "CONNECT 127.0.0.1:%d HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", port, port);
+	snprintf(buf, sizeof buf, "CONNECT %s:%d HTTP/1.1\r\nHost: %s:%d\r\n\r\n", target, port,
+		 target, port);
 	send_all(fd, buf, strlen(buf));
 	if (read_head(fd, buf, sizeof buf) == 0 || strncmp(buf, "HTTP/1.1 200 ", 13)) {
 		fprintf(stderr, "proxyload: CONNECT refused: %s\n", buf);
@@ -342,7 +347,9 @@ int main(int argc, char **argv)
 			       atoi(argv[3]), atoi(argv[4]));
 	if (argc == 5 && !strcmp(argv[1], "throughput"))
 		return throughput(atol(argv[2]), atoi(argv[3]), atoi(argv[4]));
-	if (argc == 6 && !strcmp(argv[1], "hold"))
+	if (argc == 7 && !strcmp(argv[1], "hold"))
+		target = argv[6];
+	if (argc >= 6 && argc <= 7 && !strcmp(argv[1], "hold"))
 		return hold(atoi(argv[2]) > 0 && atoi(argv[2]) <= MAX_N ? atoi(argv[2]) : 1,
 			    atol(argv[3]), atoi(argv[4]), atoi(argv[5]));
 	fputs("usage: proxyload serve | port | wait PORT | latency N HTTP PROXY | "
