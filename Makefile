@@ -30,7 +30,7 @@ SAN_CFLAGS  = $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
 
 SRCS  = pi.c say.c wrapper.c runner.c agentinit.c prepare.c check.c hide.c mergecmd.c config.c policy.c sync.c merge.c \
         json.c sandbox.c fs.c ident.c audit.c mounts.c inherit.c idmap.c projcfg.c project.c netns.c \
-        netpolicy.c proxyreq.c
+        netpolicy.c proxyreq.c proxy.c
 HDRS  = $(wildcard *.h)
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
@@ -110,7 +110,7 @@ fuzz:
 # build/bench/pi reads /etc/pi-agent/bench.json and keeps its runtime files and staged binds
 # in /run/pi-bench*: the benchmark never touches what the installed binary or the tests use.
 BENCH_BINS = build/bench/pi build/bench/sync-driver build/bench/timeit build/bench/noop \
-             build/bench/stamp
+             build/bench/stamp build/bench/proxyload
 bench:
 	tests/deps.sh build bench
 	$(MAKE) release $(BENCH_BINS)

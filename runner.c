@@ -678,6 +678,8 @@ int runner_main(int argc, char **argv)
 	int explain, rc;
 
 	inherit_reset_signals();
+	if (argc >= 2 && !strcmp(argv[1], PROXY_FLAG))
+		return proxy_main(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "--check"))
 		return runner_check(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], AGENTINIT_FLAG))

@@ -1,5 +1,5 @@
 #!/bin/bash
-# run.sh - make bench: the size check, each benchmark (launch, sync, merge), one closing line.
+# run.sh - make bench: the size check, each benchmark (launch, sync, merge, proxy), one closing line.
 #
 # usage: bench/run.sh     (as root, on an otherwise idle machine; make bench builds first)
 # Each benchmark prints its figures, its reference's and the ratios; this script adds the
@@ -27,6 +27,7 @@ awk -v s="$size" 'BEGIN { printf "size: build/pi %d bytes = %.1f KiB (target <= 
 bench/launch.sh | tee -a "$OUT"
 bench/sync.sh | tee -a "$OUT"
 bench/merge.sh | tee -a "$OUT"
+bench/proxy.sh | tee -a "$OUT"
 
 held=$(grep -c ': holds)' "$OUT" || true)
 missed=$(grep -c ': MISSED)' "$OUT" || true)
