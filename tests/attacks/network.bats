@@ -11,25 +11,29 @@ setup() {
 	: >"$ORIGIN_LOG"
 	# the place on the list, and one off it: TCP servers on the host's loopback that log each
 	# connection and answer "origin PORT"
-	ORIGIN=$(origin_start) OTHER=$(origin_start)
+	origin_start && ORIGIN=$PORT
+	origin_start && OTHER=$PORT
 }
 
 teardown() {
 	rm -f "$REC/hold"
+	# shellcheck disable=SC2086 # one word per pid
 	[ -z "${ORIGIN_PIDS:-}" ] || kill $ORIGIN_PIDS 2>/dev/null || true
 	pkill -KILL -u pitest-proxy 2>/dev/null || true
 }
 
-# origin_start: a loopback server on a free port; prints the port once it listens.
+# origin_start: a loopback server on a free port, in PORT once it listens.
 origin_start() {
-	python3 - "$ORIGIN_LOG" >"$FIX/origin.$$.port" 2>/dev/null <<'PY' &
+	rm -f "$FIX/origin.port"
+	python3 - "$ORIGIN_LOG" "$FIX/origin.port" >/dev/null 2>&1 3>&- <<'PY' &
 import socket, sys
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
 s.listen(16)
 port = s.getsockname()[1]
-print(port, flush=True)
-sys.stdout.close()
+open(sys.argv[2] + ".tmp", "w").write("%d\n" % port)
+import os
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
 while True:
     c, _ = s.accept()
     open(sys.argv[1], "a").write("%d\n" % port)
@@ -37,9 +41,8 @@ while True:
     c.close()
 PY
 	ORIGIN_PIDS="${ORIGIN_PIDS:-} $!"
-	until [ -s "$FIX/origin.$$.port" ]; do kill -0 $! || return 1; done
-	cat "$FIX/origin.$$.port"
-	rm -f "$FIX/origin.$$.port"
+	until [ -s "$FIX/origin.port" ]; do kill -0 $! || return 1; done
+	PORT=$(cat "$FIX/origin.port")
 }
 
 allowlist() {
@@ -51,7 +54,7 @@ probe() {
 	cat >"$REC/netprobe" <<PY
 import socket, os
 def line(k, v): print("%s=%s" % (k, v), flush=True)
-line("links", ",".join(sorted(n for n in os.listdir("/sys/class/net"))))
+line("links", ",".join(sorted(l.split(":")[0].strip() for l in open("/proc/net/dev").read().splitlines()[2:])))
 def direct(port):
     try:
         socket.create_connection(("127.0.0.1", port), timeout=5).close(); return "ok"
@@ -118,11 +121,14 @@ proxy_pids() { pgrep -u pitest-proxy || true; }
 }
 
 @test "the proxy runs as its own account, no capability, no_new_privs, and dies with a SIGKILLed runner" {
-	local runner proxy status
+	local runner proxy status launch
 	allowlist
 	touch "$REC/hold"
 	pi_as pitest-alice "$A/p" >/dev/null 2>&1 &
-	until [ -n "$(proxy_pids)" ] && [ "$(nlaunches)" -eq 1 ]; do kill -0 $! || false; done
+	launch=$!
+	until [ -n "$(proxy_pids)" ] && [ "$(nlaunches)" -eq 1 ]; do
+		[ "$(ps -o stat= -p "$launch")" != Z ] || false
+	done
 	proxy=$(proxy_pids)
 	status=$(cat "/proc/$proxy/status")
 	grep -qE '^CapEff:\s+0+$' <<<"$status"
@@ -138,7 +144,7 @@ proxy_pids() { pgrep -u pitest-proxy || true; }
 	for _ in $(seq 200); do [ -n "$(proxy_pids)" ] || break; kill -0 "$proxy" 2>/dev/null || break; done
 	[ -z "$(proxy_pids)" ]
 	rm -f "$REC/hold"
-	wait
+	wait "$launch" || true
 }
 
 @test "a missing, root or agent proxy account refuses the launch, naming it, with nothing launched" {

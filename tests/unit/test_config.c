@@ -345,7 +345,7 @@ static void test_network(void)
 	CHECK(!config_allowlist(&c, config_host(&c, "c")));
 	config_free(&c);
 	bad("{\"package\": \"/p\", \"network\": {\"mode\": \"closed\"}}", "network.mode",
-	    "must be \"open\" or \"allowlist\"", 1, 40);
+	    "must be \"open\" or \"allowlist\"", 1, 39);
 	bad("{\"package\": \"/p\", \"network\": {\"allow\": [\"a.example\"]}}", "network",
 	    "has allow entries but mode \"open\"", 0, 0);
 	bad("{\"package\": \"/p\", \"network\": {\"mode\": \"allowlist\", \"allow\": [\"*\"]}}",
