@@ -458,7 +458,7 @@ int netpol_parse_entry(const char *text, struct netpol_entry *e, const char **wh
 		if (rb[1] && rb[1] != ':')
 			return -1;
 		colon = rb[1] ? rb + 1 : NULL;
-	} else if ((colon = memchr(text, ':', n)) && memchr(colon + 1, ':', n - (size_t)(colon - text) - 1)) {
+	} else if ((colon = memchr(text, ':', n)) && strchr(colon + 1, ':')) {
 		colon = NULL;		/* a bare IPv6 address, no port */
 	} else if (colon) {
 		hn = (size_t)(colon - text);
@@ -502,7 +502,8 @@ static int host_match(const struct netpol_entry *e, const struct netpol_host *h)
 	return hn > en + 1 && h->name[hn - en - 1] == '.' && !strcmp(h->name + hn - en, e->host);
 }
 
-int netpol_allows(const struct netpol *p, const struct netpol_host *h, int port, const char **why)
+int netpol_allows(const struct netpol *p, const struct netpol_host *h, int port,
+		  const char **why)
 {
 	size_t i;
 
