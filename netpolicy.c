@@ -184,8 +184,10 @@ static int label_put(const unsigned char *s, size_t n, int utf8, char *out, size
 			out[(*o)++] = (char)cp[i];
 		return 0;
 	}
-	if (k >= 4 && cp[0] == 'x' && cp[1] == 'n' && cp[2] == '-' && cp[3] == '-')
+	if (k >= 4 && cp[0] == 'x' && cp[1] == 'n' && cp[2] == '-' && cp[3] == '-') {
+		*why = "a label that begins with xn-- must be ASCII";
 		return -1;
+	}
 	memcpy(out + *o, "xn--", 4);
 	if ((len = punycode(cp, k, out + *o + 4, LABEL_MAX - 4)) < 0)
 		return -1;
