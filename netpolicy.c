@@ -184,8 +184,10 @@ static int label_put(const unsigned char *s, size_t n, int utf8, char *out, size
 			out[(*o)++] = (char)cp[i];
 		return 0;
 	}
-	if (k >= 4 && cp[0] == 'x' && cp[1] == 'n' && cp[2] == '-' && cp[3] == '-')
+	if (k >= 4 && cp[0] == 'x' && cp[1] == 'n' && cp[2] == '-' && cp[3] == '-') {
+		*why = "a label that begins with xn-- must be ASCII";
 		return -1;
+	}
 	memcpy(out + *o, "xn--", 4);
 	if ((len = punycode(cp, k, out + *o + 4, LABEL_MAX - 4)) < 0)
 		return -1;
@@ -458,7 +460,7 @@ int netpol_parse_entry(const char *text, struct netpol_entry *e, const char **wh
 		if (rb[1] && rb[1] != ':')
 			return -1;
 		colon = rb[1] ? rb + 1 : NULL;
-	} else if ((colon = memchr(text, ':', n)) && memchr(colon + 1, ':', n - (size_t)(colon - text) - 1)) {
+	} else if ((colon = memchr(text, ':', n)) && strchr(colon + 1, ':')) {
 		colon = NULL;		/* a bare IPv6 address, no port */
 	} else if (colon) {
 		hn = (size_t)(colon - text);
@@ -502,7 +504,8 @@ static int host_match(const struct netpol_entry *e, const struct netpol_host *h)
 	return hn > en + 1 && h->name[hn - en - 1] == '.' && !strcmp(h->name + hn - en, e->host);
 }
 
-int netpol_allows(const struct netpol *p, const struct netpol_host *h, int port, const char **why)
+int netpol_allows(const struct netpol *p, const struct netpol_host *h, int port,
+		  const char **why)
 {
 	size_t i;
 

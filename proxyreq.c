@@ -214,8 +214,9 @@ static int request_line(const char *buf, size_t n, struct proxyreq *r, const cha
 			return bad(r, why, 400, "the request line holds a control byte");
 		else if ((unsigned char)buf[i] >= 0x7f)
 			return bad(r, why, 400, "the request line holds a byte outside ASCII");
-	if (!(sp1 = memchr(buf, ' ', n)) || !(sp2 = memchr(sp1 + 1, ' ', n - (size_t)(sp1 + 1 - buf))) ||
-	    sp1 == buf || sp2 == sp1 + 1 || memchr(sp2 + 1, ' ', n - (size_t)(sp2 + 1 - buf)))
+	sp1 = memchr(buf, ' ', n);
+	sp2 = sp1 ? memchr(sp1 + 1, ' ', n - (size_t)(sp1 + 1 - buf)) : NULL;
+	if (!sp2 || sp1 == buf || sp2 == sp1 + 1 || memchr(sp2 + 1, ' ', n - (size_t)(sp2 + 1 - buf)))
 		return bad(r, why, 400, "the request line is not METHOD TARGET VERSION");
 	if (version(sp2 + 1, n - (size_t)(sp2 + 1 - buf), r, why) < 0 ||
 	    method(buf, (size_t)(sp1 - buf), r, why) < 0)

@@ -19,9 +19,13 @@
  *   canonical text, whose name netpol_host would not accept as that same name, or with a
  *   port outside the rules; a refusal without a reason;
  * - netpol_idna gives non-ASCII output, or output that is not its own IDNA form;
- * - netpol_allows disagrees with a suffix match done here for a fixed policy.
+ * - netpol_allows disagrees with a suffix match done here for a fixed policy;
+ * - netpol_addr_ok, for the input's first 4 or 16 bytes as an address, refuses it with no
+ *   entries and no special range, passes it in one, or does not follow an allow (any port)
+ *   or deny entry for exactly it.
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,6 +285,36 @@ static void check_entry_ok(const struct netpol_entry *e)
 	check_host_ok(&h);
 }
 
+/* The first 4 or 16 bytes as an address: with no entries it passes iff netpol_range has no
+ * name for it; an allow entry for exactly it (any port) makes it pass, a deny entry refuses it. */
+static void check_addr(const uint8_t *data, size_t size)
+{
+	struct netpol_entry e;
+	struct netpol p = { &e, &e, 0, 0 };
+	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(443) };
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6, .sin6_port = htons(443) };
+	const struct sockaddr *sa;
+	const unsigned char *a;
+	const char *why, *range;
+	int family = size >= 16 ? AF_INET6 : AF_INET;
+
+	if (size < 4)
+		return;
+	memcpy(family == AF_INET ? (void *)&in.sin_addr : (void *)&in6.sin6_addr, data,
+	       family == AF_INET ? 4 : 16);
+	sa = family == AF_INET ? (const struct sockaddr *)&in : (const struct sockaddr *)&in6;
+	a = family == AF_INET ? (const unsigned char *)&in.sin_addr : in6.sin6_addr.s6_addr;
+	range = netpol_range(family, a);
+	CHECK(netpol_addr_ok(&p, sa, &why) == !range);
+	memset(&e, 0, sizeof e);
+	e.family = family, e.port = NETPOL_ANY_PORT;
+	memcpy(e.addr, a, family == AF_INET ? 4 : 16);
+	p.nallow = 1;
+	CHECK(netpol_addr_ok(&p, sa, &why) == 1);
+	p.ndeny = 1;
+	CHECK(netpol_addr_ok(&p, sa, &why) == 0 && !strcmp(why, "the address is on the denylist"));
+}
+
 static void check_netpol(const uint8_t *data, size_t size)
 {
 	static char text[2048];
@@ -319,5 +353,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	check_request(data, size);
 	check_netpol(data, size);
+	check_addr(data, size);
 	return 0;
 }

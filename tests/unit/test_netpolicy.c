@@ -635,6 +635,39 @@ static void test_addr_ok(void)
 	CHECK_STR(why, "not an IP address");
 }
 
+/* Every spelling of the metadata address reaches netpol_addr_ok as that address, and is
+ * refused there with its reason; an allow name entry changes nothing. */
+static void test_metadata_spellings(void)
+{
+	static const char *const spellings[] = { "169.254.169.254", "169.254.169.254.",
+		"0xa9fea9fe", "2852039166", "0251.0376.0251.0376", "169.254.43518", "169.16689662",
+		"0xA9.0xFE.0xA9.0xFE", "[::ffff:169.254.169.254]", "[::ffff:a9fe:a9fe]",
+		"::FFFF:169.254.169.254" };
+	static const char *const allow[] = { "*.internal:*", "metadata.google.internal", NULL };
+	struct pol pl;
+	struct netpol_host h;
+	struct sockaddr_in in;
+	const char *why;
+	size_t i;
+
+	pol_make(&pl, allow, NULL);
+	for (i = 0; i < sizeof spellings / sizeof spellings[0]; i++) {
+		CHECK_INT(netpol_host(spellings[i], strlen(spellings[i]), &h, &why), 0);
+		CHECK_INT(h.family, AF_INET);
+		CHECK_STR(h.name, "169.254.169.254");
+		CHECK_STR(netpol_range(h.family, h.addr), "metadata");
+		CHECK_INT(netpol_allows(&pl.p, &h, 80, &why), 0);	/* a literal needs an address entry */
+		memset(&in, 0, sizeof in);
+		in.sin_family = AF_INET, in.sin_port = htons(80);
+		memcpy(&in.sin_addr, h.addr, 4);
+		CHECK_INT(netpol_addr_ok(&pl.p, (const struct sockaddr *)&in, &why), 0);
+		CHECK_STR(why, "resolves to a cloud metadata address");
+	}
+	/* what a name on the list resolves to is checked all the same */
+	addr_ok(&pl, "169.254.169.254", 80, 0, "resolves to a cloud metadata address");
+	addr_ok(&pl, "fd00:ec2::254", 80, 0, "resolves to a cloud metadata address");
+}
+
 int main(void)
 {
 	test_entries();
@@ -644,5 +677,6 @@ int main(void)
 	test_allows();
 	test_ranges();
 	test_addr_ok();
+	test_metadata_spellings();
 	return check_done("netpolicy");
 }
