@@ -113,16 +113,14 @@ static int punycode(const unsigned cp[], size_t n, char *out, size_t cap)
 	return (int)o;
 }
 
-/* Decodes one UTF-8 sequence at s[0..n): the code point, or -1 (invalid, overlong,
- * surrogate, beyond U+10FFFF). *used gets its length. */
+/* Decodes the multi-byte UTF-8 sequence at s[0..n) (s[0] >= 0x80): the code point, or -1
+ * (invalid, overlong, surrogate, beyond U+10FFFF). *used gets its length. */
 static long utf8_cp(const unsigned char *s, size_t n, size_t *used)
 {
 	unsigned long c = s[0], min;
 	size_t need, j;
 
-	if (c < 0x80)
-		need = 0, min = 0;
-	else if (c >= 0xc2 && c < 0xe0)
+	if (c >= 0xc2 && c < 0xe0)
 		c &= 0x1f, need = 1, min = 0x80;
 	else if (c >= 0xe0 && c < 0xf0)
 		c &= 0x0f, need = 2, min = 0x800;
@@ -186,8 +184,10 @@ static int label_put(const unsigned char *s, size_t n, int utf8, char *out, size
 			out[(*o)++] = (char)cp[i];
 		return 0;
 	}
-	if (k >= 4 && cp[0] == 'x' && cp[1] == 'n' && cp[2] == '-' && cp[3] == '-')
+	if (k >= 4 && cp[0] == 'x' && cp[1] == 'n' && cp[2] == '-' && cp[3] == '-') {
+		*why = "a label that begins with xn-- must be ASCII";
 		return -1;
+	}
 	memcpy(out + *o, "xn--", 4);
 	if ((len = punycode(cp, k, out + *o + 4, LABEL_MAX - 4)) < 0)
 		return -1;
@@ -460,7 +460,7 @@ int netpol_parse_entry(const char *text, struct netpol_entry *e, const char **wh
 		if (rb[1] && rb[1] != ':')
 			return -1;
 		colon = rb[1] ? rb + 1 : NULL;
-	} else if ((colon = memchr(text, ':', n)) && memchr(colon + 1, ':', n - (size_t)(colon - text) - 1)) {
+	} else if ((colon = memchr(text, ':', n)) && strchr(colon + 1, ':')) {
 		colon = NULL;		/* a bare IPv6 address, no port */
 	} else if (colon) {
 		hn = (size_t)(colon - text);
@@ -504,7 +504,8 @@ static int host_match(const struct netpol_entry *e, const struct netpol_host *h)
 	return hn > en + 1 && h->name[hn - en - 1] == '.' && !strcmp(h->name + hn - en, e->host);
 }
 
-int netpol_allows(const struct netpol *p, const struct netpol_host *h, int port, const char **why)
+int netpol_allows(const struct netpol *p, const struct netpol_host *h, int port,
+		  const char **why)
 {
 	size_t i;
 

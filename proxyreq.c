@@ -20,8 +20,10 @@ struct head {
 	int host_seen, cl_seen, te_seen, nheaders;
 };
 
+/* A refusal: head_len 0, so that proxyreq_upstream never takes it for a request. */
 static int bad(struct proxyreq *r, const char **why, int status, const char *reason)
 {
+	r->head_len = 0;
 	r->status = status;
 	*why = reason;
 	return PROXYREQ_BAD;
@@ -173,7 +175,8 @@ static int version(const char *v, size_t n, struct proxyreq *r, const char **why
 	if (n < 6 || memcmp(v, "HTTP/", 5))
 		return bad(r, why, 400, "the request line's HTTP version is malformed");
 	for (i = 5; i < n; i++)
-		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] == '.' && i > 5 && i + 1 < n)))
+		if (!((v[i] >= '0' && v[i] <= '9') ||
+		      (v[i] == '.' && i > 5 && i + 1 < n && !memchr(v + 5, '.', i - 5))))
 			return bad(r, why, 400, "the request line's HTTP version is malformed");
 	return bad(r, why, 505, "only HTTP/1.0 and HTTP/1.1 are supported");
 }
@@ -211,8 +214,9 @@ static int request_line(const char *buf, size_t n, struct proxyreq *r, const cha
 			return bad(r, why, 400, "the request line holds a control byte");
 		else if ((unsigned char)buf[i] >= 0x7f)
 			return bad(r, why, 400, "the request line holds a byte outside ASCII");
-	if (!(sp1 = memchr(buf, ' ', n)) || !(sp2 = memchr(sp1 + 1, ' ', n - (size_t)(sp1 + 1 - buf))) ||
-	    sp1 == buf || sp2 == sp1 + 1 || memchr(sp2 + 1, ' ', n - (size_t)(sp2 + 1 - buf)))
+	sp1 = memchr(buf, ' ', n);
+	sp2 = sp1 ? memchr(sp1 + 1, ' ', n - (size_t)(sp1 + 1 - buf)) : NULL;
+	if (!sp2 || sp1 == buf || sp2 == sp1 + 1 || memchr(sp2 + 1, ' ', n - (size_t)(sp2 + 1 - buf)))
 		return bad(r, why, 400, "the request line is not METHOD TARGET VERSION");
 	if (version(sp2 + 1, n - (size_t)(sp2 + 1 - buf), r, why) < 0 ||
 	    method(buf, (size_t)(sp1 - buf), r, why) < 0)
@@ -421,15 +425,15 @@ static int listed(const char *v, size_t vl, const char *n, size_t nl)
 	return 0;
 }
 
-/* Whether the header line l[0..n) goes upstream: not hop-by-hop, not Proxy-*, not named in
- * a Connection header (the head's header lines from pos). */
+/* Whether the header named l[0..nl) goes upstream: not hop-by-hop, not Proxy-* nor Proxy
+ * (httpoxy), not named in a Connection header (the head's header lines from pos). */
 static int forwarded(const char *buf, size_t pos, size_t end, const char *l, size_t nl)
 {
 	static const char *const hop[] = { "connection", "keep-alive", "te", "trailer", "upgrade" };
 	const char *c, *colon;
 	size_t i, eol;
 
-	if (nl >= 6 && word(l, 6, "proxy-"))
+	if ((nl >= 6 && word(l, 6, "proxy-")) || word(l, nl, "proxy"))
 		return 0;
 	for (i = 0; i < sizeof hop / sizeof hop[0]; i++)
 		if (word(l, nl, hop[i]))
@@ -454,7 +458,7 @@ int proxyreq_upstream(const char *buf, const struct proxyreq *r, char *out, size
 	const char *l, *colon;
 	int host = 0;
 
-	if (r->kind != PROXYREQ_HTTP || !n)
+	if (r->kind != PROXYREQ_HTTP || r->status || r->head_len < 4 || !n)
 		return -1;
 	end = r->head_len - 2;
 	first = (size_t)((const char *)memchr(buf, '\r', end) - buf) + 2;

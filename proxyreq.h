@@ -23,15 +23,18 @@ struct proxyreq {
 };
 
 /* Parses buf[0..len). PROXYREQ_MORE: no blank line yet and len < PROXYREQ_HEAD_MAX;
- * PROXYREQ_DONE: r is filled; PROXYREQ_BAD: r->status and *why ("the Host header does not
- * match the request target"). Strict: CRLF line ends, no NUL or other control bytes, no
- * obs-fold, at most PROXYREQ_HEADERS_MAX headers, one Host header that names the target's
- * host and port, no userinfo, no Transfer-Encoding together with Content-Length. */
+ * PROXYREQ_DONE: r is filled; PROXYREQ_BAD: r->status, r->head_len 0 and *why ("the Host
+ * header does not match the request target"); *why is NULL otherwise. Strict: CRLF line
+ * ends, no NUL or other control bytes, no obs-fold, at most PROXYREQ_HEADERS_MAX headers,
+ * one Host header that names the target's host and port, no userinfo, no fragment, a query
+ * only after a path, no Transfer-Encoding together with Content-Length. A refusal can come
+ * before the blank line, as soon as the line that breaks a rule is complete. */
 int proxyreq_parse(const char *buf, size_t len, struct proxyreq *r, const char **why);
 /* The head a PROXYREQ_HTTP request is sent upstream with, into out (at most n bytes, NUL
  * included): the request line in origin form, a Host header when an HTTP/1.0 request had
- * none, every header but the hop-by-hop and Proxy-* ones (a name listed in Connection is
- * dropped too, except Host, Content-Length and Transfer-Encoding), then "Connection: close"
- * and the blank line. Returns its length without the NUL, or -1 when it does not fit. */
+ * none, every header but the hop-by-hop, Proxy-* and Proxy ones (a name listed in
+ * Connection is dropped too, except Host, Content-Length and Transfer-Encoding), then
+ * "Connection: close" and the blank line. Returns its length without the NUL, or -1 when it
+ * does not fit or r is no PROXYREQ_HTTP request proxyreq_parse gave as DONE. */
 int proxyreq_upstream(const char *buf, const struct proxyreq *r, char *out, size_t n);
 #endif

@@ -1,7 +1,8 @@
 #!/bin/bash
 # run.sh - builds the libFuzzer targets (ASan+UBSan) and runs each for SECONDS on a copy of its seed corpus: run.sh [SECONDS] [TARGET...]
 #
-# Targets: json (parser, accessors, merge printer) and config (config_load). Work happens in
+# Targets: json (parser, accessors, merge printer), config (config_load) and proxyreq (the
+# proxy request parser and the allowlist's host and entry parsers). Work happens in
 # build/fuzz/TARGET/ (binary, corpus copy, log, crash files); the seeds in tests/fuzz/corpus/
 # are never written. Prints execs, coverage and crashes per target, then
 # "fuzz: N passed, M failed"; exits 1 if any target failed to build or found a crash.
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 seconds=${1:-60}
 shift 2>/dev/null || true
-targets=${*:-json config}
+targets=${*:-json config proxyreq}
 # libFuzzer reads -max_total_time=0 as "no limit": SECONDS must be at least 1.
 case $seconds in '' | *[!0-9]* | 0*) echo "usage: $0 [SECONDS] [TARGET...]" >&2; exit 2 ;; esac
 
@@ -23,6 +24,7 @@ sources() {
 	case $1 in
 	json) echo json.c merge.c ;;
 	config) echo config.c json.c fs.c merge.c ;;
+	proxyreq) echo proxyreq.c netpolicy.c ;;
 	*) return 1 ;;
 	esac
 }

@@ -125,6 +125,8 @@ static void test_entries(void)
 	entry_bad("ex%41mple.com");
 	entry_bad("\xff.example");		/* not UTF-8 */
 	entry_bad("\xc0\xae.example");		/* overlong '.' */
+	entry_bad("\xc3\x41.example");		/* a lead byte without its continuation */
+	entry_bad("\xe2\x82.example");		/* a cut sequence */
 	entry_bad("\xed\xa0\x80.example");	/* a surrogate */
 	entry_bad("a\xe3\x80\x82""example");	/* U+3002, a full stop look-alike */
 	entry_bad("xn--\xc3\xbc.example");	/* a U-label posing as an A-label */
@@ -184,6 +186,9 @@ static void test_lengths(void)
 
 static void test_hosts(void)
 {
+	struct netpol_host h;
+	const char *why;
+
 	host_is("api.example.com", "api.example.com", 0);
 	host_is("API.EXAMPLE.com.", "api.example.com", 0);
 	host_is("XN--BCHER-KVA.example", "xn--bcher-kva.example", 0);
@@ -237,7 +242,11 @@ static void test_hosts(void)
 	host_is("[0:0:0:0:0:ffff:169.254.169.254]", "169.254.169.254", AF_INET);
 	host_is("[64:ff9b::7f00:1]", "64:ff9b::7f00:1", AF_INET6);	/* NAT64 stays IPv6 */
 	host_is("[2002:7f00:1::]", "2002:7f00:1::", AF_INET6);		/* 6to4 too */
-	host_is("[::127.0.0.1]", "::127.0.0.1", AF_INET6);
+	/* IPv4-compatible stays IPv6 (its text is the libc's: glibc "::127.0.0.1", musl
+	 * "::7f00:1") */
+	CHECK_INT(netpol_host("[::127.0.0.1]", 13, &h, &why), 0);
+	CHECK_INT(h.family, AF_INET6);
+	CHECK(!memcmp(h.addr, "\0\0\0\0\0\0\0\0\0\0\0\0\x7f\0\0\x01", 16));
 	host_bad("[fe80::1%eth0]", 14);
 	host_bad("[fe80::1%25eth0]", 16);
 	host_bad("fe80::1%eth0", 12);
@@ -298,7 +307,7 @@ static void test_idna(void)
 		{ "caf\xc3\xa9.caf\xc3\xa9.com", "xn--caf-dma.xn--caf-dma.com" },
 		{ "plain.example", "plain.example" },
 	};
-	char out[NETPOL_HOST_MAX];
+	char out[NETPOL_HOST_MAX], in[80];
 	size_t i;
 
 	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
@@ -307,6 +316,14 @@ static void test_idna(void)
 	}
 	/* (H) Korean: its A-label is 73 characters, more than a label may hold */
 	CHECK_INT(netpol_idna("\xec\x84\xb8\xea\xb3\x84\xec\x9d\x98\xeb\xaa\xa8\xeb\x93\xa0\xec\x82\xac\xeb\x9e\x8c\xeb\x93\xa4\xec\x9d\xb4\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4\xeb\xa5\xbc\xec\x9d\xb4\xed\x95\xb4\xed\x95\x9c\xeb\x8b\xa4\xeb\xa9\xb4\xec\x96\xbc\xeb\xa7\x88\xeb\x82\x98\xec\xa2\x8b\xec\x9d\x84\xea\xb9\x8c", out, sizeof out), -1);
+	/* "a" x n + "ü": the A-label holds 63 characters at most (n = 55: "...aa-8yf") */
+	for (i = 50; i < 64; i++) {
+		memset(in, 'a', i);
+		strcpy(in + i, "\xc3\xbc");
+		CHECK_INT(netpol_idna(in, out, sizeof out), i <= 55 ? 0 : -1);
+		if (i == 55)
+			CHECK_STR(out + 57, "aa-8yf");
+	}
 	CHECK_INT(netpol_idna("b\xc3\xbc""cher", out, 13), -1);	/* xn--bcher-kva needs 14 */
 	CHECK_INT(netpol_idna("b\xc3\xbc""cher", out, 14), 0);
 	CHECK_INT(netpol_idna("", out, sizeof out), -1);
@@ -318,11 +335,348 @@ static void test_idna(void)
 	CHECK_INT(netpol_idna("a\xef\xbc\x8e""b", out, sizeof out), -1);	/* fullwidth full stop */
 }
 
+/* A policy from entry texts (at most 16 of each). */
+struct pol {
+	struct netpol_entry allow[16], deny[16];
+	struct netpol p;
+};
+
+static void pol_make(struct pol *pl, const char *const *allow, const char *const *deny)
+{
+	const char *why;
+
+	memset(pl, 0, sizeof *pl);
+	for (; allow && *allow; allow++)
+		CHECK_INT(netpol_parse_entry(*allow, &pl->allow[pl->p.nallow++], &why), 0);
+	for (; deny && *deny; deny++)
+		CHECK_INT(netpol_parse_entry(*deny, &pl->deny[pl->p.ndeny++], &why), 0);
+	pl->p.allow = pl->allow, pl->p.deny = pl->deny;
+}
+
+/* netpol_allows(host, port) for a request host text; want_why when refused. */
+static void allows(const struct pol *pl, const char *host, int port, int want, const char *want_why)
+{
+	struct netpol_host h;
+	const char *why = NULL;
+	int got;
+
+	CHECK_INT(netpol_host(host, strlen(host), &h, &why), 0);
+	got = netpol_allows(&pl->p, &h, port, &why);
+	CHECK_INT(got, want);
+	if (got != want)
+		fprintf(stderr, "  %s:%d\n", host, port);
+	if (!got && want_why)
+		CHECK_STR(why, want_why);
+}
+
+static void test_allows(void)
+{
+	static const char *const allow[] = { "api.example.com", "*.openai.com", "github.com:443",
+		"anyport.example:*", "127.0.0.1:8080", "[::1]:9000", "10.0.0.5", "*.corp.example:*",
+		"xn--bcher-kva.example", NULL };
+	static const char *const deny[] = { "secret.corp.example", "10.0.0.5:443", "bad.openai.com",
+		"*.deep.corp.example:22", NULL };
+	struct pol pl;
+	struct netpol_entry forged;
+	struct netpol_host h;
+	const char *why;
+
+	pol_make(&pl, allow, deny);
+	/* exact names, no port written: 80 and 443 */
+	allows(&pl, "api.example.com", 443, 1, NULL);
+	allows(&pl, "api.example.com", 80, 1, NULL);
+	allows(&pl, "api.example.com", 8080, 0, "not on the allowlist");
+	allows(&pl, "api.example.com", 22, 0, "not on the allowlist");
+	/* case and trailing dots */
+	allows(&pl, "API.Example.COM.", 443, 1, NULL);
+	allows(&pl, "XN--BCHER-KVA.example", 443, 1, NULL);
+	allows(&pl, "example.com", 443, 0, "not on the allowlist");
+	allows(&pl, "xapi.example.com", 443, 0, NULL);
+	allows(&pl, "sub.api.example.com", 443, 0, NULL);
+	allows(&pl, "api.example.com.evil.net", 443, 0, NULL);
+	allows(&pl, "api.example.co", 443, 0, NULL);
+	/* wildcards: strictly below, at a label boundary */
+	allows(&pl, "chat.openai.com", 443, 1, NULL);
+	allows(&pl, "a.b.openai.com", 80, 1, NULL);
+	allows(&pl, "Chat.OpenAI.com.", 443, 1, NULL);
+	allows(&pl, "openai.com", 443, 0, NULL);
+	allows(&pl, "xopenai.com", 443, 0, NULL);
+	allows(&pl, "evilopenai.com", 443, 0, "not on the allowlist");
+	allows(&pl, "x-openai.com", 443, 0, NULL);
+	allows(&pl, "a.xopenai.com", 443, 0, NULL);
+	allows(&pl, "notcorp.example", 22, 0, NULL);
+	allows(&pl, "x.openai.com.evil.net", 443, 0, NULL);
+	allows(&pl, "chat.openai.com", 8443, 0, NULL);
+	/* explicit ports and ":*" */
+	allows(&pl, "github.com", 443, 1, NULL);
+	allows(&pl, "github.com", 80, 0, NULL);
+	allows(&pl, "github.com", 22, 0, NULL);
+	allows(&pl, "anyport.example", 1, 1, NULL);
+	allows(&pl, "anyport.example", 22, 1, NULL);
+	allows(&pl, "anyport.example", 65535, 1, NULL);
+	allows(&pl, "anyport.example", 0, 0, "not a valid port");
+	allows(&pl, "anyport.example", 65536, 0, "not a valid port");
+	allows(&pl, "anyport.example", -1, 0, "not a valid port");
+	/* deny wins, and a deny entry without a port denies every port */
+	allows(&pl, "other.corp.example", 22, 1, NULL);
+	allows(&pl, "secret.corp.example", 443, 0, "on the denylist");
+	allows(&pl, "secret.corp.example", 22, 0, "on the denylist");
+	allows(&pl, "SECRET.corp.example.", 8080, 0, "on the denylist");
+	allows(&pl, "x.secret.corp.example", 22, 1, NULL);	/* "secret..." is not "*.secret..." */
+	allows(&pl, "bad.openai.com", 443, 0, "on the denylist");
+	allows(&pl, "a.deep.corp.example", 22, 0, "on the denylist");
+	allows(&pl, "a.deep.corp.example", 23, 1, NULL);
+	allows(&pl, "deep.corp.example", 22, 1, NULL);
+	allows(&pl, "10.0.0.5", 443, 0, "on the denylist");
+	allows(&pl, "10.0.0.5", 80, 1, NULL);
+	/* address literals: only address entries, same family and bytes, any spelling */
+	allows(&pl, "127.0.0.1", 8080, 1, NULL);
+	allows(&pl, "127.1", 8080, 1, NULL);
+	allows(&pl, "2130706433", 8080, 1, NULL);
+	allows(&pl, "0x7f.0.0.1", 8080, 1, NULL);
+	allows(&pl, "[::ffff:127.0.0.1]", 8080, 1, NULL);
+	allows(&pl, "127.0.0.1", 8081, 0, NULL);
+	allows(&pl, "127.0.0.2", 8080, 0, NULL);
+	allows(&pl, "localhost", 8080, 0, NULL);
+	allows(&pl, "[::1]", 9000, 1, NULL);
+	allows(&pl, "[0:0::1]", 9000, 1, NULL);
+	allows(&pl, "::1", 9000, 1, NULL);
+	allows(&pl, "[::1]", 8080, 0, NULL);
+	allows(&pl, "[::2]", 9000, 0, NULL);
+	allows(&pl, "[::127.0.0.1]", 8080, 0, NULL);	/* IPv4-compatible is not the IPv4 */
+	allows(&pl, "[64:ff9b::7f00:1]", 8080, 0, NULL);	/* nor is NAT64 */
+	/* a name never matches an address entry, nor an address a name entry */
+	allows(&pl, "10.0.0.5.nip.io", 80, 0, NULL);
+	memset(&forged, 0, sizeof forged);
+	strcpy(forged.host, "10.0.0.7");
+	forged.port = NETPOL_ANY_PORT;
+	pl.p.allow = &forged, pl.p.nallow = 1, pl.p.ndeny = 0;
+	CHECK_INT(netpol_host("10.0.0.7", 8, &h, &why), 0);
+	CHECK_INT(netpol_allows(&pl.p, &h, 80, &why), 0);
+	forged.family = AF_INET;
+	memcpy(forged.addr, "\x0a\0\0\x07", 4);
+	CHECK_INT(netpol_allows(&pl.p, &h, 80, &why), 1);
+	CHECK_INT(netpol_host("x.example", 9, &h, &why), 0);
+	strcpy(h.name, "10.0.0.7");	/* a name entry's text, but no address */
+	CHECK_INT(netpol_allows(&pl.p, &h, 80, &why), 0);
+	/* an empty policy allows nothing */
+	pol_make(&pl, NULL, NULL);
+	allows(&pl, "api.example.com", 443, 0, "not on the allowlist");
+}
+
+static void range_is(const char *text, const char *want)
+{
+	unsigned char a[16];
+	int family = strchr(text, ':') ? AF_INET6 : AF_INET;
+	const char *got;
+
+	CHECK_INT(inet_pton(family, text, a), 1);
+	got = netpol_range(family, a);
+	if (!want) {
+		CHECK(got == NULL);
+		if (got)
+			fprintf(stderr, "  %s is \"%s\"\n", text, got);
+	} else {
+		CHECK_STR(got, want);
+		if (!got || strcmp(got, want))
+			fprintf(stderr, "  (%s)\n", text);
+	}
+}
+
+static void test_ranges(void)
+{
+	static const struct { const char *a, *r; } v[] = {
+		{ "0.0.0.0", "unspecified" }, { "0.255.255.255", "unspecified" },
+		{ "1.0.0.0", NULL }, { "8.8.8.8", NULL }, { "9.255.255.255", NULL },
+		{ "10.0.0.0", "private" }, { "10.255.255.255", "private" }, { "11.0.0.0", NULL },
+		{ "100.63.255.255", NULL }, { "100.64.0.0", "shared" },
+		{ "100.100.100.200", "shared" }, { "100.127.255.255", "shared" }, { "100.128.0.0", NULL },
+		{ "126.255.255.255", NULL }, { "127.0.0.0", "loopback" }, { "127.0.0.1", "loopback" },
+		{ "127.255.255.255", "loopback" }, { "128.0.0.0", NULL },
+		{ "169.253.255.255", NULL }, { "169.254.0.0", "link-local" },
+		{ "169.254.169.253", "link-local" }, { "169.254.169.254", "metadata" },
+		{ "169.254.169.255", "link-local" }, { "169.254.255.255", "link-local" },
+		{ "169.255.0.0", NULL },
+		{ "172.15.255.255", NULL }, { "172.16.0.0", "private" }, { "172.31.255.255", "private" },
+		{ "172.32.0.0", NULL },
+		{ "191.255.255.255", NULL }, { "192.0.0.0", "reserved" }, { "192.0.0.255", "reserved" },
+		{ "192.0.1.0", NULL }, { "192.0.2.0", "documentation" }, { "192.0.2.255", "documentation" },
+		{ "192.0.3.0", NULL }, { "192.167.255.255", NULL }, { "192.168.0.0", "private" },
+		{ "192.168.255.255", "private" }, { "192.169.0.0", NULL },
+		{ "198.17.255.255", NULL }, { "198.18.0.0", "benchmark" }, { "198.19.255.255", "benchmark" },
+		{ "198.20.0.0", NULL }, { "198.51.99.255", NULL }, { "198.51.100.0", "documentation" },
+		{ "198.51.100.255", "documentation" }, { "198.51.101.0", NULL },
+		{ "203.0.112.255", NULL }, { "203.0.113.0", "documentation" },
+		{ "203.0.113.255", "documentation" }, { "203.0.114.0", NULL },
+		{ "223.255.255.255", NULL }, { "224.0.0.0", "multicast" }, { "239.255.255.255", "multicast" },
+		{ "240.0.0.0", "reserved" }, { "255.255.255.254", "reserved" },
+		{ "255.255.255.255", "reserved" },
+		{ "::", "unspecified" }, { "::1", "loopback" }, { "::2", "reserved" },
+		{ "::127.0.0.1", "reserved" }, { "::ffff:ffff", "reserved" },
+		{ "::1:0:0:0", NULL },
+		{ "::ffff:0.0.0.0", "ipv4-mapped" }, { "::ffff:127.0.0.1", "ipv4-mapped" },
+		{ "::ffff:8.8.8.8", "ipv4-mapped" }, { "::ffff:255.255.255.255", "ipv4-mapped" },
+		{ "::fffe:ffff:ffff", NULL }, { "::1:0:0:0:0", NULL },
+		{ "64:ff9a:ffff:ffff:ffff:ffff:ffff:ffff", NULL },
+		{ "64:ff9b::", "nat64" }, { "64:ff9b::7f00:1", "nat64" }, { "64:ff9b::ffff:ffff", "nat64" },
+		{ "64:ff9b::1:0:0", NULL }, { "64:ff9b:1::", "nat64" },
+		{ "64:ff9b:1:ffff:ffff:ffff:ffff:ffff", "nat64" }, { "64:ff9b:2::", NULL },
+		{ "100::", "reserved" }, { "100::ffff:ffff:ffff:ffff", "reserved" },
+		{ "100:0:0:1::", NULL },
+		{ "2001::", "reserved" }, { "2001:0:ffff:ffff:ffff:ffff:ffff:ffff", "reserved" },
+		{ "2001:1::1", NULL }, { "2001:2::", "benchmark" },
+		{ "2001:2:0:ffff:ffff:ffff:ffff:ffff", "benchmark" }, { "2001:2:1::", NULL },
+		{ "2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", NULL }, { "2001:db8::", "documentation" },
+		{ "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", "documentation" }, { "2001:db9::", NULL },
+		{ "2001:ffff:ffff:ffff:ffff:ffff:ffff:ffff", NULL },
+		{ "2002::", "6to4" }, { "2002:7f00:1::", "6to4" },
+		{ "2002:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "6to4" }, { "2003::", NULL },
+		{ "2606:4700:4700::1111", NULL }, { "2a00:1450:4001::200e", NULL },
+		{ "fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", NULL },
+		{ "fc00::", "private" }, { "fd00:ec2::253", "private" }, { "fd00:ec2::254", "metadata" },
+		{ "fd00:ec2::255", "private" }, { "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "private" },
+		{ "fe00::", NULL }, { "fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff", NULL },
+		{ "fe80::", "link-local" }, { "fe80::1", "link-local" },
+		{ "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "link-local" },
+		{ "fec0::", "private" }, { "feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "private" },
+		{ "ff00::", "multicast" }, { "ff02::1", "multicast" },
+		{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "multicast" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof v / sizeof v[0]; i++)
+		range_is(v[i].a, v[i].r);
+	CHECK(netpol_range(AF_UNIX, (const unsigned char *)"\x7f\0\0\x01") == NULL);
+}
+
+/* netpol_addr_ok on text:port. */
+static void addr_ok(const struct pol *pl, const char *text, int port, int want, const char *want_why)
+{
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+	const struct sockaddr *sa;
+	const char *why = NULL;
+	int got;
+
+	memset(&in, 0, sizeof in);
+	memset(&in6, 0, sizeof in6);
+	if (strchr(text, ':')) {
+		in6.sin6_family = AF_INET6, in6.sin6_port = htons((unsigned short)port);
+		CHECK_INT(inet_pton(AF_INET6, text, &in6.sin6_addr), 1);
+		sa = (const struct sockaddr *)&in6;
+	} else {
+		in.sin_family = AF_INET, in.sin_port = htons((unsigned short)port);
+		CHECK_INT(inet_pton(AF_INET, text, &in.sin_addr), 1);
+		sa = (const struct sockaddr *)&in;
+	}
+	got = netpol_addr_ok(&pl->p, sa, &why);
+	CHECK_INT(got, want);
+	if (got != want)
+		fprintf(stderr, "  %s port %d\n", text, port);
+	if (!got && want_why)
+		CHECK_STR(why, want_why);
+}
+
+static void test_addr_ok(void)
+{
+	static const char *const allow[] = { "127.0.0.1:8080", "[::1]:9000", "169.254.169.254:80",
+		"10.0.0.5", "localhost:*", "*.internal.example:*", "[fd00:ec2::254]:*",
+		"93.184.216.34", NULL };
+	static const char *const deny[] = { "93.184.216.34", "[2606:4700::1111]:*", "10.0.0.5:443",
+		NULL };
+	struct pol pl;
+	struct sockaddr_un { unsigned short family; char path[108]; } un = { AF_UNIX, "x" };
+	const char *why;
+
+	pol_make(&pl, allow, deny);
+	/* special ranges pass only when an allow address entry lists them with the port */
+	addr_ok(&pl, "127.0.0.1", 8080, 1, NULL);
+	addr_ok(&pl, "127.0.0.1", 8081, 0, "resolves to a loopback address");
+	addr_ok(&pl, "127.0.0.2", 8080, 0, "resolves to a loopback address");
+	addr_ok(&pl, "::1", 9000, 1, NULL);
+	addr_ok(&pl, "::1", 9001, 0, "resolves to a loopback address");
+	addr_ok(&pl, "::ffff:127.0.0.1", 8080, 0, "resolves to an IPv4-mapped address");
+	addr_ok(&pl, "::ffff:8.8.8.8", 443, 0, "resolves to an IPv4-mapped address");
+	addr_ok(&pl, "169.254.169.254", 80, 1, NULL);
+	addr_ok(&pl, "169.254.169.254", 443, 0, "resolves to a cloud metadata address");
+	addr_ok(&pl, "169.254.1.1", 80, 0, "resolves to a link-local address");
+	addr_ok(&pl, "fd00:ec2::254", 80, 1, NULL);
+	addr_ok(&pl, "fd00:ec2::253", 80, 0, "resolves to a private address");
+	addr_ok(&pl, "10.0.0.5", 80, 1, NULL);
+	addr_ok(&pl, "10.0.0.5", 443, 0, "the address is on the denylist");
+	addr_ok(&pl, "10.0.0.5", 22, 0, "resolves to a private address");
+	addr_ok(&pl, "10.0.0.6", 80, 0, "resolves to a private address");
+	addr_ok(&pl, "192.168.1.1", 443, 0, "resolves to a private address");
+	addr_ok(&pl, "172.16.0.1", 443, 0, "resolves to a private address");
+	addr_ok(&pl, "100.64.0.1", 443, 0, "resolves to a shared (carrier-grade NAT) address");
+	addr_ok(&pl, "0.0.0.0", 443, 0, "resolves to an unspecified address");
+	addr_ok(&pl, "::", 443, 0, "resolves to an unspecified address");
+	addr_ok(&pl, "224.0.0.1", 443, 0, "resolves to a multicast address");
+	addr_ok(&pl, "255.255.255.255", 443, 0, "resolves to a reserved address");
+	addr_ok(&pl, "192.0.2.1", 443, 0, "resolves to a documentation address");
+	addr_ok(&pl, "198.18.0.1", 443, 0, "resolves to a benchmarking address");
+	addr_ok(&pl, "64:ff9b::7f00:1", 443, 0, "resolves to a NAT64 address");
+	addr_ok(&pl, "2002:7f00:1::", 443, 0, "resolves to a 6to4 address");
+	addr_ok(&pl, "fe80::1", 443, 0, "resolves to a link-local address");
+	addr_ok(&pl, "fc00::1", 443, 0, "resolves to a private address");
+	addr_ok(&pl, "ff02::1", 443, 0, "resolves to a multicast address");
+	/* name entries (localhost, *.internal.example) never open a special range */
+	addr_ok(&pl, "127.0.0.1", 22, 0, "resolves to a loopback address");
+	/* public addresses pass, unless a deny address entry names them (every port when it
+	 * has none), deny winning over allow */
+	addr_ok(&pl, "8.8.8.8", 443, 1, NULL);
+	addr_ok(&pl, "2a00:1450:4001::200e", 443, 1, NULL);
+	addr_ok(&pl, "93.184.216.34", 443, 0, "the address is on the denylist");
+	addr_ok(&pl, "93.184.216.34", 22, 0, "the address is on the denylist");
+	addr_ok(&pl, "93.184.216.35", 22, 1, NULL);
+	addr_ok(&pl, "2606:4700::1111", 443, 0, "the address is on the denylist");
+	addr_ok(&pl, "2606:4700::1112", 443, 1, NULL);
+	CHECK_INT(netpol_addr_ok(&pl.p, (const struct sockaddr *)&un, &why), 0);
+	CHECK_STR(why, "not an IP address");
+}
+
+/* Every spelling of the metadata address reaches netpol_addr_ok as that address, and is
+ * refused there with its reason; an allow name entry changes nothing. */
+static void test_metadata_spellings(void)
+{
+	static const char *const spellings[] = { "169.254.169.254", "169.254.169.254.",
+		"0xa9fea9fe", "2852039166", "0251.0376.0251.0376", "169.254.43518", "169.16689662",
+		"0xA9.0xFE.0xA9.0xFE", "[::ffff:169.254.169.254]", "[::ffff:a9fe:a9fe]",
+		"::FFFF:169.254.169.254" };
+	static const char *const allow[] = { "*.internal:*", "metadata.google.internal", NULL };
+	struct pol pl;
+	struct netpol_host h;
+	struct sockaddr_in in;
+	const char *why;
+	size_t i;
+
+	pol_make(&pl, allow, NULL);
+	for (i = 0; i < sizeof spellings / sizeof spellings[0]; i++) {
+		CHECK_INT(netpol_host(spellings[i], strlen(spellings[i]), &h, &why), 0);
+		CHECK_INT(h.family, AF_INET);
+		CHECK_STR(h.name, "169.254.169.254");
+		CHECK_STR(netpol_range(h.family, h.addr), "metadata");
+		CHECK_INT(netpol_allows(&pl.p, &h, 80, &why), 0);	/* a literal needs an address entry */
+		memset(&in, 0, sizeof in);
+		in.sin_family = AF_INET, in.sin_port = htons(80);
+		memcpy(&in.sin_addr, h.addr, 4);
+		CHECK_INT(netpol_addr_ok(&pl.p, (const struct sockaddr *)&in, &why), 0);
+		CHECK_STR(why, "resolves to a cloud metadata address");
+	}
+	/* what a name on the list resolves to is checked all the same */
+	addr_ok(&pl, "169.254.169.254", 80, 0, "resolves to a cloud metadata address");
+	addr_ok(&pl, "fd00:ec2::254", 80, 0, "resolves to a cloud metadata address");
+}
+
 int main(void)
 {
 	test_entries();
 	test_lengths();
 	test_hosts();
 	test_idna();
-	return check_done("test_netpolicy");
+	test_allows();
+	test_ranges();
+	test_addr_ok();
+	test_metadata_spellings();
+	return check_done("netpolicy");
 }
