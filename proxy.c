@@ -561,7 +561,7 @@ __attribute__((noinline)) static int open_tunnel(struct conn *c)
 		snprintf(c->host, sizeof c->host, "%s", r.host);
 		c->port = r.port;
 		if (netpol_host(r.host, strlen(r.host), &h, &why) < 0)
-			status = refuse(c, "deny", 400, "%s is not a valid host: %s", "the target",
+			status = refuse(c, "deny", 400, "the target's host is not valid: %s",
 					why ? why : "malformed");
 	}
 	if (status == 0) {

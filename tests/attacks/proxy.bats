@@ -20,17 +20,17 @@ setup_file() {
 	EOF
 	echo "nameserver 127.0.0.1" >"$P/resolv.conf"
 	eval "$(python3 "$ATK/proxyatk.py" servers "$P")"
-	export OK_PORT BAD_PORT SERVERS_PID
+	export OK_PORT BAD_PORT DEAD_PORT SERVERS_PID
 	eval "$(python3 "$ATK/proxyatk.py" launch "$P" unshare -m --propagation private \
 		"$ATK/proxyns.sh" "$P" setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		--inh-caps=-all --bounding-set=-all "$FIX/bin/pi-runner" --proxy --fd 3 \
 		--user pitest-alice --unit pitest-proxy.service --allow "127.0.0.1:$OK_PORT" \
 		--allow "ok.pitest.example:$OK_PORT" --allow "rebind.pitest.example:$OK_PORT" \
 		--allow "six.pitest.example:$OK_PORT" --allow "mapped.pitest.example:$OK_PORT" \
-		--allow "*.wild.pitest.example:$OK_PORT")"
+		--allow "*.wild.pitest.example:$OK_PORT" --allow "127.0.0.1:$DEAD_PORT")"
 	export PROXY_PORT PROXY_PID
 	# the proxy has started and logs
-	python3 "$ATK/proxyatk.py" log "$P/log" 0 1 | grep -q " pi-proxy\[$PROXY_PID\]: start user=pitest-alice unit=pitest-proxy.service allow=6 deny=0 connections="
+	python3 "$ATK/proxyatk.py" log "$P/log" 0 1 | grep -q " pi-proxy\[$PROXY_PID\]: start user=pitest-alice unit=pitest-proxy.service allow=7 deny=0 connections="
 }
 
 teardown_file() {
@@ -118,6 +118,15 @@ new_log() { python3 "$ATK/proxyatk.py" log "$P/log" "$logmark" "$1"; }
 	run new_log 3
 	[ "${#lines[@]}" -eq 3 ]
 	[[ "${lines[0]}" =~ \ deny\ user=pitest-alice\ unit=pitest-proxy.service\ host=127.0.0.1\ port=$BAD_PORT\ addr=-\ sent=0\ received=0\ ms=[0-9]+\ reason=\"127.0.0.1:$BAD_PORT\ is\ not\ allowed\ for\ user\ pitest-alice:\ [^\"]+\"$ ]]
+}
+
+@test "an allowed destination that refuses the connection: 502 with the reason, logged as a failure" {
+	mark_log
+	run tunnel "127.0.0.1:$DEAD_PORT"
+	answered 502
+	[[ "$output" == *"pi proxy: cannot connect to 127.0.0.1:$DEAD_PORT (127.0.0.1): Connection refused"* ]]
+	run new_log 1
+	[[ "${lines[0]}" =~ \ fail\ user=pitest-alice\ unit=pitest-proxy.service\ host=127.0.0.1\ port=$DEAD_PORT\ addr=127.0.0.1\ sent=0\ received=0\ ms=[0-9]+\ reason=\"cannot\ connect\ to\ 127.0.0.1:$DEAD_PORT\ \(127.0.0.1\):\ Connection\ refused\"$ ]]
 }
 
 @test "unlisted address literals: 127.0.0.2, [::1], IPv4-mapped, and the inet_aton forms of 127.0.0.2" {

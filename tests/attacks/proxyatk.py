@@ -3,8 +3,10 @@
 
   servers DIR          origin on 127.0.0.1:OK_PORT; forbidden listeners on 127.0.0.2:OK_PORT,
                        [::1]:OK_PORT and 127.0.0.1:BAD_PORT (each accept noted in DIR/hits);
+                       DEAD_PORT: bound on 127.0.0.1, never listening (connections refused);
                        DIR/log.sock -> DIR/log (syslog lines). Prints OK_PORT=.. BAD_PORT=..
-                       SERVERS_PID=.. once everything listens, then serves in the background.
+                       DEAD_PORT=.. SERVERS_PID=.. once everything listens, then serves in the
+                       background.
   launch DIR CMD...    binds 127.0.0.1:0, listens, runs CMD with the socket as fd 3 in the
                        background; prints PROXY_PORT=.. PROXY_PID=.. (connections queue from now).
   req PORT             sends stdin as is, prints the whole response.
@@ -77,6 +79,8 @@ def servers(d):
     ls = [ok, listener(socket.AF_INET, "127.0.0.2", port, forbidden),
           listener(socket.AF_INET6, "::1", port, forbidden),
           listener(socket.AF_INET, "127.0.0.1", 0, forbidden)]
+    dead = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    dead.bind(("127.0.0.1", 0))
     log = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     log.bind(os.path.join(d, "log.sock"))
     os.chmod(os.path.join(d, "log.sock"), 0o666)
@@ -84,7 +88,8 @@ def servers(d):
     open(os.path.join(d, "log"), "a").close()
     pid = os.fork()
     if pid:
-        print("OK_PORT=%d BAD_PORT=%d SERVERS_PID=%d" % (port, ls[3][0].getsockname()[1], pid))
+        print("OK_PORT=%d BAD_PORT=%d DEAD_PORT=%d SERVERS_PID=%d" % (
+            port, ls[3][0].getsockname()[1], dead.getsockname()[1], pid))
         return
     os.setsid()
     devnull = os.open(os.devnull, os.O_RDWR)
