@@ -52,7 +52,9 @@ static int usage(FILE *to, int rc)
 	fprintf(to, "Usage: %s [--env NAME=value]... <invoking-user> <cwd> [pi-args...]\n"
 		"       %s --explain [--env NAME=value]... <invoking-user> <cwd> [pi-args...]\n"
 		"       %s --check [--offline] [CONFIG]\n"
-		"       %s --help | --version\n", pi_prog, pi_prog, pi_prog, pi_prog);
+		"       %s --help | --version\n"
+		"       %s --proxy ...   (internal: the network allowlist's proxy, never as root)\n",
+		pi_prog, pi_prog, pi_prog, pi_prog, pi_prog);
 	if (to == stdout)
 		fputs("Run by pi through sudo as root: re-checks the policy, prepares the agent's "
 		      "state and starts it\nwith systemd-run. See pi-runner(8).\n", to);
