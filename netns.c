@@ -188,8 +188,13 @@ int netns_start_proxy(struct netns *n, const struct ident *id, char *const *argv
 	while (got < 0 && errno == EINTR);
 	close(p[0]);
 	n->proxy = pid;
-	if (got <= 0)
+	if (got <= 0) {
+		/* the proxy's alone: if it dies, a connect is refused at once instead of waiting in
+		 * a backlog nobody accepts from */
+		close(n->listen_fd);
+		n->listen_fd = -1;
 		return 0;
+	}
 	netns_release(n);
 	errno = e ? e : EIO;
 	return -1;

@@ -147,6 +147,30 @@ proxy_pids() { pgrep -u pitest-proxy || true; }
 	wait "$launch" || true
 }
 
+@test "a proxy that dies leaves the agent's connects refused at once, not waiting in a backlog" {
+	local launch ns
+	allowlist
+	touch "$REC/hold"
+	pi_as pitest-alice "$A/p" >/dev/null 2>&1 &
+	launch=$!
+	until [ -n "$(proxy_pids)" ] && [ "$(nlaunches)" -eq 1 ]; do
+		[ "$(ps -o stat= -p "$launch")" != Z ] || false
+	done
+	ns=$(tr '\0' '\n' <"$(launches)/argv" | sed -n 's/^NetworkNamespacePath=//p')
+	kill -KILL "$(proxy_pids)"
+	while [ -n "$(proxy_pids)" ]; do :; done
+	run nsenter --net="$ns" python3 -c '
+import socket, sys
+try:
+    socket.create_connection(("127.0.0.1", 3128), timeout=5)
+except ConnectionRefusedError:
+    sys.exit(3)
+sys.exit(0)'
+	[ "$status" -eq 3 ]
+	rm -f "$REC/hold"
+	wait "$launch"
+}
+
 @test "a missing, root or agent proxy account refuses the launch, naming it, with nothing launched" {
 	for who in pitest-noproxy root pitest-agent pitest-agent2; do
 		allowlist "$who"
