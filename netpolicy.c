@@ -399,16 +399,11 @@ int netpol_host(const char *text, size_t len, struct netpol_host *h, const char 
 
 /* ---- entries ---- */
 
-/* "*" or 1-65535 (decimal digits, at most five). */
-static int parse_port(const char *s, size_t n, int *port)
+int netpol_port(const char *s, size_t n, int *port)
 {
 	size_t i;
 	long v = 0;
 
-	if (n == 1 && s[0] == '*') {
-		*port = NETPOL_ANY_PORT;
-		return 0;
-	}
 	if (n == 0 || n > 5)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -420,6 +415,16 @@ static int parse_port(const char *s, size_t n, int *port)
 		return -1;
 	*port = (int)v;
 	return 0;
+}
+
+/* "*" or a port. */
+static int parse_port(const char *s, size_t n, int *port)
+{
+	if (n == 1 && s[0] == '*') {
+		*port = NETPOL_ANY_PORT;
+		return 0;
+	}
+	return netpol_port(s, n, port);
 }
 
 /* The host part of a name or IPv4 entry, with its "*." already taken off. */

@@ -35,6 +35,8 @@ struct netpol_host {
 	unsigned char addr[16];
 };
 
+/* A port: 1-65535 written as one to five decimal digits, nothing else. Returns 0 or -1. */
+int netpol_port(const char *s, size_t n, int *port);
 /* Parses one entry. Returns 0, or -1 with *why a static reason ("the port must be 1 to
  * 65535 or *"). An IPv4 address only as a.b.c.d ("127.1" is refused, as is a name whose last
  * label is a number); an IPv6 one in brackets, or bare without a port; "[::ffff:a.b.c.d]"

@@ -72,25 +72,6 @@ static int find_eol(const char *buf, size_t pos, size_t lim, size_t *eol)
 	return 0;
 }
 
-/* 1-65535 as 1 to 5 decimal digits. */
-static int parse_port(const char *s, size_t n, int *port)
-{
-	size_t i;
-	int v = 0;
-
-	if (n == 0 || n > 5)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	if (v < 1 || v > 65535)
-		return -1;
-	*port = v;
-	return 0;
-}
-
 /* host[:port], the host a name, an IPv4 or a bracketed IPv6: *hlen gets the host's length,
  * *port the port or def when none is written (-1: required). */
 static int authority(const char *s, size_t n, size_t *hlen, int *port, int def)
@@ -113,7 +94,7 @@ static int authority(const char *s, size_t n, size_t *hlen, int *port, int def)
 		*port = def;
 		return def < 0 ? -1 : 0;
 	}
-	return s[i] == ':' ? parse_port(s + i + 1, n - i - 1, port) : -1;
+	return s[i] == ':' ? netpol_port(s + i + 1, n - i - 1, port) : -1;
 }
 
 /* The target's authority: copied into r->host, its port into r->port. */
