@@ -81,6 +81,18 @@ PY
 
 proxy_pids() { pgrep -u pitest-proxy || true; }
 
+# held_launch: alice's launch in the background (its pid in launch), its "unit" held by the
+# stand-in until $REC/hold goes; returns once the proxy runs and the launch is recorded.
+held_launch() {
+	allowlist
+	touch "$REC/hold"
+	pi_as pitest-alice "$A/p" >/dev/null 2>&1 &
+	launch=$!
+	until [ -n "$(proxy_pids)" ] && [ "$(nlaunches)" -eq 1 ]; do
+		[ "$(ps -o stat= -p "$launch")" != Z ] || return 1
+	done
+}
+
 @test "allowlist: the unit's namespace has only loopback; the proxy reaches the listed origin and refuses the other" {
 	allowlist
 	probe
@@ -122,13 +134,7 @@ proxy_pids() { pgrep -u pitest-proxy || true; }
 
 @test "the proxy runs as its own account, no capability, no_new_privs, and dies with a SIGKILLed runner" {
 	local runner proxy status launch
-	allowlist
-	touch "$REC/hold"
-	pi_as pitest-alice "$A/p" >/dev/null 2>&1 &
-	launch=$!
-	until [ -n "$(proxy_pids)" ] && [ "$(nlaunches)" -eq 1 ]; do
-		[ "$(ps -o stat= -p "$launch")" != Z ] || false
-	done
+	held_launch
 	proxy=$(proxy_pids)
 	status=$(cat "/proc/$proxy/status")
 	grep -qE '^CapEff:\s+0+$' <<<"$status"
@@ -149,13 +155,7 @@ proxy_pids() { pgrep -u pitest-proxy || true; }
 
 @test "a proxy that dies leaves the agent's connects refused at once, not waiting in a backlog" {
 	local launch ns
-	allowlist
-	touch "$REC/hold"
-	pi_as pitest-alice "$A/p" >/dev/null 2>&1 &
-	launch=$!
-	until [ -n "$(proxy_pids)" ] && [ "$(nlaunches)" -eq 1 ]; do
-		[ "$(ps -o stat= -p "$launch")" != Z ] || false
-	done
+	held_launch
 	ns=$(tr '\0' '\n' <"$(launches)/argv" | sed -n 's/^NetworkNamespacePath=//p')
 	kill -KILL "$(proxy_pids)"
 	while [ -n "$(proxy_pids)" ]; do :; done
