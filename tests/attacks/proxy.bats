@@ -18,7 +18,9 @@ setup_file() {
 		::1 six.pitest.example
 		::ffff:127.0.0.2 mapped.pitest.example
 	EOF
-	echo "nameserver 127.0.0.1" >"$P/resolv.conf"
+	# a name server address nothing answers on, with the shortest wait: a name off the hosts
+	# file fails to resolve in a second, and no query ever leaves loopback
+	printf 'nameserver 127.255.255.254\noptions timeout:1 attempts:1\n' >"$P/resolv.conf"
 	eval "$(python3 "$ATK/proxyatk.py" servers "$P")"
 	export OK_PORT BAD_PORT DEAD_PORT SERVERS_PID
 	eval "$(python3 "$ATK/proxyatk.py" launch "$P" unshare -m --propagation private \
@@ -27,10 +29,11 @@ setup_file() {
 		--user pitest-alice --unit pitest-proxy.service --allow "127.0.0.1:$OK_PORT" \
 		--allow "ok.pitest.example:$OK_PORT" --allow "rebind.pitest.example:$OK_PORT" \
 		--allow "six.pitest.example:$OK_PORT" --allow "mapped.pitest.example:$OK_PORT" \
-		--allow "*.wild.pitest.example:$OK_PORT" --allow "127.0.0.1:$DEAD_PORT")"
+		--allow "*.wild.pitest.example:$OK_PORT" --allow "127.0.0.1:$DEAD_PORT" \
+		--allow "gone.pitest.example:$OK_PORT")"
 	export PROXY_PORT PROXY_PID
 	# the proxy has started and logs
-	python3 "$ATK/proxyatk.py" log "$P/log" 0 1 | grep -q " pi-proxy\[$PROXY_PID\]: start user=pitest-alice unit=pitest-proxy.service allow=7 deny=0 connections="
+	python3 "$ATK/proxyatk.py" log "$P/log" 0 1 | grep -q " pi-proxy\[$PROXY_PID\]: start user=pitest-alice unit=pitest-proxy.service allow=8 deny=0 connections="
 }
 
 teardown_file() {
@@ -127,6 +130,15 @@ new_log() { python3 "$ATK/proxyatk.py" log "$P/log" "$logmark" "$1"; }
 	[[ "$output" == *"pi proxy: cannot connect to 127.0.0.1:$DEAD_PORT (127.0.0.1): Connection refused"* ]]
 	run new_log 1
 	[[ "${lines[0]}" =~ \ fail\ user=pitest-alice\ unit=pitest-proxy.service\ host=127.0.0.1\ port=$DEAD_PORT\ addr=127.0.0.1\ sent=0\ received=0\ ms=[0-9]+\ reason=\"cannot\ connect\ to\ 127.0.0.1:$DEAD_PORT\ \(127.0.0.1\):\ Connection\ refused\"$ ]]
+}
+
+@test "an allowed name that does not resolve: 502 naming it, logged as a failure" {
+	mark_log
+	run tunnel "gone.pitest.example:$OK_PORT"
+	answered 502
+	[[ "$output" == *"pi proxy: cannot resolve gone.pitest.example: "* ]]
+	run new_log 1
+	[[ "${lines[0]}" =~ \ fail\ user=pitest-alice\ unit=pitest-proxy.service\ host=gone.pitest.example\ port=$OK_PORT\ addr=-\ sent=0\ received=0\ ms=[0-9]+\ reason=\"cannot\ resolve\ gone.pitest.example:\ [^\"]+\"$ ]]
 }
 
 @test "unlisted address literals: 127.0.0.2, [::1], IPv4-mapped, and the inet_aton forms of 127.0.0.2" {
