@@ -185,6 +185,22 @@ sys.exit(0)'
 	unchanged
 }
 
+@test "explain and --check say the mode, the entries and the proxy account; a missing account is an error" {
+	allowlist
+	run atk_as pitest-alice "$A/p" env PI_AGENT_EXPLAIN=1 pi
+	[ "$status" -eq 0 ] && [ "$(nlaunches)" -eq 0 ]
+	[[ "$output" == *"network:        allowlist: a namespace with only loopback"*"as pitest-proxy"* ]]
+	[[ "$output" == *"allow 127.0.0.1:$ORIGIN"* ]]
+	[[ "$output" == *"NetworkNamespacePath="* ]]
+	run "$RUNNER" --check
+	[[ "$output" == *"network of pitest-alice: allowlist: 1 allow and 0 deny entries, through the proxy as pitest-proxy"* ]]
+	[[ "$output" == *"network of pitest-bob: allowlist"* ]]
+	allowlist pitest-noproxy
+	run "$RUNNER" --check
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"proxyUser: user 'pitest-noproxy' does not exist"* ]]
+}
+
 @test "pi-runner --proxy through sudo is refused: the proxy never runs as root" {
 	run atk_as pitest-alice "$A/p" sudo -n "$RUNNER" --proxy --listen 127.0.0.1:0 --user x --unit y
 	no_crash
