@@ -88,6 +88,18 @@ atk_setup() {
 	watch_now
 }
 
+# The paths the runner makes in the agent home (sync.bats, state.bats).
+# shellcheck disable=SC2034 # used by the tests
+DIRS=".pi .pi/agent .pi/agent/sessions .npm .npm-global .npm-global/bin .npm-global/lib projects"
+
+# atk_host_config: alice's config dir, in S, with a settings.json and a models.json of hers.
+atk_host_config() {
+	S=$(host_cfg pitest-alice)
+	echo '{"theme": "host"}' >"$S/settings.json"
+	echo '{"model": "m"}' >"$S/models.json"
+	chown pitest-alice "$S/settings.json" "$S/models.json"
+}
+
 # snap_of PATH...: a listing of everything under the paths: names, owners, modes, sizes, types,
 # link targets, then the hash of every regular file.
 snap_of() {

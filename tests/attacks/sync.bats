@@ -3,15 +3,10 @@
 
 bats_require_minimum_version 1.5.0
 
-DIRS=".pi .pi/agent .pi/agent/sessions .npm .npm-global .npm-global/bin .npm-global/lib projects"
-
 setup() {
 	load atk
 	atk_setup
-	S=$(host_cfg pitest-alice)
-	echo '{"theme": "host"}' >"$S/settings.json"
-	echo '{"model": "m"}' >"$S/models.json"
-	chown pitest-alice "$S/settings.json" "$S/models.json"
+	atk_host_config
 }
 
 teardown() {
