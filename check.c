@@ -19,6 +19,7 @@
 #include "config.h"
 #include "fs.h"
 #include "ident.h"
+#include "netns.h"
 #include "pi.h"
 #include "proxy.h"
 #include "runner.h"
@@ -104,11 +105,11 @@ static int shared_groups(const struct config *c)
 	return bad;
 }
 
-/* network: each allowlist needs proxyUser, an account of its own. */
+/* network: each allowlist needs proxyUser, an account of its own (netns.c). */
 static int check_network(const struct config *c, const struct host_user *h)
 {
 	const struct config_network *n = config_network(c, h);
-	struct passwd *pw;
+	struct ident id;
 
 	printf("network of %s: %s%s", h->name, n->mode, h->network ? " (hostUsers.<user>.network)" :
 	       "");
@@ -118,18 +119,15 @@ static int check_network(const struct config *c, const struct host_user *h)
 	}
 	printf(": %zu allow and %zu deny entries, through the proxy as %s\n", n->allow.n, n->deny.n,
 	       c->proxy_user);
-	pw = getpwnam(c->proxy_user);
-	if (!pw) {
-		pi_say("%s: proxyUser: user '%s' does not exist%s", c->path, c->proxy_user, nss_hint());
-		return 1;
-	}
-	if (!pw->pw_uid || !pw->pw_gid || !strcmp(config_agent_user(c, h), c->proxy_user) ||
-	    !strcmp(h->name, c->proxy_user)) {
+	if (netns_proxy_account(c, &id) == 0)
+		return 0;
+	if (errno == EPERM)
 		pi_say("%s: proxyUser: '%s' must be an account of its own, not root, an agent account "
 		       "or a host user", c->path, c->proxy_user);
-		return 1;
-	}
-	return 0;
+	else
+		pi_say("%s: proxyUser: user '%s' does not exist%s", c->path, c->proxy_user,
+		       errno == ENOENT ? nss_hint() : "");
+	return 1;
 }
 
 /* One host user's accounts and roots; id: the identity to look at the roots with, or NULL

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <net/if.h>
+#include <pwd.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <sched.h>
@@ -29,6 +30,31 @@
 
 #include "netns.h"
 #include "proxy.h"
+
+/* Whether name's account has uid. */
+static int has_uid(const char *name, uid_t uid)
+{
+	struct passwd *pw = getpwnam(name);
+
+	return pw && pw->pw_uid == uid;
+}
+
+int netns_proxy_account(const struct config *c, struct ident *id)
+{
+	size_t i;
+
+	if (ident_of_user(id, c->proxy_user, (gid_t)-1) < 0)
+		return -1;
+	for (i = 0; i < c->nhosts; i++)
+		if (has_uid(c->hosts[i].name, id->uid) ||
+		    has_uid(config_agent_user(c, &c->hosts[i]), id->uid))
+			break;
+	if (!id->uid || !id->gid || i < c->nhosts || has_uid(c->user, id->uid)) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
 
 static int loopback_up(void)
 {

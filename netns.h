@@ -2,6 +2,7 @@
 #ifndef NETNS_H
 #define NETNS_H
 #include <sys/types.h>
+#include "config.h"
 #include "ident.h"
 
 struct netns {
@@ -11,6 +12,11 @@ struct netns {
 	char path[64];    /* /proc/<runner pid>/fd/<ns_fd>: the unit's NetworkNamespacePath= */
 };
 
+/* The proxy account, proxyUser, into id: an account of its own, so that no agent can signal,
+ * trace or read the proxy. Returns 0, or -1 with errno ENOENT (no such account; or what the
+ * lookup failed with) or EPERM (root's uid or gid, or the uid of a host user or an agent
+ * account). */
+int netns_proxy_account(const struct config *c, struct ident *id);
 /* Makes a namespace with loopback up and the proxy's listening socket in it, leaving the
  * calling thread in the namespace it was in. Returns 0, or -1 with errno and *step
  * ("bring up loopback"). */

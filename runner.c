@@ -515,30 +515,20 @@ static void audit_launch(const struct run *r)
 	      r->unit, audit_quote(roots, q, sizeof q), config_network(&r->c, r->host)->mode);
 }
 
-/* The proxy's account: one of its own, so that no agent can signal, trace or read it. */
+/* The proxy's account (netns.c), or -1 after saying why. */
 static int proxy_identity(const struct run *r, struct ident *id)
 {
-	struct passwd *pw;
-	size_t i;
-
-	if (ident_of_user(id, r->c.proxy_user, (gid_t)-1) < 0) {
+	if (netns_proxy_account(&r->c, id) == 0)
+		return 0;
+	if (errno == EPERM)
+		pi_say("cannot start the network proxy as '%s': proxyUser must be an account of its "
+		       "own, not root, an agent account or a host user", r->c.proxy_user);
+	else
 		pi_say("cannot start the network proxy: its account '%s' %s", r->c.proxy_user,
 		       errno == ENOENT ? "does not exist (create it: useradd --system "
 		       "--no-create-home --shell /usr/sbin/nologin NAME, or set proxyUser)" :
 		       strerror(errno));
-		return -1;
-	}
-	for (i = 0; i < r->c.nhosts && id->uid && id->gid; i++) {
-		pw = getpwnam(config_agent_user(&r->c, &r->c.hosts[i]));
-		if (pw && pw->pw_uid == id->uid)
-			break;
-	}
-	if (!id->uid || !id->gid || i < r->c.nhosts || id->uid == r->host_id.uid) {
-		pi_say("cannot start the network proxy as '%s': proxyUser must be an account of its "
-		       "own, not root, an agent account or a host user", r->c.proxy_user);
-		return -1;
-	}
-	return 0;
+	return -1;
 }
 
 /* pi-runner --proxy --fd 3 --user U --unit N --allow E... --deny E..., as the proxy account. */

@@ -171,8 +171,8 @@ sys.exit(0)'
 	wait "$launch"
 }
 
-@test "a missing, root or agent proxy account refuses the launch, naming it, with nothing launched" {
-	for who in pitest-noproxy root pitest-agent pitest-agent2; do
+@test "a missing, root, agent or host-user proxy account refuses the launch, naming it, with nothing launched" {
+	for who in pitest-noproxy root pitest-agent pitest-agent2 pitest-alice pitest-bob; do
 		allowlist "$who"
 		rm -rf "${REC:?}/launch"/*
 		run pi_as pitest-alice "$A/p"
