@@ -28,7 +28,7 @@ REL_LDFLAGS = -static -s -Wl,--gc-sections
 SAN_CFLAGS  = $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
               -fsanitize=address,undefined -fno-sanitize-recover=all
 
-SRCS  = pi.c say.c wrapper.c runner.c agentinit.c prepare.c check.c hide.c mergecmd.c config.c policy.c sync.c merge.c \
+SRCS  = pi.c say.c caller.c wrapper.c runner.c agentinit.c prepare.c check.c hide.c mergecmd.c config.c policy.c sync.c merge.c \
         json.c sandbox.c fs.c ident.c audit.c mounts.c inherit.c idmap.c projcfg.c project.c netns.c \
         netpolicy.c proxyreq.c proxy.c
 HDRS  = $(wildcard *.h)
@@ -36,7 +36,7 @@ UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: FORCE all release asan unit tsan test integration attacks install clean e2e demo bench fuzz deb
 all: release
-release: build/pi build/pi-runner build/pi-merge
+release: build/pi build/pi-runner build/pi-merge build/pi-agent-init
 
 # Rebuilds when the compiled-in paths change (make install PREFIX=/usr after make).
 build/flags: FORCE
@@ -52,7 +52,9 @@ build/pi: $(SRCS) $(HDRS) Makefile build/include/jsmn.h build/flags
 	@mkdir -p build
 	$(MUSL_CC) $(REL_CFLAGS) -o $@ $(SRCS) $(REL_LDFLAGS)
 
-build/pi-runner build/pi-merge: build/pi
+# pi-agent-init: the agent unit's main process, a name no sudo rule grants; the runner finds it
+# beside its own binary.
+build/pi-runner build/pi-merge build/pi-agent-init: build/pi
 	ln -sf pi $@
 
 asan: build/asan/pi
@@ -61,6 +63,7 @@ build/asan/pi: $(SRCS) $(HDRS) Makefile build/include/jsmn.h build/flags
 	$(CC) $(SAN_CFLAGS) -o $@ $(SRCS) tests/asan-options.c
 	ln -sf pi build/asan/pi-runner
 	ln -sf pi build/asan/pi-merge
+	ln -sf pi build/asan/pi-agent-init
 
 # Each unit test links the module sources it names in its first line: "// links: a.c b.c".
 # UNIT_CFLAGS: the Nix package builds them without sanitizers (musl has none).
@@ -85,9 +88,14 @@ integration: release asan
 	tests/integration/run.sh build/asan
 
 # Hostile-input suite: every attack must fail with nothing outside its allowed place changed.
-attacks: release asan
+attacks: release asan build/execrec
 	tests/attacks/run.sh build
 	tests/attacks/run.sh build/asan
+
+# The attack suite's exec recorder (argvprop.py): a test tool, never installed.
+build/execrec: tests/attacks/execrec.c Makefile
+	@mkdir -p build
+	$(CC) -std=c11 $(WARN) -D_GNU_SOURCE -O2 -o $@ $<
 
 # Installs what it needs first (tests/deps.sh); attacks after integration: both use
 # /etc/pi-agent/config.json.
@@ -150,6 +158,7 @@ install: release
 	install -m 0755 build/pi $(DESTDIR)$(BINDIR)/pi
 	ln -sf pi $(DESTDIR)$(BINDIR)/pi-runner
 	ln -sf pi $(DESTDIR)$(BINDIR)/pi-merge
+	ln -sf pi $(DESTDIR)$(BINDIR)/pi-agent-init
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 man/pi.1 man/pi-merge.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/pi-runner.8 $(DESTDIR)$(MANDIR)/man8/

@@ -1,8 +1,9 @@
-/* agentinit.c - the agent unit's main process (pi-runner --agent-init): runs the agent, exits with its status or 128+N.
+/* agentinit.c - the agent unit's main process (pi-agent-init, never root): runs the agent, exits with its status or 128+N.
  *
  * MUST rules kept here:
- * - it runs as the agent inside the unit and adds nothing to what the unit allows: it execs
- *   the agent path and arguments it was given, with the environment the unit gave it;
+ * - it runs as the agent inside the unit (pi.c refuses it any uid or gid 0 and any
+ *   capability) and adds nothing to what the unit allows: it execs the agent path and
+ *   arguments it was given, with the environment the unit gave it;
  * - the agent starts with default signal dispositions and an empty signal mask;
  * - the exit status is the agent's own, or 128+N when signal N ended it (as main process the
  *   agent would have systemd count INT, TERM, HUP and PIPE as a clean exit, others as 255);
@@ -71,7 +72,7 @@ int agentinit_main(int argc, char **argv)
 
 	argv += suspend ? 2 : 1;
 	if (argc < (suspend ? 3 : 2) || argv[0][0] != '/') {
-		pi_say("usage: %s --agent-init [--suspend=DIR] /path/of/agent [args...]", pi_prog);
+		pi_say("usage: %s [--suspend=DIR] /path/of/agent [args...]", pi_prog);
 		return EXIT_USAGE;
 	}
 	tty = isatty(0) && tcgetpgrp(0) == getpgrp();

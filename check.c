@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "caller.h"
 #include "config.h"
 #include "fs.h"
 #include "ident.h"
@@ -46,8 +47,10 @@ static void warn_missing_roots(const struct config *c, const struct host_user *h
 		if (id && ident_enter(id) < 0)
 			return;
 		missing = stat(path, &st) < 0 || !S_ISDIR(st.st_mode);
-		if (id)
-			ident_enter(NULL);
+		if (id && ident_enter(NULL) < 0) {
+			pi_root_lost();
+			return;
+		}
 		if (missing)
 			pi_say("%s: warning: hostUsers.%s.projectRoots: %s does not exist", c->path,
 			       h->name, path);
@@ -242,14 +245,26 @@ static int check_live(const struct config *c, const char *caller)
 	return bad;
 }
 
+/* sudoPath: a tool the runner can learn its caller from (caller.c). */
+static int check_tool(const struct config *c)
+{
+	if (caller_tool(c->sudo_path))
+		return 0;
+	pi_say("%s: sudoPath: %s is not a tool the runner can learn its caller from: use %s "
+	       "(run0 and pkexec authorize through polkit, which cannot limit a user to the runner)",
+	       c->path, c->sudo_path, caller_tools);
+	return 1;
+}
+
 /* --check [--offline] [FILE]: validates a config like visudo -c. */
 int runner_check(int argc, char **argv)
 {
 	struct config c;
 	struct config_err e;
+	struct caller who = { .kind = CALLER_NONE };
 	const char *path = NULL;
-	char caller[256];
-	int offline = 0, i, bad, sudo;
+	char why[512];
+	int offline = 0, i, bad;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--offline"))
@@ -259,22 +274,25 @@ int runner_check(int argc, char **argv)
 		else
 			return usage();
 	}
-	if (path && geteuid() == 0 && getenv("SUDO_UID")) {
+	if (path && geteuid() == 0 && caller_elevated()) {
 		pi_say("--check FILE is not available through sudo; run it as yourself");
 		return EXIT_USAGE;
 	}
-	sudo = pi_sudo_caller(caller, sizeof caller);
-	if (sudo < 0 || (sudo && ident_save_root() < 0))
-		return EXIT_DENIED;
-	if (config_load(&c, path ? path : pi_config_path(), path ? CONFIG_TRUST_ANY :
+	if (config_load(&c, path ? path : caller_config_path(), path ? CONFIG_TRUST_ANY :
 			CONFIG_TRUST_ROOT, &e) < 0) {
-		pi_say_config_error(path ? path : pi_config_path(), &e);
+		pi_say_config_error(path ? path : caller_config_path(), &e);
+		config_free(&c);
+		return EXIT_DENIED;
+	}
+	if (geteuid() == 0 && caller_identify(&who, c.sudo_path, why, sizeof why) < 0) {
+		pi_say("refused: cannot tell who called: %s", why);
 		config_free(&c);
 		return EXIT_DENIED;
 	}
 	if (!c.nhosts)
 		pi_say("%s: hostUsers: no host user is configured; every launch is denied", c.path);
-	bad = offline ? 0 : check_live(&c, sudo ? caller : NULL);
+	bad = check_tool(&c);
+	bad += offline ? 0 : check_live(&c, who.kind == CALLER_USER ? who.name : NULL);
 	config_free(&c);
 	if (bad)
 		return EXIT_DENIED;

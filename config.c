@@ -80,6 +80,21 @@ static int clean_abs_path(const char *p)
 	return 1;
 }
 
+/* A name that reaches a file name, a sudoers line and a unit: [A-Za-z0-9_][A-Za-z0-9_.+-]*,
+ * at most 64 (no ',', ':', '=', space or quote a sudoers line or a path would read apart). */
+static int valid_file_name(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (!n || n > 64 || s[0] == '.' || s[0] == '-' || s[0] == '+')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(strchr("_.+-", s[i]) || (s[i] >= '0' && s[i] <= '9') ||
+		      ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z')))
+			return 0;
+	return 1;
+}
+
 /* A portable account name: [A-Za-z_][A-Za-z0-9_.-]*, at most 32, optional trailing '$'. */
 static int valid_account(const char *s)
 {
@@ -522,6 +537,9 @@ static int parse_field(struct ctx *x, const struct field *f, int v, const char *
 		rc = get_str(x, v, path, f->k, 0, p);
 		if (rc == 0 && strchr(*(char **)p, '/'))
 			return fail(x, v, path, "must be a file name, without '/'");
+		if (rc == 0 && !valid_file_name(*(char **)p))
+			return fail(x, v, path, "must be a plain file name of letters, digits and "
+				    "'_', '.', '+', '-' (at most 64, not starting with '.', '-' or '+')");
 		return rc;
 	case T_LIST:
 		return get_list(x, v, path, f->k, p);
@@ -672,6 +690,28 @@ static int open_trusted(const char *path, struct ctx *x)
 	return next;
 }
 
+/* commandName and runnerName: two names of their own, neither one the binary answers to
+ * itself (pi.c's table), so a configured name never reaches another personality. */
+static int check_names(struct ctx *x)
+{
+	static const char *const taken[] = { "pi-merge", "pi-agent-init", "pi-proxy" };
+	struct config *c = x->c;
+	size_t i;
+
+	x->e->line = x->e->col = 0;
+	if (!strcmp(c->command_name, c->runner_name))
+		return fail(x, -1, "wrapper.runnerName", "must differ from wrapper.commandName");
+	for (i = 0; i < sizeof taken / sizeof *taken; i++) {
+		if (!strcmp(c->command_name, taken[i]) || !strcmp(c->command_name, "pi-runner"))
+			return fail(x, -1, "wrapper.commandName", "'%s' is a name the launcher "
+				    "answers to itself", c->command_name);
+		if (!strcmp(c->runner_name, taken[i]) || !strcmp(c->runner_name, "pi"))
+			return fail(x, -1, "wrapper.runnerName", "'%s' is a name the launcher "
+				    "answers to itself", c->runner_name);
+	}
+	return 0;
+}
+
 int config_load(struct config *c, const char *path, enum config_trust trust, struct config_err *e)
 {
 	struct ctx x = { c, e };
@@ -706,7 +746,7 @@ int config_load(struct config *c, const char *path, enum config_trust trust, str
 		e->line = e->col = 0;
 		return fail(&x, -1, "package", "is required (the directory whose bin/ holds the agent)");
 	}
-	return 0;
+	return check_names(&x);
 }
 
 void config_free(struct config *c)

@@ -9,7 +9,8 @@
  *   and setfsuid need CAP_SETGID and CAP_SETUID), then restores groups, fsgid and fsuid;
  * - credentials are per thread: every thread switches for itself (the kernel's calls, never
  *   musl's all-threads setgroups) and assumes nothing about the identity it starts with;
- * - a failed switch returns -1 and the caller must not touch any file afterwards;
+ * - a failed switch returns -1 and the caller must not touch any file afterwards; a failed
+ *   return to the saved identity is final (broken): every later switch fails too;
  * - the real and effective ids and the permitted set never change, so root can always
  *   switch back.
  */
@@ -18,7 +19,9 @@
 #include <pwd.h>
 #include <stdint.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/fsuid.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -44,6 +47,7 @@ struct cap_data {
 static struct ident saved;
 static struct cap_data saved_caps[2];
 static int have_saved;
+static int broken;          /* a return to the saved identity failed: no more switching */
 
 int ident_of_user(struct ident *id, const char *name, gid_t gid_override)
 {
@@ -99,16 +103,16 @@ int ident_enter(const struct ident *id)
 {
 	const struct ident *to = id ? id : &saved;
 
-	if (!have_saved) {
-		errno = EINVAL;
+	if (!have_saved || broken) {
+		errno = broken ? EPERM : EINVAL;
 		return -1;
 	}
 	if (caps_effective(1) < 0)
-		return -1;
+		goto fail;
 	/* the kernel's call: musl's setgroups makes every thread run it (one call and three
 	 * signal-mask calls more per switch, ~200 switches in a 10,000-file sync) */
 	if (syscall(SYS_SETGROUPS, (size_t)to->ngroups, to->groups) < 0)
-		return -1;
+		goto fail;
 	setfsgid(to->gid);
 	if ((gid_t)setfsgid((gid_t)-1) != to->gid)
 		goto fail;
@@ -119,6 +123,55 @@ int ident_enter(const struct ident *id)
 		goto fail;
 	return 0;
 fail:
+	if (!id)
+		broken = 1;
 	errno = EPERM;
 	return -1;
+}
+
+/* The highest capability number the kernel knows: the ambient probe stops at EINVAL. */
+enum { CAP_PROBE_MAX = 63 };
+
+int ident_holds_root(char *why, size_t n)
+{
+	struct cap_header h = { CAP_V3, 0 };
+	struct cap_data d[2];
+	gid_t groups[IDENT_MAX_GROUPS];
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	int i, ng, amb = 0;
+
+	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 ||
+	    syscall(SYS_capget, &h, d) < 0 || (ng = getgroups(IDENT_MAX_GROUPS, groups)) < 0)
+		return -1;
+	for (i = 0; i <= CAP_PROBE_MAX; i++) {
+		int r = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, i, 0, 0);
+
+		if (r < 0)
+			break;
+		amb |= r;
+	}
+	if (!ru || !eu || !su) {
+		snprintf(why, n, "uid %u, euid %u, saved uid %u", ru, eu, su);
+		return 1;
+	}
+	if (!rg || !eg || !sg) {
+		snprintf(why, n, "gid %u, egid %u, saved gid %u", rg, eg, sg);
+		return 1;
+	}
+	for (i = 0; i < ng; i++)
+		if (!groups[i]) {
+			snprintf(why, n, "supplementary group 0");
+			return 1;
+		}
+	for (i = 0; i < 2; i++)
+		if (d[i].effective | d[i].permitted | d[i].inheritable) {
+			snprintf(why, n, "capabilities (uid %u)", eu);
+			return 1;
+		}
+	if (amb) {
+		snprintf(why, n, "ambient capabilities (uid %u)", eu);
+		return 1;
+	}
+	return 0;
 }

@@ -1,6 +1,7 @@
 /* ident.h - borrowed identities: touch files as a given user, with none of root's powers, while the process stays root. */
 #ifndef IDENT_H
 #define IDENT_H
+#include <stddef.h>
 #include <sys/types.h>
 
 enum { IDENT_MAX_GROUPS = 256 };
@@ -17,6 +18,12 @@ int ident_of_user(struct ident *id, const char *name, gid_t gid_override);
 /* Saves the current identity and permitted capabilities as those ident_enter(NULL) returns to. */
 int ident_save_root(void);
 /* Switches fsuid, fsgid and supplementary groups to id and empties the calling thread's
- * effective capabilities; NULL returns to the saved identity with its capabilities. */
-int ident_enter(const struct ident *id);
+ * effective capabilities; NULL returns to the saved identity with its capabilities. A failed
+ * return to the saved identity is final: every later call fails too, and the caller must touch
+ * no file after it (the result cannot be ignored). */
+int ident_enter(const struct ident *id) __attribute__((warn_unused_result));
+/* Whether the process holds any of root's powers: uid or gid 0 (real, effective, saved or a
+ * supplementary group) or a capability in its effective, permitted, inheritable or ambient
+ * set. 1 with what it holds in why, 0 when none, -1 when it cannot tell. */
+int ident_holds_root(char *why, size_t n);
 #endif

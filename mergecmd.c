@@ -11,13 +11,14 @@
 #include "config.h"
 #include "fs.h"
 #include "merge.h"
+#include "caller.h"
 #include "pi.h"
 
 static int usage(FILE *to, int rc)
 {
 	fprintf(to, "usage: %s BASE.json [OVERRIDE.json] [-o OUT]\n"
 		"       without OVERRIDE, the settings of %s are the override\n", pi_prog,
-		pi_config_path());
+		caller_config_path());
 	if (to == stdout)
 		fputs("Prints the seed's deep merge of BASE and OVERRIDE as the agent's settings.json "
 		      "gets it.\nSee pi-merge(1).\n", to);
@@ -81,10 +82,6 @@ int mergecmd_main(int argc, char **argv)
 	struct json_val b = { &base, 0 }, o = { &over, 0 };
 	int i, n = 0, rc = EXIT_DENIED;
 
-	if (geteuid() == 0 && getenv("SUDO_UID")) {
-		pi_say("refusing to run as root through sudo; run it as yourself");
-		return EXIT_DENIED;
-	}
 	if (argc == 2 && !strcmp(argv[1], "--help"))
 		return usage(stdout, 0);
 	if (argc == 2 && !strcmp(argv[1], "--version"))
@@ -106,8 +103,8 @@ int mergecmd_main(int argc, char **argv)
 	if (n == 2 && load(&over, files[1]) < 0)
 		goto done;
 	if (n == 1) {
-		if (config_load(&c, pi_config_path(), CONFIG_TRUST_ANY, &ce) < 0) {
-			pi_say_config_error(pi_config_path(), &ce);
+		if (config_load(&c, caller_config_path(), CONFIG_TRUST_ANY, &ce) < 0) {
+			pi_say_config_error(caller_config_path(), &ce);
 			goto done;
 		}
 		o.doc = &c.doc;

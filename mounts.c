@@ -206,7 +206,11 @@ static int open_as(const char *root, const struct ident *user)
 		return -1;
 	fd = open_root(root);
 	err = errno;
-	ident_enter(NULL);
+	if (ident_enter(NULL) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
 	if (fd < 0) {
 		errno = err;
 		return -1;

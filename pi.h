@@ -1,4 +1,4 @@
-/* pi.h - the three personalities of the binary and the one way they print. */
+/* pi.h - the personalities of the binary (pi.c's table) and the one way they print. */
 #ifndef PI_H
 #define PI_H
 
@@ -18,6 +18,8 @@ enum { EXIT_DENIED = 1, EXIT_USAGE = 2, EXIT_NO_AGENT = 127 };
 int wrapper_main(int argc, char **argv);
 int runner_main(int argc, char **argv);
 int mergecmd_main(int argc, char **argv);
+int agentinit_main(int argc, char **argv);
+int proxy_main(int argc, char **argv);
 
 /* The name messages start with ("pi", "pi-runner", "pi-merge"). */
 extern const char *pi_prog;
@@ -25,16 +27,14 @@ extern const char *pi_prog;
 void pi_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The message as is, on stderr (for the seed's own wording, which has no prefix). */
 void pi_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The user sudo names (SUDO_UID, not root) when root runs us through sudo, into name: 1; 0
- * when not through sudo (or sudo by root); -1 after printing why when SUDO_UID names nobody. */
-int pi_sudo_caller(char *name, size_t n);
-/* Config selection: PI_AGENT_CONFIG, unless root runs us through sudo. */
-const char *pi_config_path(void);
 /* "<prog>: <file>: line L col C: <key>: <reason>" for a config that failed to load. */
 void pi_say_config_error(const char *path, const struct config_err *e);
 /* The seed's denial text for a policy result (nothing for POLICY_OK / POLICY_ERROR). */
 void pi_say_denial(const struct policy *p, enum policy_result r, const char *user,
 		   const char *config);
+/* Says that a return to root's identity failed (ident_enter(NULL)); returns -1: the caller
+ * stops touching files and fails. */
+int pi_root_lost(void);
 /* "<prog> (pi-agent launcher) <version>" on stdout; returns 0. */
 int pi_version(void);
 /* A warning for each root policy_refuse set aside. */

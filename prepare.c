@@ -180,7 +180,11 @@ static int sync_config(struct run *r)
 		return -1;
 	src = fs_open_follow(AT_FDCWD, r->source, O_RDONLY | O_DIRECTORY);
 	err = errno;
-	ident_enter(NULL);
+	if (ident_enter(NULL) < 0) {
+		if (src >= 0)
+			close(src);
+		return pi_root_lost();
+	}
 	errno = err;
 	if (src < 0 && (errno == ENOENT || errno == ENOTDIR))
 		return 0;          /* like the seed: no config dir, nothing to sync */
@@ -224,8 +228,7 @@ static int write_settings(struct run *r)
 	if (ident_enter(&r->agent_id) < 0) {
 		if (fd >= 0)
 			close(fd);
-		ident_enter(NULL);
-		return -1;
+		return ident_enter(NULL) < 0 ? pi_root_lost() : -1;
 	}
 	if (fd < 0 && errno != ENOENT)
 		pi_say("warning: ignoring %s/settings.json: %s; using the managed settings alone",
@@ -260,8 +263,7 @@ static int write_settings(struct run *r)
 	if (fd >= 0)
 		close(fd);
 	json_free(&base);
-	ident_enter(NULL);
-	return rc;
+	return ident_enter(NULL) < 0 ? pi_root_lost() : rc;
 }
 
 struct buf {
@@ -414,7 +416,10 @@ static int write_env(struct run *r)
 	if (ident_enter(&r->host_id) < 0)
 		return -1;
 	rc = env_add_file(&b, path);
-	ident_enter(NULL);
+	if (ident_enter(NULL) < 0) {
+		free(b.p);
+		return pi_root_lost();
+	}
 	if (rc == 0)
 		rc = put_env(r, ".env.host", &b);
 	if (rc == 0 && (rc = env_add_config(&b, &r->c.environment)) == 0 &&
@@ -488,7 +493,7 @@ static int link_projects(struct run *r)
 int runner_prepare(struct run *r)
 {
 	char name[300];
-	int state, users;
+	int state, users, rc;
 
 	r->runtime_fd = open_root_dir(AT_FDCWD, PI_RUNTIME_DIR, 0700, "runtime directory");
 	if (r->runtime_fd < 0 || fchmod(r->runtime_fd, 0700) < 0)
@@ -508,22 +513,21 @@ int runner_prepare(struct run *r)
 		close(users);
 	if (r->home_fd < 0 || ident_enter(&r->agent_id) < 0)
 		return -1;
-	if (make_agent_dirs(r) < 0) {
-		ident_enter(NULL);
+	rc = make_agent_dirs(r);
+	if (ident_enter(NULL) < 0)
+		return pi_root_lost();
+	if (rc < 0)
 		return -1;
-	}
-	ident_enter(NULL);
 	r->settings_from = r->agent_dir;
 	if (r->c.sync_config && sync_config(r) < 0)
 		return -1;
 	if (write_settings(r) < 0 || write_env(r) < 0 || ident_enter(&r->agent_id) < 0)
 		return -1;
-	if (link_projects(r) < 0) {
+	rc = link_projects(r);
+	if (rc < 0)
 		pi_say("cannot update %s/projects: %s", r->agent_home, strerror(errno));
-		ident_enter(NULL);
-		return -1;
-	}
-	ident_enter(NULL);
-	return 0;
+	if (ident_enter(NULL) < 0)
+		return pi_root_lost();
+	return rc;
 }
 

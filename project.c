@@ -265,7 +265,8 @@ static int write_trust(struct run *r)
 	if (ident_enter(&r->agent_id) < 0)
 		return -1;
 	rc = trust_unchanged(r) ? 0 : fs_write_atomic(r->agent_dir_fd, "trust.json", "{}\n", 3, 0640);
-	ident_enter(NULL);
+	if (ident_enter(NULL) < 0)
+		return pi_root_lost();
 	if (rc < 0)
 		pi_say("cannot write %s/trust.json: %s", r->agent_dir, strerror(errno));
 	return rc;
@@ -300,7 +301,11 @@ int runner_project(struct run *r, int launch)
 			return -1;
 		rc = read_project(r, &settings);
 		err = errno;
-		ident_enter(NULL);
+		if (ident_enter(NULL) < 0) {
+			if (settings >= 0)
+				close(settings);
+			return pi_root_lost();
+		}
 		errno = err;
 	}
 	for (i = 0; rc == 0 && i < p->nhide; i++)

@@ -1,7 +1,7 @@
-/* proxy.c - pi-runner --proxy: the allowlist unit's forward proxy (HTTP CONNECT and http://), one thread per connection.
+/* proxy.c - pi-proxy: the allowlist unit's forward proxy (HTTP CONNECT and http://), one thread per connection.
  *
  * MUST rules kept here:
- * - never runs as root, with a root group or with any capability;
+ * - never runs as root, with a root group or with any capability (pi.c's table refuses it);
  * - a destination is checked (netpol_allows) before any lookup, every address it resolves to
  *   is checked (netpol_addr_ok) with its port, and only a checked address is connected to:
  *   there is no second lookup a rebinding name could answer differently;
@@ -32,7 +32,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -677,23 +676,6 @@ static int serve(struct proxy *px)
 	}
 }
 
-/* Root, a root group or any capability: the proxy runs as its own unprivileged account. */
-static int privileged(void)
-{
-	struct { uint32_t version; int pid; } hdr = { 0x20080522, 0 };   /* capget(2), version 3 */
-	struct { uint32_t effective, permitted, inheritable; } d[2];
-	uid_t ru, eu, su;
-	gid_t rg, eg, sg;
-
-	if (getresuid(&ru, &eu, &su) || getresgid(&rg, &eg, &sg))
-		return 1;
-	if (!ru || !eu || !su || !rg || !eg || !sg)
-		return 1;
-	if (syscall(SYS_capget, &hdr, d))
-		return 1;
-	return (d[0].effective | d[1].effective | d[0].permitted | d[1].permitted) != 0;
-}
-
 /* The connection cap from the descriptor limit (the soft limit raised to the hard one). */
 static unsigned conn_cap(void)
 {
@@ -762,8 +744,8 @@ static int inherited(const char *s)
 
 static int usage(void)
 {
-	pi_say("usage: pi-runner --proxy (--fd N | --listen ADDR:PORT) --user USER --unit UNIT "
-	       "[--allow ENTRY]... [--deny ENTRY]...");
+	pi_say("usage: %s (--fd N | --listen ADDR:PORT) --user USER --unit UNIT "
+	       "[--allow ENTRY]... [--deny ENTRY]...", pi_prog);
 	return EXIT_USAGE;
 }
 
@@ -773,7 +755,7 @@ static int add_entry(const char *opt, const char *text, struct netpol_entry *lis
 	const char *why = "invalid";
 
 	if (netpol_parse_entry(text, &list[*n], &why) < 0) {
-		pi_say("--proxy: %s '%s': %s", opt, text, why);
+		pi_say("%s '%s': %s", opt, text, why);
 		return -1;
 	}
 	(*n)++;
@@ -825,7 +807,7 @@ static int run(int argc, char **argv, struct proxy *px, struct netpol_entry *all
 		return rc;
 	px->lfd = fd ? inherited(fd) : listen_on(addr);
 	if (px->lfd < 0) {
-		pi_say("--proxy: cannot listen on %s%s: %s", fd ? "fd " : "", fd ? fd : addr,
+		pi_say("cannot listen on %s%s: %s", fd ? "fd " : "", fd ? fd : addr,
 		       strerror(errno));
 		return EXIT_DENIED;
 	}
@@ -833,7 +815,7 @@ static int run(int argc, char **argv, struct proxy *px, struct netpol_entry *all
 	px->pol.deny = deny;
 	px->cap = conn_cap();
 	if (sem_init(&px->slots, 0, px->cap)) {
-		pi_say("--proxy: cannot count connections: %s", strerror(errno));
+		pi_say("cannot count connections: %s", strerror(errno));
 		return EXIT_DENIED;
 	}
 	audit_open("pi-proxy");
@@ -841,7 +823,7 @@ static int run(int argc, char **argv, struct proxy *px, struct netpol_entry *all
 	       audit_quote(px->user, u, sizeof u), audit_quote(px->unit, n, sizeof n),
 	       px->pol.nallow, px->pol.ndeny, px->cap);
 	serve(px);
-	pi_say("--proxy: cannot accept connections: %s", strerror(errno));
+	pi_say("cannot accept connections: %s", strerror(errno));
 	return EXIT_DENIED;
 }
 
@@ -851,17 +833,12 @@ int proxy_main(int argc, char **argv)
 	struct netpol_entry *allow, *deny;
 	int rc;
 
-	if (privileged()) {
-		pi_say("--proxy refuses to run as root or with capabilities (uid %u, euid %u): "
-		       "it runs as its own unprivileged account", (unsigned)getuid(), (unsigned)geteuid());
-		return EXIT_DENIED;
-	}
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	signal(SIGPIPE, SIG_IGN);
 	allow = calloc((size_t)argc, sizeof *allow);
 	deny = calloc((size_t)argc, sizeof *deny);
 	if (!allow || !deny) {
-		pi_say("--proxy: out of memory");
+		pi_say("out of memory");
 		rc = EXIT_DENIED;
 	} else {
 		rc = run(argc, argv, &px, allow, deny);

@@ -2,14 +2,17 @@
  * state and execs systemd-run.
  *
  * MUST rules kept here:
- * - the invoking user is the one sudo names (SUDO_UID); a different <user> argument is denied;
+ * - the command line's grammar is closed: exactly the forms usage() lists, read before
+ *   anything acts; no flag selects an internal mode (pi.c's table names those);
+ * - the invoking user is the one the elevation tool names (caller.c); a different <user>
+ *   argument is denied;
  * - the config comes from the compiled-in path under sudo and must be root's alone;
  * - the host user's files are read with the host user's filesystem identity, the agent's
  *   state is written with the agent's identity, through directory fds, never following links;
  * - root-only work (runtime dir, env file, ownership of the agent home) happens on fds;
  * - preparation is serialised per host user by a lock in the root-only runtime dir;
- * - signal dispositions and mask are reset, limits and umask set, fds 0-2 checked before
- *   anything else (inherit.c): nothing sudo passes on from the caller is trusted;
+ * - limits and umask set, fds 0-2 checked before anything else as root, in every form
+ *   (pi.c reset the signals; inherit.c): nothing sudo passes on from the caller is trusted;
  * - systemd-run runs by absolute path with an environment built from scratch; the runner
  *   stays to stop the unit when it is signalled (systemd-run alone would leave it running);
  * - the agent's Ctrl-Z reaches the runner only as an event of its home directory (watched,
@@ -35,6 +38,7 @@
 
 #include "agentinit.h"
 #include "audit.h"
+#include "caller.h"
 #include "config.h"
 #include "fs.h"
 #include "hide.h"
@@ -52,27 +56,36 @@ static int usage(FILE *to, int rc)
 	fprintf(to, "Usage: %s [--env NAME=value]... <invoking-user> <cwd> [pi-args...]\n"
 		"       %s --explain [--env NAME=value]... <invoking-user> <cwd> [pi-args...]\n"
 		"       %s --check [--offline] [CONFIG]\n"
-		"       %s --help | --version\n"
-		"       %s --proxy ...   (internal: the network allowlist's proxy, never as root)\n",
-		pi_prog, pi_prog, pi_prog, pi_prog, pi_prog);
+		"       %s --help | --version\n",
+		pi_prog, pi_prog, pi_prog, pi_prog);
 	if (to == stdout)
 		fputs("Run by pi through sudo as root: re-checks the policy, prepares the agent's "
 		      "state and starts it\nwith systemd-run. See pi-runner(8).\n", to);
 	return rc;
 }
 
-/* The user sudo says ran us must be the user named on the command line. */
-static int check_caller(const char *named)
+/* The user the elevation tool names (caller.c) must be the user named on the command line;
+ * root's own runner may name anyone. */
+static int check_caller(const struct config *c, const char *named)
 {
-	char caller[256], q[128];
-	int sudo = pi_sudo_caller(caller, sizeof caller);
+	struct caller who;
+	char why[512], q[128];
 
-	if (sudo <= 0)
-		return sudo;
-	if (strcmp(caller, named) != 0) {
+	if (!caller_tool(c->sudo_path)) {
+		pi_say("%s: sudoPath %s is not a tool the runner can learn its caller from (%s); "
+		       "pi-runner --check tells more", c->path, c->sudo_path, caller_tools);
+		audit("deny", named, NULL, "reason=\"unknown sudoPath\"");
+		return -1;
+	}
+	if (caller_identify(&who, c->sudo_path, why, sizeof why) < 0) {
+		pi_say("refused: cannot tell who called: %s", why);
+		audit("deny", named, NULL, "reason=\"unknown caller\"");
+		return -1;
+	}
+	if (who.kind == CALLER_USER && strcmp(who.name, named) != 0) {
 		pi_plain("Denied: user argument '%s' does not match the invoking user '%s'.",
-			 named, caller);
-		audit("deny", caller, NULL, "reason=\"named another user\" named=%s",
+			 named, who.name);
+		audit("deny", who.name, NULL, "reason=\"named another user\" named=%s",
 		      audit_quote(named, q, sizeof q));
 		return -1;
 	}
@@ -169,7 +182,8 @@ static int check_policy(struct run *r, const char *cwd)
 			res = POLICY_ERROR;
 		}
 	}
-	ident_enter(NULL);
+	if (ident_enter(NULL) < 0)
+		return pi_root_lost();
 	pi_say_denial(&r->pol, res, r->user, r->c.path);
 	for (i = 0; res == POLICY_OK && i <= r->pol.nroots; i++)
 		if (has_ctl(i < r->pol.nroots ? r->pol.roots[i] : r->pol.cwd)) {
@@ -415,6 +429,33 @@ static int hide_others(struct run *r, struct hide *h)
 	return rc;
 }
 
+/* pi-agent-init beside our own binary (make install, the package and the Nix package link it
+ * there): the unit's main process. It must be this very file, so the unit runs the launcher's
+ * own init under the name that never runs as root. */
+static int init_path(char *out, size_t n)
+{
+	char exe[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	struct stat self, init;
+	char *slash;
+
+	if (len <= 0)
+		return -1;
+	exe[len] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash || snprintf(out, n, "%.*s/%s", (int)(slash - exe), exe, AGENTINIT_NAME) >= (int)n) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (stat("/proc/self/exe", &self) < 0 || stat(out, &init) < 0)
+		return -1;
+	if (self.st_dev != init.st_dev || self.st_ino != init.st_ino) {
+		errno = EEXIST;
+		return -1;
+	}
+	return 0;
+}
+
 int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 {
 	static const char *const maybe_hidden[] = { "/mnt", "/media", "/srv" };
@@ -425,7 +466,7 @@ int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 		.cwd = r->pol.cwd, .env_file = r->env_file, .host_env_file = r->host_env_file,
 		.runtime_dir = PI_RUNTIME_DIR,
 		.agent_bin = r->agent_bin, .roots = r->pol.roots, .nroots = r->pol.nroots,
-		.init = r->c.runner_path, .suspend = r->watch_fd >= 0,
+		.init = r->init, .suspend = r->watch_fd >= 0,
 		.hidden = hidden, .term = plain_term(), .pty = isatty(0) && isatty(1),
 		.term_vars = r->term_vars, .nterm_vars = r->nterm_vars,
 		.args = r->pc.args ? r->pc.args : args, .nargs = r->pc.args ? r->pc.nargs : nargs,
@@ -442,6 +483,12 @@ int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 	size_t i;
 	int rc;
 
+	if (init_path(r->init, sizeof r->init) < 0) {
+		pi_say("cannot use %s as the unit's main process: %s", r->init, errno == EEXIST ?
+		       "it is not this binary (an upgrade under way? make install, the package and "
+		       "the Nix package link it beside pi)" : strerror(errno));
+		return -1;
+	}
 	for (i = 0; i < 3; i++)
 		if (lstat(maybe_hidden[i], &st) == 0)
 			hidden[l.nhidden++] = maybe_hidden[i];
@@ -531,17 +578,17 @@ static int proxy_identity(const struct run *r, struct ident *id)
 	return -1;
 }
 
-/* pi-runner --proxy --fd 3 --user U --unit N --allow E... --deny E..., as the proxy account. */
+/* pi-proxy --fd 3 --user U --unit N --allow E... --deny E..., as the proxy account. */
 static int start_proxy(struct run *r, const struct ident *id)
 {
 	const struct config_network *net = config_network(&r->c, r->host);
-	char **v = calloc(9 + 2 * (net->allow.n + net->deny.n), sizeof *v);
+	char **v = calloc(8 + 2 * (net->allow.n + net->deny.n), sizeof *v);
 	size_t i, n = 0;
 	int rc;
 
 	if (!v)
 		return -1;
-	v[n++] = "pi-runner", v[n++] = PROXY_FLAG, v[n++] = "--fd", v[n++] = "3";
+	v[n++] = PROXY_NAME, v[n++] = "--fd", v[n++] = "3";
 	v[n++] = "--user", v[n++] = (char *)r->user, v[n++] = "--unit", v[n++] = r->unit;
 	for (i = 0; i < net->allow.n; i++)
 		v[n++] = "--allow", v[n++] = net->allow.v[i];
@@ -661,98 +708,137 @@ static int launch(struct run *r, char **args, size_t nargs)
 	return rc;
 }
 
-int runner_main(int argc, char **argv)
+/* The forms the runner accepts, read before anything acts; anything else is a usage error. */
+enum form { FORM_HELP, FORM_VERSION, FORM_CHECK, FORM_LAUNCH, FORM_EXPLAIN };
+
+/* [--explain] [--env NAME=value]... USER CWD [ARGS...]: into r, or -1. */
+static int parse_launch(int argc, char **argv, struct run *r, enum form *f)
 {
-	struct run r;
-	struct config_err e;
+	int i = 1;
+
+	*f = FORM_LAUNCH;
+	if (i < argc && !strcmp(argv[i], "--explain"))
+		*f = FORM_EXPLAIN, i++;
+	/* --env NAME=value: the caller's terminal and locale, which sudo's env_reset drops */
+	for (; i + 1 < argc && !strcmp(argv[i], "--env"); i += 2) {
+		if (!sandbox_term_var(argv[i + 1]) || r->nterm_vars == RUN_TERM_VARS)
+			return -1;
+		r->term_vars[r->nterm_vars++] = argv[i + 1];
+	}
+	if (argc - i < 2 || argv[i][0] == '-' || !argv[i][0] || argv[i + 1][0] != '/')
+		return -1;
+	r->user = argv[i];
+	r->cwd = argv[i + 1];
+	r->args = argv + i + 2;
+	r->nargs = (size_t)(argc - i - 2);
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct run *r, enum form *f)
+{
+	if (argc == 2 && !strcmp(argv[1], "--help"))
+		return *f = FORM_HELP, 0;
+	if (argc == 2 && !strcmp(argv[1], "--version"))
+		return *f = FORM_VERSION, 0;
+	if (argc >= 2 && !strcmp(argv[1], "--check"))
+		return *f = FORM_CHECK, 0;   /* its own grammar: runner_check */
+	return parse_launch(argc, argv, r, f);
+}
+
+/* What every form run as root does first: nothing the caller hands over is trusted (pi.c
+ * reset the signals already). */
+static int preamble(const char *user, const char *cwd)
+{
 	char why[256];
 	const char *limit;
-	int explain, rc;
 
-	inherit_reset_signals();
-	if (argc >= 2 && !strcmp(argv[1], PROXY_FLAG))
-		return proxy_main(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "--check"))
-		return runner_check(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], AGENTINIT_FLAG))
-		return agentinit_main(argc - 1, argv + 1);
-	if (argc == 2 && !strcmp(argv[1], "--help"))
-		return usage(stdout, 0);
-	if (argc == 2 && !strcmp(argv[1], "--version"))
-		return pi_version();
-	if (getuid() != 0 || geteuid() != 0) {
-		pi_plain("%s must run as root", pi_prog);
-		return EXIT_DENIED;
-	}
 	audit_open(pi_prog);
 	if (inherit_reset_limits(&limit) < 0) {
 		pi_say("cannot lift the caller's %s limit: %s", limit, strerror(errno));
-		return EXIT_DENIED;
+		return -1;
 	}
-	explain = argc >= 2 && !strcmp(argv[1], "--explain");
-	argv += explain;
-	argc -= explain;
-	memset(&r, 0, sizeof r);
-	/* --env NAME=value: the caller's terminal and locale, which sudo's env_reset drops */
-	for (; argc >= 3 && !strcmp(argv[1], "--env"); argv += 2, argc -= 2) {
-		if (!sandbox_term_var(argv[2]) || r.nterm_vars == RUN_TERM_VARS)
-			return usage(stderr, EXIT_USAGE);
-		r.term_vars[r.nterm_vars++] = argv[2];
-	}
-	if (argc < 3 || argv[1][0] == '-' || argv[2][0] != '/')
-		return usage(stderr, EXIT_USAGE);
-	r.runtime_fd = r.home_fd = r.agent_dir_fd = r.lock_fd = r.account_fd = r.watch_fd = -1;
-	r.net.ns_fd = r.net.listen_fd = -1;
-	r.user = argv[1];
-	r.args = argv + 3;
-	r.nargs = (size_t)(argc - 3);
-	if (check_caller(r.user) < 0 || ident_save_root() < 0)
-		return EXIT_DENIED;
 	if (inherit_check_stdio(why, sizeof why) >= 0) {
 		pi_say("refused: %s", why);
-		audit("deny", r.user, argv[2], "reason=bad-stdio");
+		audit("deny", user, cwd, "reason=bad-stdio");
+		return -1;
+	}
+	if (ident_save_root() < 0) {
+		pi_say("cannot read root's own identity: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* A launch or its --explain, as root: the caller, the config, the policy, then the work. */
+static int run_launch(struct run *r, int explain)
+{
+	struct config_err e;
+	int rc;
+
+	if (config_load(&r->c, caller_config_path(), CONFIG_TRUST_ROOT, &e) < 0) {
+		pi_say_config_error(caller_config_path(), &e);
+		audit("fail", r->user, r->cwd, "reason=config-error");
 		return EXIT_DENIED;
 	}
-	if (config_load(&r.c, pi_config_path(), CONFIG_TRUST_ROOT, &e) < 0) {
-		pi_say_config_error(pi_config_path(), &e);
-		audit("fail", r.user, argv[2], "reason=config-error");
+	if (check_caller(&r->c, r->user) < 0)
+		return EXIT_DENIED;
+	r->host = config_host(&r->c, r->user);
+	if (!r->host) {
+		pi_say_not_allowed(r->user, r->c.command_name, r->c.path);
+		audit("deny", r->user, r->cwd, "reason=not-in-hostUsers");
 		return EXIT_DENIED;
 	}
-	r.host = config_host(&r.c, r.user);
-	if (!r.host) {
-		pi_say_not_allowed(r.user, r.c.command_name, r.c.path);
-		audit("deny", r.user, argv[2], "reason=not-in-hostUsers");
+	r->agent = config_agent_user(&r->c, r->host);
+	if (check_policy(r, r->cwd) < 0)
+		return EXIT_DENIED;
+	if (snprintf(r->agent_home, sizeof r->agent_home, "%s/users/%s", r->c.state_dir,
+		     r->user) >= (int)sizeof r->agent_home - 16 ||
+	    policy_expand(r->host->config_path ? r->host->config_path : r->c.host_config_path,
+			  r->home, r->source, sizeof r->source - 16) < 0) {
+		pi_say("the state or config path of user '%s' is too long", r->user);
 		return EXIT_DENIED;
 	}
-	r.agent = config_agent_user(&r.c, r.host);
-	if (check_policy(&r, argv[2]) < 0)
-		return EXIT_DENIED;
-	if (snprintf(r.agent_home, sizeof r.agent_home, "%s/users/%s", r.c.state_dir,
-		     r.user) >= (int)sizeof r.agent_home - 16 ||
-	    policy_expand(r.host->config_path ? r.host->config_path : r.c.host_config_path, r.home,
-			  r.source, sizeof r.source - 16) < 0) {
-		pi_say("the state or config path of user '%s' is too long", r.user);
-		return EXIT_DENIED;
-	}
-	snprintf(r.agent_dir, sizeof r.agent_dir, "%s/.pi/agent", r.agent_home);
-	snprintf(r.env_file, sizeof r.env_file, "%s/%s.env", PI_RUNTIME_DIR, r.user);
-	snprintf(r.host_env_file, sizeof r.host_env_file, "%s/%s.env.host", PI_RUNTIME_DIR, r.user);
+	snprintf(r->agent_dir, sizeof r->agent_dir, "%s/.pi/agent", r->agent_home);
+	snprintf(r->env_file, sizeof r->env_file, "%s/%s.env", PI_RUNTIME_DIR, r->user);
+	snprintf(r->host_env_file, sizeof r->host_env_file, "%s/%s.env.host", PI_RUNTIME_DIR,
+		 r->user);
 	if (explain)
-		return runner_explain(&r, argv + 3, (size_t)(argc - 3));
-	if (runner_prepare(&r) < 0) {
-		audit("fail", r.user, r.pol.cwd, "reason=prepare-failed");
+		return runner_explain(r, r->args, r->nargs);
+	if (runner_prepare(r) < 0) {
+		audit("fail", r->user, r->pol.cwd, "reason=prepare-failed");
 		return EXIT_DENIED;
 	}
-	if (runner_find_agent(&r, 1) < 0) {
-		audit("fail", r.user, r.pol.cwd, "reason=agent-missing");
+	if (runner_find_agent(r, 1) < 0) {
+		audit("fail", r->user, r->pol.cwd, "reason=agent-missing");
 		return EXIT_NO_AGENT;
 	}
-	if (runner_project(&r, 1) < 0) {
-		runner_project_release(&r);
-		audit("fail", r.user, r.pol.cwd, "reason=project-config");
+	if (runner_project(r, 1) < 0) {
+		runner_project_release(r);
+		audit("fail", r->user, r->pol.cwd, "reason=project-config");
 		return EXIT_DENIED;
 	}
-	rc = launch(&r, argv + 3, (size_t)(argc - 3));
-	runner_project_release(&r);
+	rc = launch(r, r->args, r->nargs);
+	runner_project_release(r);
 	return rc;
+}
+
+int runner_main(int argc, char **argv)
+{
+	struct run r;
+	enum form f;
+
+	memset(&r, 0, sizeof r);
+	r.runtime_fd = r.home_fd = r.agent_dir_fd = r.lock_fd = r.account_fd = r.watch_fd = -1;
+	r.net.ns_fd = r.net.listen_fd = -1;
+	if (parse(argc, argv, &r, &f) < 0)
+		return usage(stderr, EXIT_USAGE);
+	if (f == FORM_HELP)
+		return usage(stdout, 0);
+	if (f == FORM_VERSION)
+		return pi_version();
+	if (geteuid() == 0 && preamble(r.user, r.cwd) < 0)
+		return EXIT_DENIED;
+	if (f == FORM_CHECK)
+		return runner_check(argc - 1, argv + 1);
+	return run_launch(&r, f == FORM_EXPLAIN);
 }

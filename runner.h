@@ -16,6 +16,7 @@ struct run {
 	struct config c;
 	const struct host_user *host;
 	const char *user;                 /* the invoking host user */
+	const char *cwd;                  /* the working directory as the command line gave it */
 	const char *agent;                /* the agent account */
 	char agent_group[256];            /* its primary group: the unit's Group= */
 	char home[PATH_MAX];              /* the host user's home */
@@ -24,6 +25,7 @@ struct run {
 	char env_file[PATH_MAX];          /* /run/pi-agent/<user>.env */
 	char host_env_file[PATH_MAX];     /* /run/pi-agent/<user>.env.host */
 	char agent_bin[PATH_MAX];
+	char init[PATH_MAX];              /* pi-agent-init beside the runner: the unit's main process */
 	char agent_dir[PATH_MAX];         /* <agent_home>/.pi/agent */
 	const char *settings_from;        /* the directory settings.json came from */
 	char host_settings[PATH_MAX + 16];

@@ -11,9 +11,9 @@
  *   the next), and a value written into one is quoted so systemd reads back that value;
  * - the user's arguments come last, after the agent's absolute path, so systemd-run never
  *   parses them as its own options;
- * - the unit's main process is runnerPath --agent-init, root's own binary run as the agent,
- *   so that pi exits with the agent's status or 128+N (systemd counts INT/TERM/HUP/PIPE as a
- *   clean exit).
+ * - the unit's main process is pi-agent-init, root's own binary run as the agent under the
+ *   name that never runs as root, so that pi exits with the agent's status or 128+N (systemd
+ *   counts INT/TERM/HUP/PIPE as a clean exit).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -400,7 +400,7 @@ int sandbox_argv(const struct launch *l, struct argv *a)
 	 * it exits 137 on the agent's OOM kill, which systemd must not turn into a stop */
 	if (l->init)
 		rc |= push_prop(a, "%s", "OOMPolicy=continue") | push(a, "%s", l->init) |
-		      push(a, "--agent-init") | (l->suspend ? push_suspend(a, l->home) : 0);
+		      (l->suspend ? push_suspend(a, l->home) : 0);
 	rc |= push(a, "%s", l->agent_bin);
 	for (i = 0; i < c->extra_run_args.n; i++)
 		rc |= push_arg(a, c->extra_run_args.v[i]);

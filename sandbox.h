@@ -16,7 +16,7 @@ struct launch {
 				    * env_file.<n-1>, one per environmentFiles entry, in order */
 	const char *runtime_dir;   /* hidden from the unit */
 	const char *agent_bin;     /* absolute path of the agent */
-	const char *init;          /* the unit's main process (runnerPath --agent-init), or NULL */
+	const char *init;          /* the unit's main process (pi-agent-init beside us), or NULL */
 	int suspend;               /* the runner watches home for the agent's Ctrl-Z (--suspend=) */
 	char *const *roots;        /* existing resolved project roots, bound at their own path */
 	char *const *bind_from;    /* where each root is staged (NULL: bound from its path) */

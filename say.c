@@ -1,6 +1,5 @@
 /* say.c - the one way the personalities print: prefixed messages, config errors, the seed's denials. */
 #include <errno.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,47 +29,6 @@ void pi_plain(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-/* The user sudo names (SUDO_UID, not root), into name; 0 when not through sudo, -1 when
- * SUDO_UID names nobody. */
-int pi_sudo_caller(char *name, size_t n)
-{
-	const char *s = getenv("SUDO_UID");
-	struct passwd *pw;
-	unsigned long uid;
-	char *end;
-
-	if (!s || geteuid() != 0)
-		return 0;
-	errno = 0;
-	uid = strtoul(s, &end, 10);
-	if (errno || end == s || *end || uid != (uid_t)uid) {
-		pi_say("SUDO_UID '%s' is not a uid", s);
-		return -1;
-	}
-	if (uid == 0)
-		return 0;
-	pw = getpwuid((uid_t)uid);
-	if (!pw) {
-		pi_say("the invoking uid %lu has no passwd entry", uid);
-		return -1;
-	}
-	if (strlen(pw->pw_name) >= n) {
-		pi_say("the invoking user's name is too long");
-		return -1;
-	}
-	strcpy(name, pw->pw_name);
-	return 1;
-}
-
-const char *pi_config_path(void)
-{
-	const char *env = getenv("PI_AGENT_CONFIG");
-
-	if (geteuid() == 0 && getenv("SUDO_UID"))
-		return PI_CONFIG_PATH;
-	return env && *env ? env : PI_CONFIG_PATH;
 }
 
 void pi_say_config_error(const char *path, const struct config_err *e)
@@ -112,6 +70,13 @@ void pi_say_not_allowed(const char *user, const char *command, const char *confi
 {
 	pi_plain("User '%s' is not allowed to use %s", user, command);
 	pi_say("ask an admin to add %s to hostUsers in %s", user, config);
+}
+
+int pi_root_lost(void)
+{
+	pi_say("cannot return to root's own identity after acting as a user (%s): stopping before "
+	       "touching another file", strerror(errno));
+	return -1;
 }
 
 int pi_version(void)

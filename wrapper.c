@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "caller.h"
 #include "config.h"
 #include "inherit.h"
 #include "mounts.h"
@@ -40,13 +41,21 @@ static int explaining(void)
 static int run_runner(const struct config *c, const char *user, const char *cwd, int argc,
 		      char **argv)
 {
-	char **args = calloc((size_t)argc + 6 + 2 * RUN_TERM_VARS, sizeof *args), **e;
+	const struct caller_tool *tool = caller_tool(c->sudo_path);
+	char **args, **e;
 	int i, n = 0, vars = 0;
 
+	if (!tool) {
+		pi_say("%s: sudoPath %s is not a tool the runner can learn its caller from (%s); ask "
+		       "an admin to fix it (pi-runner --check tells more)", c->path, c->sudo_path,
+		       caller_tools);
+		return EXIT_DENIED;
+	}
+	args = calloc((size_t)argc + 6 + 2 * RUN_TERM_VARS, sizeof *args);
 	if (!args)
 		return EXIT_DENIED;
 	args[n++] = c->sudo_path;
-	args[n++] = "--non-interactive";
+	args[n++] = (char *)tool->noninteractive;
 	args[n++] = c->runner_path;
 	if (explaining())
 		args[n++] = "--explain";
@@ -78,11 +87,6 @@ int wrapper_main(int argc, char **argv)
 	enum policy_result r;
 	char why[256];
 
-	inherit_reset_signals();
-	if (geteuid() != getuid() || getegid() != getgid()) {
-		pi_say("must not be installed setuid or setgid; the runner is reached through sudo");
-		return EXIT_DENIED;
-	}
 	audit_open(pi_prog);
 	if (inherit_check_stdio(why, sizeof why) >= 0) {
 		pi_say("refused: %s", why);
@@ -93,8 +97,8 @@ int wrapper_main(int argc, char **argv)
 		pi_say("uid %u has no passwd entry", (unsigned)getuid());
 		return EXIT_DENIED;
 	}
-	if (config_load(&c, pi_config_path(), CONFIG_TRUST_ANY, &e) < 0) {
-		pi_say_config_error(pi_config_path(), &e);
+	if (config_load(&c, caller_config_path(), CONFIG_TRUST_ANY, &e) < 0) {
+		pi_say_config_error(caller_config_path(), &e);
 		return EXIT_DENIED;
 	}
 	h = config_host(&c, pw->pw_name);

@@ -47,6 +47,7 @@ setup() {
 	install -d -m 0755 "$FIX" "$FIX/bin" "$FIX/pkg" "$FIX/pkg/bin"
 	install -m 0755 "$BIN" "$FIX/bin/pi"
 	ln -s pi "$FIX/bin/pi-runner"
+	ln -s pi "$FIX/bin/pi-agent-init"
 	install -m 0755 "$B/timeit" "$FIX/bin/timeit"
 	install -m 0755 "$B/stamp" "$FIX/bin/systemd-run"
 	for f in "$FIX/bin/systemctl" "$FIX/pkg/bin/pi"; do

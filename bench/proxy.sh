@@ -2,7 +2,7 @@
 # proxy.sh - the allowlist proxy: added latency per request, CONNECT tunnel throughput, peak RSS with 100 tunnels.
 #
 # usage: bench/proxy.sh   (as root; after make build/bench/proxyload, which make bench does)
-# The proxy (build/pi-runner --proxy) runs as nobody, allowing the local origin and sink of
+# The proxy (build/pi under the name pi-proxy) runs as nobody, allowing the local origin and sink of
 # bench/proxyload on 127.0.0.1; the references are the same clients connecting directly.
 # Latency: REQS (2000) sequential GETs, each on a new connection, direct and proxied in turn
 # (medians). Throughput: MIB (1024) MiB into the sink, 5 runs each way in turn (medians).
@@ -31,7 +31,7 @@ trap cleanup EXIT
 rm -rf "$FIX"
 install -d -m 0755 "$FIX"
 install -m 0755 build/pi "$FIX/pi"
-ln -s pi "$FIX/pi-runner"
+ln -s pi "$FIX/pi-proxy"
 
 # The origin (HTTP) and the sink, in the background; their ports.
 coproc ORIGIN { exec "$L" serve; }
@@ -41,8 +41,8 @@ read -r http sink <&"${ORIGIN[0]}"
 # start_proxy: a fresh proxy as nobody on a free port; sets proxy and proxy_pid.
 start_proxy() {
 	proxy=$("$L" port)
-	setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$FIX/pi-runner" \
-		--proxy --listen "127.0.0.1:$proxy" --user bench --unit bench.service \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$FIX/pi-proxy" \
+		--listen "127.0.0.1:$proxy" --user bench --unit bench.service \
 		--allow "127.0.0.1:$http" --allow "127.0.0.1:$sink" &
 	proxy_pid=$!
 	pids+=("$proxy_pid")

@@ -21,6 +21,7 @@ install -m 0755 "$bin" "$root/usr/bin/pi"
 objcopy --remove-section=.comment "$root/usr/bin/pi"
 ln -s pi "$root/usr/bin/pi-runner"
 ln -s pi "$root/usr/bin/pi-merge"
+ln -s pi "$root/usr/bin/pi-agent-init"
 for m in pi.1:man1 pi-merge.1:man1 pi-runner.8:man8; do
 	gzip -9n <"$repo/man/${m%%:*}" >"$root/usr/share/man/${m#*:}/${m%%:*}.gz"
 done

@@ -204,8 +204,43 @@
   '';
 
   # Names the binary answers to by itself; configured names must not shadow another personality.
-  builtinNames = ["pi" "pi-runner" "pi-merge"];
-  validCommandName = n: n != "" && !(hasInfix "/" n) && n != "." && n != "..";
+  # The names the binary answers to itself (pi.c's table): pi-agent-init and pi-proxy are its
+  # internal ones, which no sudo rule may name.
+  builtinNames = ["pi" "pi-runner" "pi-merge" "pi-agent-init" "pi-proxy"];
+  # Names that reach a sudoers line, a store path or a unit name, checked to the same sets
+  # config.c keeps: a command name is a plain file name (no ',', ':', '=', space or quote a
+  # sudoers line would read apart), an account name a portable one.
+  validCommandName = n: builtins.match "[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}" n != null;
+  validAccount = n: builtins.match "[A-Za-z_][A-Za-z0-9_.-]{0,31}|[A-Za-z_][A-Za-z0-9_.-]{0,30}[$]" n != null;
+  # Every account name the config holds, with the option that sets it.
+  accountNames =
+    [
+      {
+        key = "user";
+        name = cfg.user;
+      }
+      {
+        key = "group";
+        name = cfg.group;
+      }
+      {
+        key = "proxyUser";
+        name = cfg.proxyUser;
+      }
+    ]
+    ++ optional (cfg.projectGroup != null) {
+      key = "projectGroup";
+      name = cfg.projectGroup;
+    }
+    ++ mapAttrsToList (user: _: {
+      key = "hostUsers.${user}";
+      name = user;
+    })
+    cfg.hostUsers
+    ++ mapAttrsToList (user: userCfg: {
+      key = "hostUsers.${user}.agentUser";
+      name = userCfg.agentUser;
+    }) (filterAttrs (_: userCfg: userCfg.agentUser != null) cfg.hostUsers);
 in {
   options.m3ta.pi-agent = {
     enable = mkEnableOption "isolated Pi execution with dedicated system user and policy-enforced wrapper";
@@ -468,7 +503,7 @@ in {
       type = types.str;
       default = "pi-proxy";
       description = ''
-        Account the allowlist proxy runs as (pi-runner --proxy, started by the runner for
+        Account the allowlist proxy runs as (pi-proxy, started by the runner for
         each allowlist launch, ending with the unit). It must not be root nor any agent
         account, so the agent can neither signal, trace nor read it, and it must exist
         when any host user's effective network mode is "allowlist": with createUser the
@@ -598,7 +633,11 @@ in {
         }
         {
           assertion = validCommandName cfg.wrapper.commandName && validCommandName cfg.wrapper.runnerName;
-          message = "m3ta.pi-agent.wrapper.commandName and wrapper.runnerName must be plain file names (non-empty, no '/').";
+          message = "m3ta.pi-agent.wrapper.commandName (${cfg.wrapper.commandName}) and wrapper.runnerName (${cfg.wrapper.runnerName}) must be plain file names: letters, digits and '_', '.', '+', '-', at most 64, not starting with '.', '-' or '+' (the runner's name reaches a sudoers line).";
+        }
+        {
+          assertion = validCommandName cfg.binaryName;
+          message = "m3ta.pi-agent.binaryName (${cfg.binaryName}) must be a plain file name: letters, digits and '_', '.', '+', '-'.";
         }
         {
           assertion = cfg.wrapper.commandName != cfg.wrapper.runnerName;
@@ -608,9 +647,14 @@ in {
           assertion =
             !(elem cfg.wrapper.commandName (builtins.filter (n: n != "pi") builtinNames))
             && !(elem cfg.wrapper.runnerName (builtins.filter (n: n != "pi-runner") builtinNames));
-          message = "m3ta.pi-agent.wrapper: commandName may not be pi-runner or pi-merge, and runnerName may not be pi or pi-merge (the launcher answers to those names itself).";
+          message = "m3ta.pi-agent.wrapper: commandName may not be pi-runner, pi-merge, pi-agent-init or pi-proxy, and runnerName may not be pi, pi-merge, pi-agent-init or pi-proxy (the launcher answers to those names itself).";
         }
       ]
+      ++ map (a: {
+        assertion = validAccount a.name;
+        message = "m3ta.pi-agent.${a.key}: '${a.name}' is not a valid user or group name: a letter or '_', then letters, digits, '_', '.', '-', at most 32, an optional trailing '$' (it reaches a sudoers line, a path and a unit name).";
+      })
+      accountNames
       ++ [
         {
           assertion = cfg.proxyUser != "root" && !(elem cfg.proxyUser agentAccounts);

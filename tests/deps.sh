@@ -11,7 +11,7 @@ for group; do
 	case $group in
 	build) want make gcc libc6-dev musl-tools libjsmn-dev ;;
 	test) want make gcc libc6-dev musl-tools libjsmn-dev sudo rsync bats python3 nix-bin passwd \
-		util-linux mandoc groff-base time clang libclang-rt-14-dev ;;
+		util-linux mandoc groff-base time clang libclang-rt-14-dev strace binutils opendoas ;;
 	e2e) want systemd-container mmdebstrap util-linux coreutils lintian tmux iproute2 openssl
 		# the real agent needs node and npm (any node >= 20 already installed is kept)
 		command -v node >/dev/null || want nodejs

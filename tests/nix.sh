@@ -295,5 +295,20 @@ refused "a host user's deny in mode open" \
 	"$global, \"hostUsers\": {$alice_bob, \"carol\": {\"projectRoots\": [\"~/p\"], \"network\": {\"deny\": [\"github.com\"]}}}" \
 	'm3ta.pi-agent.hostUsers.carol.network: allow and deny take effect only in mode "allowlist"; set the mode or remove them.'
 
+# Names that reach the sudoers line, a store path or a unit: a runner name that would grant
+# every host user passwordless root ("runner, ALL") is refused, and so is any odd account.
+names_msg="m3ta.pi-agent.wrapper.commandName (pi) and wrapper.runnerName (runner, ALL) must be plain file names: letters, digits and '_', '.', '+', '-', at most 64, not starting with '.', '-' or '+' (the runner's name reaches a sudoers line)."
+refused "runnerName 'runner, ALL'" "\"wrapper\": {\"runnerName\": \"runner, ALL\"}, \"hostUsers\": {$alice_bob}" \
+	"$names_msg"
+refused "commandName pi-agent-init, an internal name" \
+	"\"wrapper\": {\"commandName\": \"pi-agent-init\"}, \"hostUsers\": {$alice_bob}" \
+	"m3ta.pi-agent.wrapper: commandName may not be pi-runner, pi-merge, pi-agent-init or pi-proxy, and runnerName may not be pi, pi-merge, pi-agent-init or pi-proxy (the launcher answers to those names itself)."
+account_msg() { printf "m3ta.pi-agent.%s: '%s' is not a valid user or group name: a letter or '_', then letters, digits, '_', '.', '-', at most 32, an optional trailing '\$' (it reaches a sudoers line, a path and a unit name)." "$1" "$2"; }
+refused "a host user named 'ALL, bob'" "\"createUser\": false, \"hostUsers\": {\"ALL, bob\": {\"projectRoots\": [\"~/p\"]}}" \
+	"$(account_msg 'hostUsers.ALL, bob' 'ALL, bob')"
+refused "an agentUser with a colon" \
+	"\"hostUsers\": {\"alice\": {\"projectRoots\": [\"~/p\"], \"agentUser\": \"pi:agent\"}}" \
+	"$(account_msg hostUsers.alice.agentUser pi:agent)"
+
 echo "nix: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

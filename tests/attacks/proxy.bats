@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# proxy.bats - attacks on the allowlist proxy (pi-runner --proxy as an unprivileged account): every refused request answered, no forbidden listener ever reached, the proxy alive.
+# proxy.bats - attacks on the allowlist proxy (pi-proxy as an unprivileged account): every refused request answered, no forbidden listener ever reached, the proxy alive.
 
 bats_require_minimum_version 1.5.0
 
@@ -25,7 +25,7 @@ setup_file() {
 	export OK_PORT BAD_PORT DEAD_PORT SERVERS_PID
 	eval "$(python3 "$ATK/proxyatk.py" launch "$P" unshare -m --propagation private \
 		"$ATK/proxyns.sh" "$P" setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		--inh-caps=-all --bounding-set=-all "$FIX/bin/pi-runner" --proxy --fd 3 \
+		--inh-caps=-all --bounding-set=-all "$FIX/bin/pi-proxy" --fd 3 \
 		--user pitest-alice --unit pitest-proxy.service --allow "127.0.0.1:$OK_PORT" \
 		--allow "ok.pitest.example:$OK_PORT" --allow "rebind.pitest.example:$OK_PORT" \
 		--allow "six.pitest.example:$OK_PORT" --allow "mapped.pitest.example:$OK_PORT" \
@@ -259,36 +259,44 @@ new_log() { python3 "$ATK/proxyatk.py" log "$P/log" "$logmark" "$1"; }
 }
 
 @test "the proxy refuses to start as root, through sudo, or with a capability" {
-	args=(--proxy --listen 127.0.0.1:1 --user pitest-alice --unit u.service --allow 127.0.0.1:1)
-	run "$FIX/bin/pi-runner" "${args[@]}"
+	args=(--listen 127.0.0.1:1 --user pitest-alice --unit u.service --allow 127.0.0.1:1)
+	run "$FIX/bin/pi-proxy" "${args[@]}"
 	no_crash
 	[ "$status" -eq 1 ]
-	[[ "$output" == "pi-runner: --proxy refuses to run as root or with capabilities (uid 0, euid 0)"* ]]
-	run atk_as pitest-alice / sudo -n "$FIX/bin/pi-runner" "${args[@]}"
+	[[ "$output" == "pi-proxy: refuses to run with root's powers (uid 0, euid 0, saved uid 0)"* ]]
+	# sudo grants pi-runner alone, and the runner has no flag that reaches the proxy
+	run atk_as pitest-alice / sudo -n "$FIX/bin/pi-proxy" "${args[@]}"
 	[ "$status" -eq 1 ]
-	[[ "$output" == "pi-runner: --proxy refuses to run as root"* ]]
+	[[ "$output" == *"sudo: a password is required"* ]]
+	run atk_as pitest-alice / sudo -n "$FIX/bin/pi-runner" --proxy "${args[@]}"
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == "Usage: pi-runner "* ]]
 	run setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=+net_bind_service \
-		--ambient-caps=+net_bind_service "$FIX/bin/pi-runner" "${args[@]}"
+		--ambient-caps=+net_bind_service "$FIX/bin/pi-proxy" "${args[@]}"
 	[ "$status" -eq 1 ]
-	[[ "$output" == "pi-runner: --proxy refuses to run as root or with capabilities (uid 65534, euid 65534)"* ]]
-	run setpriv --reuid=nobody --regid=0 --clear-groups "$FIX/bin/pi-runner" "${args[@]}"
+	[[ "$output" == "pi-proxy: refuses to run with root's powers (capabilities (uid 65534))"* ]]
+	run setpriv --reuid=nobody --regid=0 --clear-groups "$FIX/bin/pi-proxy" "${args[@]}"
 	[ "$status" -eq 1 ]
+	[[ "$output" == "pi-proxy: refuses to run with root's powers (gid 0, egid 0, saved gid 0)"* ]]
+	run setpriv --reuid=nobody --regid=nogroup --groups=0 "$FIX/bin/pi-proxy" "${args[@]}"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "pi-proxy: refuses to run with root's powers (supplementary group 0)"* ]]
 }
 
 @test "a malformed allow or deny entry is refused, naming it; a missing option is a usage error" {
-	as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$FIX/bin/pi-runner" "$@"; }
-	base=(--proxy --listen 127.0.0.1:1 --user pitest-alice --unit u.service)
+	as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$FIX/bin/pi-proxy" "$@"; }
+	base=(--listen 127.0.0.1:1 --user pitest-alice --unit u.service)
 	run as_nobody "${base[@]}" --allow 127.0.0.1:1 --allow 'bad host:443'
 	[ "$status" -eq 1 ]
-	[[ "$output" == "pi-runner: --proxy: --allow 'bad host:443': "* ]]
+	[[ "$output" == "pi-proxy: --allow 'bad host:443': "* ]]
 	run as_nobody "${base[@]}" --deny 'example.com:99999'
 	[ "$status" -eq 1 ]
-	[[ "$output" == "pi-runner: --proxy: --deny 'example.com:99999': "* ]]
-	run as_nobody --proxy --listen 127.0.0.1:1 --user pitest-alice
+	[[ "$output" == "pi-proxy: --deny 'example.com:99999': "* ]]
+	run as_nobody --listen 127.0.0.1:1 --user pitest-alice
 	[ "$status" -eq 2 ]
-	run as_nobody --proxy --fd 0 --user pitest-alice --unit u.service
+	run as_nobody --fd 0 --user pitest-alice --unit u.service
 	[ "$status" -eq 1 ]
-	[[ "$output" == "pi-runner: --proxy: cannot listen on fd 0: "* ]]
+	[[ "$output" == "pi-proxy: cannot listen on fd 0: "* ]]
 }
 
 @test "the log: one line per connection, each field whole, nothing a client sends forges a line" {

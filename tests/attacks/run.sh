@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "run.sh: the attack suite creates users, sudoers rules and mounts: run it as root" >&2
 	exit 1
 fi
-for tool in sudo bats python3 /usr/bin/python3 visudo useradd setpriv runuser timeout /usr/bin/time \
+for tool in sudo bats python3 /usr/bin/python3 visudo useradd setpriv runuser timeout /usr/bin/time strace strings \
 	mkfifo script mountpoint truncate; do
 	command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing" >&2; exit 1; }
 done
@@ -19,6 +19,13 @@ done
 # at a time on this machine (the integration suite takes the same lock; this waits for it).
 exec 9>/run/lock/pi-bats-suites.lock
 flock 9
+# The suites act as root's own shell: a login session's user (a CI job logged in as someone)
+# would be the runner's caller (caller.c), so the session is left as root's.
+uid=$(cat /proc/self/loginuid 2>/dev/null || echo 4294967295)
+if [ "$uid" != 4294967295 ] && [ "$uid" != 0 ] && ! echo 4294967295 >/proc/self/loginuid; then
+	echo "run.sh: this shell's login session is uid $uid's and cannot be reset" >&2
+	exit 1
+fi
 
 export PI_BUILD=$build PI_TOP=$top PI_FIX=/tmp/pi-atk
 # the sanitizer build needs more memory; the release build must stay small

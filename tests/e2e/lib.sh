@@ -308,6 +308,7 @@ world_setup() {
 			install -m 0755 '"$C_BUILD"'/pi /usr/local/bin/pi
 			ln -sf pi /usr/local/bin/pi-runner
 			ln -sf pi /usr/local/bin/pi-merge
+			ln -sf pi /usr/local/bin/pi-agent-init
 		fi
 	'
 	local u proj

@@ -33,6 +33,9 @@ for f in "$E2E_SRC"/scenario-*.sh; do
 done
 
 [ "$(id -u)" -eq 0 ] || die "run as root (systemd-nspawn and nsenter need it)"
+# One container (pi-e2e) at a time on this machine: a second run waits for the first.
+exec 8>/run/lock/pi-e2e.lock
+flock 8
 need_tools
 ALL=(smoke 1 2 3 4 5 6 idmap roots envquote install nss deb tui projcfg network)
 want=("$@")

@@ -107,7 +107,7 @@ s2_held() {
 		pass "2: held: the real agent reaches its bash tool"
 		unit=$(ctr ps -o unit= -p "$(ctr pgrep -u pi-agent -n -f e2e-release | head -n1)" | tr -d ' ')
 		main=$(ctr systemctl show -P MainPID "${unit:-none}")
-		check_eq "2: held: the unit's main process is the launcher's own (pi-runner --agent-init)" \
+		check_eq "2: held: the unit's main process is the launcher's own (pi-agent-init)" \
 			/usr/local/bin/pi "$(ctr readlink "/proc/${main:-0}/exe" 2>&1)"
 		check_eq "2: held: a memory limit's OOM kill of the agent does not stop the unit" continue \
 			"$(ctr systemctl show -P OOMPolicy "${unit:-none}")"

@@ -91,6 +91,7 @@ si_machine() {
 		install -m 0755 '"$C_BUILD"'/pi /usr/local/bin/pi
 		ln -sf pi /usr/local/bin/pi-runner
 		ln -sf pi /usr/local/bin/pi-merge
+		ln -sf pi /usr/local/bin/pi-agent-init
 		useradd --create-home --shell /bin/bash alice
 		install -d -o alice -g alice /home/alice/p
 		# her projects on a filesystem that can be idmapped (the container root is an overlay)

@@ -49,30 +49,35 @@ teardown() { rm -f "$FIX/bin/m3ta-pi-agent-runner" "$FIX/bin/unknown-name" "$FIX
 	[[ "$output" == *"must not be installed setuid"* ]]
 }
 
-@test "pi-runner --agent-init exits with the agent's status, or 128+N when signal N ended it" {
-	run as pitest-alice "$A/p" "$FIX/bin/pi-runner" --agent-init /bin/sh -c 'exit 42'
+@test "pi-agent-init exits with the agent's status, or 128+N when signal N ended it" {
+	run as pitest-alice "$A/p" "$FIX/bin/pi-agent-init" /bin/sh -c 'exit 42'
 	[ "$status" -eq 42 ]
 	for sig in INT TERM HUP PIPE KILL SEGV; do
-		run as pitest-alice "$A/p" "$FIX/bin/pi-runner" --agent-init /bin/sh -c "kill -s $sig \$\$"
+		run as pitest-alice "$A/p" "$FIX/bin/pi-agent-init" /bin/sh -c "kill -s $sig \$\$"
 		[ "$status" -eq $((128 + $(kill -l "$sig"))) ]
 	done
-	run -127 as pitest-alice "$A/p" "$FIX/bin/pi-runner" --agent-init /nonexistent/agent
+	run -127 as pitest-alice "$A/p" "$FIX/bin/pi-agent-init" /nonexistent/agent
 	[ "$status" -eq 127 ]
 	[[ "$output" == *"cannot run /nonexistent/agent"* ]]
-	run as pitest-alice "$A/p" "$FIX/bin/pi-runner" --agent-init sh -c true
+	run as pitest-alice "$A/p" "$FIX/bin/pi-agent-init" sh -c true
 	[ "$status" -eq 2 ]
 }
 
-@test "pi-runner --agent-init never leaves the agent stopped: its own SIGTSTP is undone" {
+@test "pi-agent-init never leaves the agent stopped: its own SIGTSTP is undone" {
 	run timeout 10 setpriv --reuid pitest-alice --regid pitest-alice --clear-groups \
-		"$FIX/bin/pi-runner" --agent-init /bin/sh -c 'kill -s TSTP $$; echo resumed'
+		"$FIX/bin/pi-agent-init" /bin/sh -c 'kill -s TSTP $$; echo resumed'
 	[ "$status" -eq 0 ]
 	[ "$output" = resumed ]
 }
 
-@test "a configured runner name runs the agent unit's main process without reading the config" {
-	chmod 0600 "$CONF"
+@test "no flag of any name reaches the agent unit's main process: --agent-init is gone" {
 	run as pitest-alice "$A/p" "$FIX/bin/m3ta-pi-agent-runner" --agent-init /bin/sh -c 'exit 7'
-	chmod 0644 "$CONF"
-	[ "$status" -eq 7 ]
+	[ "$status" -eq 1 ]
+	[ "$output" = "m3ta-pi-agent-runner must run as root" ]
+	run "$FIX/bin/pi-runner" --agent-init /bin/sh -c 'exit 7'
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == "Usage: pi-runner "* ]]
+	run "$FIX/bin/unknown-name" --agent-init /bin/sh -c 'exit 7'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown-name: unknown name"* ]]
 }

@@ -33,6 +33,8 @@ fixture_tree() {
 	install -m 0755 "$PI_BUILD/pi" "$FIX/bin/pi"
 	ln -s pi "$FIX/bin/pi-runner"
 	ln -s pi "$FIX/bin/pi-merge"
+	ln -s pi "$FIX/bin/pi-agent-init"
+	ln -s pi "$FIX/bin/pi-proxy"      # the runner starts it by this name; the tests by the link
 	printf '#!/bin/sh\necho fake agent\n' >"$FIX/pkg/bin/pi"
 	chmod 0755 "$FIX/pkg/bin/pi"
 	printf 'SECRET=from-file\nSHARED=file\n' >"$FIX/secret.env"

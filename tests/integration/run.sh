@@ -18,6 +18,13 @@ done
 # at a time on this machine (the attack suite takes the same lock; this waits for it).
 exec 9>/run/lock/pi-bats-suites.lock
 flock 9
+# The suites act as root's own shell: a login session's user (a CI job logged in as someone)
+# would be the runner's caller (caller.c), so the session is left as root's.
+uid=$(cat /proc/self/loginuid 2>/dev/null || echo 4294967295)
+if [ "$uid" != 4294967295 ] && [ "$uid" != 0 ] && ! echo 4294967295 >/proc/self/loginuid; then
+	echo "run.sh: this shell's login session is uid $uid's and cannot be reset" >&2
+	exit 1
+fi
 
 export PI_BUILD=$build PI_TOP=$top PI_FIX=/tmp/pi-it
 # shellcheck source=tests/integration/fixture.bash

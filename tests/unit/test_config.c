@@ -188,6 +188,21 @@ static void test_errors(void)
 	    "wrapper.extraProperties[0]", "Name=value", 0, 0);
 	bad("{\"package\": \"/p\", \"wrapper\": {\"commandName\": \"a/b\"}}",
 	    "wrapper.commandName", "without '/'", 0, 0);
+	/* names that reach a sudoers line, a path and pi.c's table */
+	bad("{\"package\": \"/p\", \"wrapper\": {\"runnerName\": \"runner, ALL\"}}",
+	    "wrapper.runnerName", "plain file name", 0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"commandName\": \"-pi\"}}",
+	    "wrapper.commandName", "plain file name", 0, 0);
+	bad("{\"package\": \"/p\", \"binaryName\": \"pi agent\"}", "binaryName", "plain file name",
+	    0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"commandName\": \"pi-agent-init\"}}",
+	    "wrapper.commandName", "'pi-agent-init' is a name the launcher answers to itself", 0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"runnerName\": \"pi-proxy\"}}",
+	    "wrapper.runnerName", "'pi-proxy' is a name the launcher answers to itself", 0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"commandName\": \"p\", \"runnerName\": \"pi\"}}",
+	    "wrapper.runnerName", "'pi' is a name the launcher answers to itself", 0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"commandName\": \"x\", \"runnerName\": \"x\"}}",
+	    "wrapper.runnerName", "must differ from wrapper.commandName", 0, 0);
 	bad("{\"package\": \"/p\", \"wrapper\": {\"syncConfigFromHost\": \"yes\"}}",
 	    "wrapper.syncConfigFromHost", "boolean", 0, 0);
 	bad("{\"package\": \"/p\", \"wrapper\": {\"syncMaxBytes\": \"1G\"}}",

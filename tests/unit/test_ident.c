@@ -2,12 +2,20 @@
 /* test_ident.c - unit tests for borrowed identities: ids, groups and an empty effective capability set on every thread. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/fsuid.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -71,6 +79,127 @@ static void test_threads(const char *secret)
 	CHECK_INT(cap_eff(), full);
 }
 
+/* fn in a child (it changes the process for good); its checks count there: its exit says
+ * whether all held. */
+static void in_child(void (*fn)(void))
+{
+	int st = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		check_failed = 0;
+		fn();
+		_exit(check_failed ? 1 : 0);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+	CHECK_INT(st, 0);
+}
+
+/* capset(2) of the calling thread, version 3: effective, permitted, inheritable (low word). */
+static int caps_set(uint32_t eff, uint32_t perm, uint32_t inh)
+{
+	struct { uint32_t version; int pid; } h = { 0x20080522, 0 };
+	struct { uint32_t e, p, i; } d[2] = { { eff, perm, inh }, { 0, 0, 0 } };
+
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+/* setgroups(2, ...) fails with EPERM from now on (a filter on the call's first argument):
+ * root's own two groups cannot come back, one group (nobody's) still can. */
+static int refuse_two_groups(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_setgroups, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 2, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof f / sizeof *f, f };
+
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+}
+
+/* A failed return to root is final: the thread stays the user's, and no later switch works,
+ * not even to a user where the switch itself would succeed. */
+static void broken_return(void)
+{
+	gid_t two[2] = { 0, 1 };
+
+	CHECK_INT(setgroups(2, two), 0);
+	CHECK_INT(ident_save_root(), 0);
+	CHECK_INT(refuse_two_groups(), 0);          /* while root: it needs CAP_SYS_ADMIN */
+	CHECK_INT(ident_enter(&nobody), 0);
+	CHECK_INT(ident_enter(NULL), -1);
+	CHECK_INT(errno, EPERM);
+	CHECK_INT(setfsuid((uid_t)-1), 65534);      /* still nobody, never half root */
+	CHECK_INT(ident_enter(&nobody), -1);        /* one group would pass the filter */
+	CHECK_INT(errno, EPERM);
+	CHECK_INT(ident_enter(NULL), -1);
+}
+
+static void holds_as_root(void)
+{
+	char why[128];
+
+	CHECK_INT(ident_holds_root(why, sizeof why), 1);
+	CHECK_STR(why, "uid 0, euid 0, saved uid 0");
+}
+
+/* Only the saved uid 0 left (a set-uid program that switched its effective id): still root. */
+static void holds_saved_uid(void)
+{
+	char why[128];
+
+	CHECK_INT(setresuid(65534, 65534, 0), 0);
+	CHECK_INT(ident_holds_root(why, sizeof why), 1);
+	CHECK_STR(why, "uid 65534, euid 65534, saved uid 0");
+}
+
+static void holds_root_group(void)
+{
+	gid_t zero = 0;
+	char why[128];
+
+	CHECK_INT(setgroups(1, &zero), 0);
+	CHECK_INT(setresgid(65534, 65534, 65534), 0);
+	CHECK_INT(setresuid(65534, 65534, 65534), 0);
+	CHECK_INT(ident_holds_root(why, sizeof why), 1);
+	CHECK_STR(why, "supplementary group 0");
+}
+
+/* An inheritable capability alone, kept across the switch to nobody, counts. */
+static void holds_inheritable(void)
+{
+	gid_t g = 65534;
+	char why[128];
+
+	CHECK_INT(setgroups(1, &g), 0);
+	CHECK_INT(setresgid(65534, 65534, 65534), 0);
+	/* CAP_NET_BIND_SERVICE (10) to keep, CAP_SETUID (7) for the switch */
+	CHECK_INT(caps_set(1u << 10 | 1u << 7, 1u << 10 | 1u << 7, 1u << 10), 0);
+	CHECK_INT(prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), 0);
+	CHECK_INT(setresuid(65534, 65534, 65534), 0);
+	CHECK_INT(caps_set(0, 0, 1u << 10), 0);
+	CHECK_INT(ident_holds_root(why, sizeof why), 1);
+	CHECK_STR(why, "capabilities (uid 65534)");
+	CHECK_INT(caps_set(0, 0, 0), 0);
+	CHECK_INT(ident_holds_root(why, sizeof why), 0);
+}
+
+static void holds_nothing(void)
+{
+	gid_t g = 65534;
+	char why[128] = "";
+
+	CHECK_INT(setgroups(1, &g), 0);
+	CHECK_INT(setresgid(65534, 65534, 65534), 0);
+	CHECK_INT(setresuid(65534, 65534, 65534), 0);
+	CHECK_INT(ident_holds_root(why, sizeof why), 0);
+	CHECK_STR(why, "");
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/pi-ident-XXXXXX";
@@ -94,6 +223,12 @@ int main(void)
 	CHECK_INT(ident_save_root(), 0);
 	borrow((void *)secret);
 	test_threads(secret);
+	in_child(broken_return);
+	in_child(holds_as_root);
+	in_child(holds_saved_uid);
+	in_child(holds_root_group);
+	in_child(holds_inheritable);
+	in_child(holds_nothing);
 	unlink(secret);
 	rmdir(dir);
 	return check_done("ident");

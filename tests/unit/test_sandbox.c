@@ -403,9 +403,9 @@ static void test_path(void)
 	CHECK(sandbox_path(&c, out, 40) == -1);
 }
 
-/* The unit's main process is runnerPath --agent-init [--suspend=<agent home>] right before the
- * agent's path, with OOMPolicy=continue (its 137 for an OOM-killed agent must reach pi); none
- * of it without init. */
+/* The unit's main process is pi-agent-init [--suspend=<agent home>] right before the agent's
+ * path, with OOMPolicy=continue (its 137 for an OOM-killed agent must reach pi); none of it
+ * without init. */
 static void test_init(void)
 {
 	struct config c = base_config();
@@ -415,30 +415,29 @@ static void test_init(void)
 		.home = "/var/lib/pi-agent/users/alice", .cwd = "/home/alice/p",
 		.env_file = "/run/pi-agent/alice.env", .runtime_dir = "/run/pi-agent",
 		.host_env_file = "/run/pi-agent/alice.env.host", .agent_bin = "/opt/pi/bin/pi",
-		.init = "/usr/local/bin/pi-runner", .suspend = 1, .args = args, .nargs = 2,
+		.init = "/usr/local/bin/pi-agent-init", .suspend = 1, .args = args, .nargs = 2,
 	};
 	struct argv a;
 	int bin;
 
 	CHECK(sandbox_argv(&l, &a) == 0);
 	bin = find(&a, "/opt/pi/bin/pi", 0);
-	CHECK(bin > 3);
-	CHECK_STR(a.v[bin - 3], "/usr/local/bin/pi-runner");
-	CHECK_STR(a.v[bin - 2], "--agent-init");
+	CHECK(bin > 2);
+	CHECK_STR(a.v[bin - 2], "/usr/local/bin/pi-agent-init");
 	CHECK_STR(a.v[bin - 1], "--suspend=/var/lib/pi-agent/users/alice");
 	CHECK(find(&a, "OOMPolicy=continue", 0) > 0);
-	CHECK(find(&a, "OOMPolicy=continue", 0) < bin - 3);
+	CHECK(find(&a, "OOMPolicy=continue", 0) < bin - 2);
 	CHECK_STR(a.v[bin + 3], "--agent-init"); /* the user's own argument, after extraRunArgs */
 	sandbox_argv_free(&a);
 	l.suspend = 0;
 	CHECK(sandbox_argv(&l, &a) == 0);
 	bin = find(&a, "/opt/pi/bin/pi", 0);
-	CHECK_STR(a.v[bin - 1], "--agent-init");
+	CHECK_STR(a.v[bin - 1], "/usr/local/bin/pi-agent-init");
 	CHECK(find(&a, "--suspend=/var/lib/pi-agent/users/alice", 0) < 0);
 	sandbox_argv_free(&a);
 	l.init = NULL;
 	CHECK(sandbox_argv(&l, &a) == 0);
-	CHECK(find(&a, "/usr/local/bin/pi-runner", 0) < 0);
+	CHECK(find(&a, "/usr/local/bin/pi-agent-init", 0) < 0);
 	CHECK(find(&a, "OOMPolicy=continue", 0) < 0);
 	sandbox_argv_free(&a);
 }
