@@ -10,6 +10,10 @@
  * - with no tool's variable, the login session's user (/proc/self/loginuid, set at login
  *   and kept across su and any tool we do not know) is the caller; only when it names no
  *   one, or root, is the runner root's own;
+ * - the process that started us says who it runs for: when its real uid is not root's, that
+ *   user is the caller, and a tool's variable naming someone else is refused (a sudo rule
+ *   with SETENV, or ALL, lets the caller set SUDO_UID; sudo's own process keeps the caller's
+ *   real uid);
  * - only root's own runner honours PI_AGENT_CONFIG.
  */
 #include <errno.h>
@@ -70,6 +74,24 @@ static long login_uid(void)
 	return (long)v;
 }
 
+/* The real uid of the process that started us, or -1 when it is not known. */
+static long parent_uid(void)
+{
+	char path[64], line[256];
+	unsigned long uid;
+	long r = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)getppid());
+	f = fopen(path, "re");
+	while (f && r < 0 && fgets(line, sizeof line, f))
+		if (sscanf(line, "Uid: %lu", &uid) == 1)
+			r = (long)uid;
+	if (f)
+		fclose(f);
+	return r;
+}
+
 int caller_elevated(void)
 {
 	size_t i;
@@ -77,7 +99,7 @@ int caller_elevated(void)
 	for (i = 0; i < sizeof markers / sizeof *markers; i++)
 		if (getenv(markers[i].var))
 			return 1;
-	return login_uid() > 0;
+	return login_uid() > 0 || parent_uid() > 0;
 }
 
 const char *caller_config_path(void)
@@ -110,7 +132,7 @@ static int by_uid(struct caller *c, unsigned long uid, const char *how, char *wh
 	return 0;
 }
 
-int caller_identify(struct caller *c, const char *sudo_path, char *why, size_t n)
+static int by_tool(struct caller *c, const char *sudo_path, char *why, size_t n)
 {
 	const struct caller_tool *t = caller_tool(sudo_path);
 	const char *v;
@@ -150,5 +172,26 @@ int caller_identify(struct caller *c, const char *sudo_path, char *why, size_t n
 	if (login >= 0)
 		return by_uid(c, (unsigned long)login, "the login session", why, n);
 	c->kind = CALLER_NONE;
+	return 0;
+}
+
+int caller_identify(struct caller *c, const char *sudo_path, char *why, size_t n)
+{
+	long parent = parent_uid();
+	struct passwd *pw;
+
+	if (by_tool(c, sudo_path, why, n) < 0)
+		return -1;
+	if (parent <= 0)
+		return 0;
+	if (c->kind == CALLER_NONE)
+		return by_uid(c, (unsigned long)parent, "the calling process", why, n);
+	if ((uid_t)parent != c->uid) {
+		pw = getpwuid((uid_t)parent);
+		snprintf(why, n, "%s names %s, but the process that started the runner is %s's (a "
+			 "sudo rule with SETENV, or ALL, lets the caller set SUDO_UID: the runner's rule "
+			 "must not have it)", c->how, c->name, pw ? pw->pw_name : "another user");
+		return -1;
+	}
 	return 0;
 }

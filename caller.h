@@ -28,8 +28,9 @@ struct caller {
 const struct caller_tool *caller_tool(const char *sudo_path);
 /* The names of the supported tools, for messages: "sudo, sudo-rs or doas". */
 extern const char caller_tools[];
-/* Whether root runs us for someone else: a tool's variable is set or the login session
- * names a user other than root. Then nothing the environment names is trusted. */
+/* Whether root runs us for someone else: a tool's variable is set, or the login session or
+ * the process that started us is a user's other than root. Then nothing the environment
+ * names is trusted. */
 int caller_elevated(void);
 /* Config selection: PI_AGENT_CONFIG, unless root runs us for someone else. */
 const char *caller_config_path(void);

@@ -95,12 +95,16 @@ static int valid_file_name(const char *s)
 	return 1;
 }
 
-/* A portable account name: [A-Za-z_][A-Za-z0-9_.-]*, at most 32, optional trailing '$'. */
+/* A portable account name: [A-Za-z_][A-Za-z0-9_.-]*, at most 32, optional trailing '$';
+ * never one a sudoers line reads as an alias or ALL ([A-Z][A-Z0-9_]*): the NixOS module writes
+ * host user names into the runner's rule. */
 static int valid_account(const char *s)
 {
 	size_t i, n = strlen(s);
 
 	if (!n || n > 32 || !(s[0] == '_' || ((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z')))
+		return 0;
+	if (s[0] >= 'A' && s[0] <= 'Z' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n)
 		return 0;
 	for (i = 1; i < n; i++) {
 		char ch = s[i];
@@ -187,7 +191,8 @@ static const char *vcheck(enum vkind k, const char *s)
 			return "must not contain ':' (it joins PATH)";
 		return vcheck(V_PATH, s);
 	case V_ACCOUNT:
-		return valid_account(s) ? NULL : "is not a valid user or group name";
+		return valid_account(s) ? NULL : "is not a valid user or group name (an uppercase name "
+			"like ALL is a sudoers alias)";
 	case V_ACCESS:
 		return !strcmp(s, "idmap") || !strcmp(s, "group") ? NULL :
 			"must be \"idmap\" or \"group\"";

@@ -129,6 +129,17 @@ fail:
 	return -1;
 }
 
+int ident_has_caps(void)
+{
+	struct cap_header h = { CAP_V3, 0 };
+	struct cap_data d[2];
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -1;
+	return (d[0].effective | d[0].permitted | d[0].inheritable | d[1].effective |
+		d[1].permitted | d[1].inheritable) != 0;
+}
+
 /* The highest capability number the kernel knows: the ambient probe stops at EINVAL. */
 enum { CAP_PROBE_MAX = 63 };
 

@@ -26,4 +26,7 @@ int ident_enter(const struct ident *id) __attribute__((warn_unused_result));
  * supplementary group) or a capability in its effective, permitted, inheritable or ambient
  * set. 1 with what it holds in why, 0 when none, -1 when it cannot tell. */
 int ident_holds_root(char *why, size_t n);
+/* Whether the process holds any capability (effective, permitted or inheritable): 1, 0, or
+ * -1 when it cannot tell. */
+int ident_has_caps(void);
 #endif

@@ -4,6 +4,7 @@
  * - this table is the only list of entry points: a personality is reached by its name alone,
  *   never by a flag of another (the runner's command line is what sudo hands every allowed
  *   user, as root, with any arguments);
+ * - no name runs set-id or, but as root, with capabilities (a mis-installed binary);
  * - the privilege column is checked before anything of the personality runs: `pi` never as
  *   root and never set-id; `pi-runner` as root only (real and effective), else only its
  *   forms that need nothing; `pi-merge` as anyone but root for someone else; the agent
@@ -88,10 +89,6 @@ static int enforce(const struct entry *p, int argc, char **argv)
 	}
 	switch (p->need) {
 	case NEED_USER:
-		if (ru != eu || eu != su || rg != eg || eg != sg) {
-			pi_say("must not be installed setuid or setgid; the runner is reached through sudo");
-			return EXIT_DENIED;
-		}
 		if (!ru) {
 			pi_say("must not run as root: run it as the host user who works in the project");
 			return EXIT_DENIED;
@@ -105,7 +102,8 @@ static int enforce(const struct entry *p, int argc, char **argv)
 	case NEED_SELF:
 		if (eu || !caller_elevated())
 			return 0;
-		pi_say("refusing to run as root through sudo; run it as yourself");
+		pi_say("refusing to run as root for someone else (through sudo, doas or su from their "
+		       "login); run it as yourself");
 		return EXIT_DENIED;
 	case NEED_NOT_ROOT:
 		r = ident_holds_root(why, sizeof why);
@@ -118,10 +116,36 @@ static int enforce(const struct entry *p, int argc, char **argv)
 	return EXIT_DENIED;
 }
 
+/* No name runs set-id or with file capabilities: each would then act with powers its caller
+ * does not have, and the table's column would judge the wrong identity. Root's own runner
+ * (through sudo) has every id 0 and its capabilities from being root. */
+static int plain_install(const char *name)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+
+	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0) {
+		fprintf(stderr, "%s: cannot read the process's identity\n", name);
+		return -1;
+	}
+	if (ru != eu || eu != su || rg != eg || eg != sg) {
+		fprintf(stderr, "%s: must not be installed setuid or setgid; the runner is reached "
+			"through sudo\n", name);
+		return -1;
+	}
+	if (ru != 0 && ident_has_caps() != 0) {
+		fprintf(stderr, "%s: must not run with capabilities (file capabilities on the binary, "
+			"or ambient ones): it runs as its caller, or as root through sudo\n", name);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct entry *p = NULL;
 	const char *name;
+	char why[256];
 	size_t i;
 	int rc;
 
@@ -132,9 +156,16 @@ int main(int argc, char **argv)
 	}
 	name = strrchr(argv[0], '/');
 	name = name ? name + 1 : argv[0];
+	if (plain_install(name) < 0)
+		return EXIT_DENIED;
 	for (i = 0; i < sizeof entries / sizeof *entries && !p; i++)
 		if (!strcmp(name, entries[i].name))
 			p = &entries[i];
+	/* an unknown name reads the config to know itself: as root, not on a bad fd 0-2 */
+	if (!p && geteuid() == 0 && inherit_check_stdio(why, sizeof why) >= 0) {
+		fprintf(stderr, "%s: refused: %s\n", name, why);
+		return EXIT_DENIED;
+	}
 	if (!p)
 		p = configured(name);
 	if (!p) {

@@ -211,7 +211,10 @@
   # config.c keeps: a command name is a plain file name (no ',', ':', '=', space or quote a
   # sudoers line would read apart), an account name a portable one.
   validCommandName = n: builtins.match "[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}" n != null;
-  validAccount = n: builtins.match "[A-Za-z_][A-Za-z0-9_.-]{0,31}|[A-Za-z_][A-Za-z0-9_.-]{0,30}[$]" n != null;
+  validAccount = n:
+    builtins.match "[A-Za-z_][A-Za-z0-9_.-]{0,31}|[A-Za-z_][A-Za-z0-9_.-]{0,30}[$]" n
+    != null
+    && builtins.match "[A-Z][A-Z0-9_]*" n == null;
   # Every account name the config holds, with the option that sets it.
   accountNames =
     [
@@ -652,7 +655,7 @@ in {
       ]
       ++ map (a: {
         assertion = validAccount a.name;
-        message = "m3ta.pi-agent.${a.key}: '${a.name}' is not a valid user or group name: a letter or '_', then letters, digits, '_', '.', '-', at most 32, an optional trailing '$' (it reaches a sudoers line, a path and a unit name).";
+        message = "m3ta.pi-agent.${a.key}: '${a.name}' is not a valid user or group name: a letter or '_', then letters, digits, '_', '.', '-', at most 32, an optional trailing '$', not all uppercase like ALL (a sudoers alias) (it reaches a sudoers line, a path and a unit name).";
       })
       accountNames
       ++ [

@@ -303,9 +303,11 @@ refused "runnerName 'runner, ALL'" "\"wrapper\": {\"runnerName\": \"runner, ALL\
 refused "commandName pi-agent-init, an internal name" \
 	"\"wrapper\": {\"commandName\": \"pi-agent-init\"}, \"hostUsers\": {$alice_bob}" \
 	"m3ta.pi-agent.wrapper: commandName may not be pi-runner, pi-merge, pi-agent-init or pi-proxy, and runnerName may not be pi, pi-merge, pi-agent-init or pi-proxy (the launcher answers to those names itself)."
-account_msg() { printf "m3ta.pi-agent.%s: '%s' is not a valid user or group name: a letter or '_', then letters, digits, '_', '.', '-', at most 32, an optional trailing '\$' (it reaches a sudoers line, a path and a unit name)." "$1" "$2"; }
+account_msg() { printf "m3ta.pi-agent.%s: '%s' is not a valid user or group name: a letter or '_', then letters, digits, '_', '.', '-', at most 32, an optional trailing '\$', not all uppercase like ALL (a sudoers alias) (it reaches a sudoers line, a path and a unit name)." "$1" "$2"; }
 refused "a host user named 'ALL, bob'" "\"createUser\": false, \"hostUsers\": {\"ALL, bob\": {\"projectRoots\": [\"~/p\"]}}" \
 	"$(account_msg 'hostUsers.ALL, bob' 'ALL, bob')"
+refused "a host user named ALL (every user, in a sudoers line)" "\"createUser\": false, \"hostUsers\": {\"ALL\": {\"projectRoots\": [\"~/p\"]}}" \
+	"$(account_msg hostUsers.ALL ALL)"
 refused "an agentUser with a colon" \
 	"\"hostUsers\": {\"alice\": {\"projectRoots\": [\"~/p\"], \"agentUser\": \"pi:agent\"}}" \
 	"$(account_msg hostUsers.alice.agentUser pi:agent)"

@@ -9,9 +9,7 @@ setup() {
 	RUNNER=$FIX/bin/pi-runner
 	export M=$V/open/ran-as-root             # what a program run by the binary would write
 	chmod 0777 "$V/open"
-	# $V/open is where that mark would land, checked on its own
-	WATCH=(/etc/shadow /etc/sudoers "$SUDOERS" "$V/dir" "$V/file" "$V/root.json" "$V/secret.env"
-		"$B" "$(home_of pitest-carol)")
+	WATCH=(/etc/shadow /etc/sudoers "$SUDOERS" "$V" "$B" "$(home_of pitest-carol)")
 	watch_now
 }
 
@@ -32,7 +30,7 @@ names() {
 # Every flag string the binary contains, and some made up, one per line ('' for none).
 flags() {
 	{ echo; strings "$PI_BUILD/pi" | grep -xE -- '--[a-z][a-z-]+';
-	  printf '%s\n' --agent-init --proxy --init --exec --run --shell --internal --suspend=/tmp \
+	  printf '%s\n' --agent-init --proxy --init --exec --run --shell --internal "--suspend=$V/dir" \
 		--debug --unit --fd --listen --user --allow; } | LC_ALL=C sort -u
 }
 
@@ -56,6 +54,9 @@ nothing_written_since() {
 	found=$(find /etc /root/.ssh /home /usr /opt /srv /var/spool/cron "$V" -xdev \
 		-newer "$1" -print 2>/dev/null | grep -v -x -e "$V" -e "$V/open" | head -20)
 	[ -z "$found" ] || { echo "written: $found" >&2; return 1; }
+	# the mark of a Ctrl-Z, wherever a --suspend= could have pointed root
+	found=$(find / -xdev -name .pi-agent-suspended -print 2>/dev/null | head -5)
+	[ -z "$found" ] || { echo "marked: $found" >&2; return 1; }
 	unchanged
 	[ ! -e "$M" ]
 }
@@ -132,6 +133,14 @@ nothing_written_since() {
 	run "$d/pi" --version
 	[ "$status" -eq 1 ]
 	[[ "$output" == "pi: must not run as root"* ]]
+	# sudo-rs runs a rule's command under the name the caller typed (any link to it): each
+	# name again as root with alice's SUDO_UID, as it would hand them
+	while IFS= read -r name; do
+		T=10 run timeout -k 2 5 env -i PATH=/usr/bin:/bin SUDO_UID="$(id -u pitest-alice)" \
+			"$d/$name" /bin/sh -c "id -u >$M" </dev/null
+		tried "sudo-rs $name"
+		[ "$(nlaunches)" -eq 0 ]
+	done < <(names)
 	nothing_written_since "$stamp"
 	[ "$(listeners)" = "$ports" ]
 }
@@ -244,4 +253,44 @@ use_doas() {
 	run "$RUNNER" --check
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"wrapper.runnerName: 'pi-proxy' is a name the launcher answers to itself"* ]]
+}
+
+@test "a sudo rule with SETENV lets alice set SUDO_UID: the runner sees sudo's own process is hers, and refuses" {
+	printf 'pitest-alice ALL=(root) NOPASSWD:SETENV: %s\n' "$RUNNER" >"$SUDOERS-setenv"
+	chmod 0440 "$SUDOERS-setenv"
+	run atk_as pitest-alice "$A/p" sudo -n SUDO_UID="$(id -u pitest-bob)" "$RUNNER" pitest-bob "$B/p"
+	rm -f "$SUDOERS-setenv"
+	refused
+	[[ "$output" == *"cannot tell who called: SUDO_UID names pitest-bob, but the process that started the runner is pitest-alice's"* ]]
+}
+
+@test "no name of a binary installed setuid runs: pi-merge would write as root" {
+	local d=$FIX/suid
+	install -d -m 0755 "$d"
+	install -m 4755 "$FIX/bin/pi" "$d/pi"
+	ln -s pi "$d/pi-merge"
+	ln -s pi "$d/pi-runner"
+	echo '{}' >"$FIX/base.json"
+	chmod 0644 "$FIX/base.json"
+	run atk_as pitest-alice "$A/p" "$d/pi-merge" "$FIX/base.json" "$FIX/base.json" -o /etc/pitest-pwned.json
+	[ "$status" -eq 1 ]
+	[[ "$output" == "pi-merge: must not be installed setuid or setgid"* ]]
+	[ ! -e /etc/pitest-pwned.json ]
+	run atk_as pitest-alice "$A/p" "$d/pi-runner" --check
+	[ "$status" -eq 1 ]
+	[[ "$output" == "pi-runner: must not be installed setuid or setgid"* ]]
+	rm -rf "$d"
+}
+
+@test "a pi-agent-init beside the runner that is not the runner's own file fails the launch" {
+	rm "$FIX/bin/pi-agent-init"
+	install -m 0755 "$FIX/bin/pi" "$FIX/bin/pi-agent-init"     # a copy: another inode
+	run pi_as pitest-alice "$A/p"
+	refused
+	[[ "$output" == *"pi-runner: cannot use $FIX/bin/pi-agent-init as the unit's main process: it is not this binary"* ]]
+	rm "$FIX/bin/pi-agent-init"
+	run pi_as pitest-alice "$A/p"
+	refused
+	[[ "$output" == *"cannot use $FIX/bin/pi-agent-init as the unit's main process: No such file or directory"* ]]
+	ln -s pi "$FIX/bin/pi-agent-init"
 }

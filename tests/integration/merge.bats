@@ -83,7 +83,7 @@ print(json.dumps(m(json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))), 
 @test "pi-merge refuses to run as root through sudo" {
 	run env SUDO_UID=1000 "$FIX/bin/pi-merge" "$W/base.json" "$W/over.json"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"refusing to run as root through sudo"* ]]
+	[[ "$output" == *"refusing to run as root for someone else (through sudo, doas or su from their login)"* ]]
 }
 
 @test "the merge matches Python on generated documents" {

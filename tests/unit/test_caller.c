@@ -159,6 +159,52 @@ static void test_login(void)
 	clear();
 }
 
+/* In a grandchild whose parent has nobody's real uid (as sudo's own process keeps the
+ * caller's): that parent names the caller, and a SUDO_UID of someone else is refused. */
+static void parent_says(void)
+{
+	struct caller c;
+	char why[512];
+	int st = -1;
+	pid_t pid;
+
+	check_failed = 0;
+	clear();
+	CHECK_INT(setresuid(65534, 0, 0), 0);
+	pid = fork();
+	if (pid == 0) {
+		check_failed = 0;
+		CHECK_INT(who("/usr/bin/sudo", &c, why), 0);
+		CHECK_INT(c.kind, CALLER_USER);
+		CHECK_STR(c.name, "nobody");
+		CHECK_STR(c.how, "the calling process");
+		CHECK(caller_elevated());
+		setenv("SUDO_UID", "65534", 1);
+		CHECK_INT(who("/usr/bin/sudo", &c, why), 0);
+		CHECK_STR(c.how, "SUDO_UID");
+		setenv("SUDO_UID", "1", 1);             /* daemon, set by the caller (SETENV) */
+		CHECK_INT(who("/usr/bin/sudo", &c, why), -1);
+		CHECK(strstr(why, "SUDO_UID names daemon, but the process that started the runner is "
+			  "nobody's") == why);
+		_exit(check_failed ? 1 : 0);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+	CHECK_INT(st, 0);
+	_exit(check_failed ? 1 : 0);
+}
+
+static void test_parent(void)
+{
+	int st = -1;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		parent_says();
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+	CHECK_INT(st, 0);
+	clear();
+}
+
 int main(void)
 {
 	if (getuid() != 0) {
@@ -170,5 +216,6 @@ int main(void)
 	test_doas();
 	test_unknown();
 	test_login();
+	test_parent();
 	return check_done("caller");
 }

@@ -161,6 +161,9 @@ static void test_errors(void)
 	bad("{\"package\": \"/p\",\n \"user\": 5}", "user", "must be a string, not a number", 2, 10);
 	bad("{\"package\": \"/p\", \"user\": \"a b\"}", "user", "not a valid user", 0, 0);
 	bad("{\"package\": \"/p\", \"user\": \"\"}", "user", "empty", 0, 0);
+	bad("{\"package\": \"/p\", \"hostUsers\": {\"ALL\": {\"projectRoots\": [\"~/p\"]}}}",
+	    "hostUsers", "sudoers alias", 0, 0);
+	bad("{\"package\": \"/p\", \"user\": \"ADMINS_2\"}", "user", "sudoers alias", 0, 0);
 	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"projectRoots\": \"~/p\"}}}",
 	    "hostUsers.a.projectRoots", "must be an array", 0, 0);
 	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"roots\": []}}}",
