@@ -10,7 +10,9 @@
  * - on a terminal the agent is the foreground process group under us: the unit's session
  *   leader's own group is orphaned, and the kernel drops SIGTSTP sent to it (Ctrl-Z);
  * - a stop of the agent is announced by creating and removing AGENTINIT_MARK in the directory
- *   the runner watches (--suspend=DIR), else undone at once with SIGCONT: never left stopped.
+ *   the runner watches (--suspend=DIR), else undone at once with SIGCONT: never left stopped;
+ *   the runner believes the mark only from this process (suspend.c), which is not dumpable,
+ *   so the agent, its child of the same account, can neither trace it nor write its memory.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -76,6 +79,7 @@ int agentinit_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	tty = isatty(0) && tcgetpgrp(0) == getpgrp();
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* terminal signals are the agent's; ours are only waited for */
 	sigfillset(&set);
 	sigprocmask(SIG_BLOCK, &set, &old);

@@ -57,6 +57,24 @@ static void warn_missing_roots(const struct config *c, const struct host_user *h
 	}
 }
 
+/* A root configured inside another: the agent writes the outer one and can make the inner a
+ * link, which the launch then refuses (policy_refuse). Looked at as written, expanded. */
+static void warn_nested_roots(const struct config *c, const struct host_user *h, const char *home)
+{
+	char outer[PATH_MAX], inner[PATH_MAX];
+	size_t i, j;
+
+	for (i = 0; i < h->roots.n; i++)
+		for (j = 0; j < h->roots.n; j++)
+			if (i != j && policy_expand(h->roots.v[i], home, outer, sizeof outer) == 0 &&
+			    policy_expand(h->roots.v[j], home, inner, sizeof inner) == 0 &&
+			    strcmp(inner, outer) != 0 && policy_within(inner, outer))
+				pi_say("%s: warning: hostUsers.%s.projectRoots: %s lies inside %s: the agent "
+				       "writes there and can make it a link, and a launch then skips it; "
+				       "configure the outer root alone", c->path, h->name, h->roots.v[j],
+				       h->roots.v[i]);
+}
+
 #define NSCD_SOCKET "/var/run/nscd/socket"
 
 /* Static musl asks nscd for a name /etc/passwd or /etc/group lacks: names from LDAP, SSSD or
@@ -142,8 +160,10 @@ static int check_host(const struct config *c, const struct host_user *h, const s
 
 	if (!pw && ++bad)
 		pi_say("%s: hostUsers.%s: user does not exist%s", c->path, h->name, nss_hint());
-	else
+	else {
 		warn_missing_roots(c, h, pw->pw_dir, id);
+		warn_nested_roots(c, h, pw->pw_dir);
+	}
 	if (h->agent_user && !getpwnam(h->agent_user) && ++bad)
 		pi_say("%s: hostUsers.%s.agentUser: user '%s' does not exist%s", c->path, h->name,
 		       h->agent_user, nss_hint());
@@ -257,25 +277,34 @@ static int check_tool(const struct config *c)
 }
 
 /* --check [--offline] [FILE]: validates a config like visudo -c. */
-int runner_check(int argc, char **argv)
+int runner_check_args(int argc, char **argv, int *offline, const char **path)
+{
+	int i;
+
+	*offline = 0;
+	*path = NULL;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--offline"))
+			*offline = 1;
+		else if (!*path && argv[i][0] != '-')
+			*path = argv[i];
+		else
+			return usage();
+	}
+	return 0;
+}
+
+int runner_check(int offline, const char *path)
 {
 	struct config c;
 	struct config_err e;
 	struct caller who = { .kind = CALLER_NONE };
-	const char *path = NULL;
 	char why[512];
-	int offline = 0, i, bad;
+	int bad;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--offline"))
-			offline = 1;
-		else if (!path && argv[i][0] != '-')
-			path = argv[i];
-		else
-			return usage();
-	}
 	if (path && geteuid() == 0 && caller_elevated()) {
-		pi_say("--check FILE is not available through sudo; run it as yourself");
+		pi_say("--check FILE is not available as root for someone else (through sudo, doas "
+		       "or su from their login); run it as yourself");
 		return EXIT_USAGE;
 	}
 	if (config_load(&c, path ? path : caller_config_path(), path ? CONFIG_TRUST_ANY :
@@ -344,8 +373,9 @@ static void explain_root(struct run *r, size_t i)
 	const struct idmap *m = runner_idmap(r, &map);
 	struct mounts_access *a = &r->mnt.access[i];
 	char why[512];
+	int opened = mounts_probe(r->pol.roots[i], &r->host_id, m, a) == 0;
 
-	if (mounts_probe(r->pol.roots[i], &r->host_id, m, a) < 0)
+	if (!opened)
 		snprintf(why, sizeof why, "cannot be opened as %s: %s: a launch would fail", r->user,
 			 strerror(errno));
 	else if (a->idmapped)
@@ -357,6 +387,9 @@ static void explain_root(struct run *r, size_t i)
 		runner_no_idmap(r, a, why, sizeof why);
 	printf("root:           %s (bound at its own path; %s%s)\n", r->pol.roots[i],
 	       m && !a->idmapped && a->call ? "group mode: " : "", why);
+	if (opened && !a->idmapped && a->owner != r->host_id.uid)
+		printf("                a launch would refuse it: not your directory, and the agent "
+		       "would reach it through the project group\n");
 }
 
 /* The staging paths a launch would bind the roots from (mounts.c attaches them then). */

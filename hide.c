@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -157,6 +158,46 @@ int hide_roots(struct hide *h, const struct config *c, const char *self,
 			hide_free(h);
 			return -1;
 		}
+	return 0;
+}
+
+/* Whether one of u's roots, resolved with u's identity, lies in dir and is not self's. */
+static int user_within(const struct host_user *u, uid_t self, const char *dir)
+{
+	char home[PATH_MAX], exp[PATH_MAX], res[PATH_MAX];
+	struct passwd *pw = getpwnam(u->name);
+	struct ident id;
+	struct stat st;
+	size_t i;
+	int in = 0;
+
+	if (!pw || !pw->pw_dir || !*pw->pw_dir || strlen(pw->pw_dir) >= sizeof home)
+		return 0;
+	strcpy(home, pw->pw_dir);
+	if (ident_of_user(&id, u->name, (gid_t)-1) < 0 || ident_enter(&id) < 0)
+		return -1;
+	for (i = 0; !in && i < u->roots.n; i++)
+		in = policy_expand(u->roots.v[i], home, exp, sizeof exp) == 0 &&
+		     fs_resolve(exp, res, sizeof res, NULL, NULL) == 0 && policy_within(res, dir) &&
+		     (stat(res, &st) < 0 || st.st_uid != self);
+	return ident_enter(NULL) < 0 ? -1 : in;
+}
+
+int hide_holds_other(const struct config *c, const char *self, uid_t uid, const char *dir,
+		     char *who, size_t n)
+{
+	size_t i;
+	int in;
+
+	for (i = 0; i < c->nhosts; i++) {
+		if (!strcmp(c->hosts[i].name, self))
+			continue;
+		in = user_within(&c->hosts[i], uid, dir);
+		if (in) {
+			snprintf(who, n, "%s", c->hosts[i].name);
+			return in;
+		}
+	}
 	return 0;
 }
 

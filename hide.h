@@ -22,4 +22,9 @@ int hide_path(const char *root, const char *home, uid_t uid, const char *const *
 int hide_roots(struct hide *h, const struct config *c, const char *self,
 	       const char *const *keep, const char *const *forbid);
 void hide_free(struct hide *h);
+/* Whether a root of another host user than self (uid), resolved with that user's identity,
+ * lies in dir (resolved) and is not self's own directory (a link of theirs to self's files
+ * exposes nothing of theirs): 1 with that user's name in who, 0 when none, -1 with errno. */
+int hide_holds_other(const struct config *c, const char *self, uid_t uid, const char *dir,
+		     char *who, size_t n);
 #endif

@@ -13,7 +13,9 @@
  * - an idmapped clone maps the host user to the agent alone (idmap.c) and is idmapped before
  *   it is attached; where the kernel or filesystem refuses, the root is staged unmapped and
  *   m->access says why (the caller falls back to group mode and says so);
- * - the staging dir belongs to root alone (0700) and is emptied when the unit ends.
+ * - the staging dir belongs to root alone (0700) and is emptied when the unit ends;
+ * - a root on a kernel or runtime filesystem (policy_kernel_fs, decided on the opened fd) is
+ *   never staged, and each staged root's owner is recorded for the group-mode rule.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,11 +28,13 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fs.h"
 #include "mounts.h"
+#include "policy.h"
 
 /* The new mount API, as in linux/mount.h (musl's headers lack it). */
 #ifndef OPEN_TREE_CLONE
@@ -196,9 +200,10 @@ static int attach(int fd, int dirfd, const char *dir, const char *name, int user
 	return rc;
 }
 
-/* The directory root opened with user's identity, or -1. */
-static int open_as(const char *root, const struct ident *user)
+/* The directory root opened with user's identity, or -1; its owner into *owner. */
+static int open_as(const char *root, const struct ident *user, uid_t *owner)
 {
+	struct statfs sf;
 	struct stat st;
 	int fd, err;
 
@@ -215,12 +220,14 @@ static int open_as(const char *root, const struct ident *user)
 		errno = err;
 		return -1;
 	}
-	err = fstat(fd, &st) < 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
+	err = fstat(fd, &st) < 0 || fstatfs(fd, &sf) < 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR :
+	      policy_kernel_fs(&sf, root) ? EMEDIUMTYPE : 0;
 	if (err) {
 		close(fd);
 		errno = err;
 		return -1;
 	}
+	*owner = st.st_uid;
 	return fd;
 }
 
@@ -228,7 +235,7 @@ static int stage_one(struct mounts *m, int dirfd, const char *root, const struct
 		     int userns)
 {
 	char name[24];
-	int fd = open_as(root, user), rc;
+	int fd = open_as(root, user, &m->access[m->n].owner), rc;
 
 	if (fd < 0)
 		return -1;
@@ -325,9 +332,10 @@ int mounts_all_idmapped(const struct mounts *m)
 int mounts_probe(const char *root, const struct ident *user, const struct idmap *map,
 		 struct mounts_access *a)
 {
-	int fd = open_as(root, user), tree, userns;
+	int fd, tree, userns;
 
 	memset(a, 0, sizeof *a);
+	fd = open_as(root, user, &a->owner);
 	if (fd < 0)
 		return -1;
 	tree = clone_tree(fd);

@@ -14,6 +14,7 @@ struct mounts_access {
 	int idmapped;         /* 1: through an idmapped mount, as the host user */
 	const char *call;     /* an idmap was asked and refused: the call that refused it */
 	int err;              /* and its errno */
+	uid_t owner;          /* the owner of the root's directory, as opened */
 };
 
 struct mounts {

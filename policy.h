@@ -3,9 +3,26 @@
 #define POLICY_H
 #include <limits.h>
 #include <stddef.h>
+#include <sys/vfs.h>
 #include "config.h"
 
 enum { POLICY_MAX_ROOTS = 64 };
+
+/* Why a root that exists is not a project root (policy_refuse). */
+enum policy_refusal {
+	POLICY_REFUSED_SLASH,    /* it is "/" */
+	POLICY_REFUSED_STATE,    /* it holds or lies in one of the launcher's own places (what) */
+	POLICY_REFUSED_KERNEL,   /* it is on a kernel or runtime filesystem (what: its name) */
+	POLICY_REFUSED_LINK,     /* its path passes through a link (link) inside a place the
+				  * agent can write: another root or the state (what) */
+};
+
+struct policy_refused {
+	char *root;
+	enum policy_refusal why;
+	const char *what;
+	char *link;
+};
 
 enum policy_result {
 	POLICY_OK,         /* cwd lies inside roots[match] */
@@ -21,8 +38,7 @@ struct policy {
 	char *missing[POLICY_MAX_ROOTS];     /* resolved but not an existing directory */
 	size_t nmissing;
 	int match;                           /* longest root containing cwd, or -1 */
-	char *refused[POLICY_MAX_ROOTS];     /* existing, but "/" or overlapping a forbidden path */
-	const char *refused_why[POLICY_MAX_ROOTS];
+	struct policy_refused refused[POLICY_MAX_ROOTS];   /* existing, but not a project root */
 	size_t nrefused;
 };
 
@@ -36,9 +52,17 @@ int policy_within(const char *path, const char *root);
 enum policy_result policy_check(struct policy *p, const struct strlist *roots, const char *home,
 				const char *cwd);
 void policy_free(struct policy *p);
-/* Moves the roots that are "/" or hold or lie in one of forbidden (NULL-terminated: the
- * launcher's own state) to refused, and decides again. Call after policy_check. */
-int policy_refuse(struct policy *p, const char *const *forbidden);
+/* Moves to refused every root that is "/", holds or lies in one of forbidden (NULL-terminated:
+ * the launcher's own places), lies on a kernel or runtime filesystem, or whose configured
+ * path (of roots, against home) passes through a link inside another of these roots or in
+ * state (a link the agent could have made), and decides again. Call after policy_check,
+ * with the same identity. */
+enum policy_result policy_refuse(struct policy *p, const struct strlist *roots, const char *home,
+				 const char *state, const char *const *forbidden);
+/* The name of the kernel or runtime filesystem sf (of path, resolved) is, or NULL when it may
+ * hold projects: proc, sysfs, cgroup, devpts and the like, any tmpfs under /dev, /run, /sys
+ * or /proc. */
+const char *policy_kernel_fs(const struct statfs *sf, const char *path);
 /* The seed's link name for root number index: "<index>-<path with '/' as '-'>". */
 int policy_slug(const char *root, size_t index, char *out, size_t n);
 #endif

@@ -29,7 +29,6 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/file.h>
-#include <sys/inotify.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -50,6 +49,7 @@
 #include "proxy.h"
 #include "sandbox.h"
 #include "runner.h"
+#include "suspend.h"
 
 static int usage(FILE *to, int rc)
 {
@@ -168,7 +168,7 @@ static int check_policy(struct run *r, const char *cwd)
 	if (res != POLICY_ERROR) {
 		const char *const forbidden[] = { r->c.state_dir, PI_RUNTIME_DIR, PI_BINDS_DIR, NULL };
 
-		res = policy_refuse(&r->pol, forbidden);
+		res = policy_refuse(&r->pol, &r->host->roots, r->home, r->c.state_dir, forbidden);
 		pi_say_refused(&r->pol);
 	}
 	if (res == POLICY_ERROR)
@@ -275,65 +275,121 @@ static pid_t spawn(char *const *argv, char **envp, const sigset_t *old)
 	return pid;
 }
 
-/* systemctl stop <unit>, from systemd-run's own directory. */
-static pid_t stop_unit(struct run *r, char **envp, const sigset_t *old)
+/* Waits for a child of ours to end; its status, or 0. */
+static int reap(pid_t pid)
+{
+	int st = 0;
+
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return st;
+}
+
+/* systemctl A1 [A2] <unit>, from systemd-run's own directory; with out >= 0 its stdout goes
+ * there and its stderr to /dev/null (a question whose answer we read), else both are ours. */
+static pid_t systemctl(struct run *r, const char *a1, const char *a2, char **envp,
+		       const sigset_t *old, int out)
 {
 	char ctl[PATH_MAX], *slash;
-	char *argv[] = { ctl, "stop", r->unit, NULL };
+	char *argv[] = { ctl, (char *)a1, (char *)a2, r->unit, NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	pid_t pid = -1;
+	int err;
 
 	snprintf(ctl, sizeof ctl, "%s", r->c.systemd_run_path);
 	slash = strrchr(ctl, '/');
 	snprintf(slash + 1, sizeof ctl - (size_t)(slash + 1 - ctl), "systemctl");
-	return spawn(argv, envp, old);
+	if (!a2)
+		argv[2] = r->unit, argv[3] = NULL;
+	err = posix_spawn_file_actions_init(&fa);
+	if (!err && out >= 0 && !(err = posix_spawn_file_actions_adddup2(&fa, out, 1)))
+		err = posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (!err && !(err = posix_spawnattr_init(&at))) {
+		if (!(err = posix_spawnattr_setsigmask(&at, old)) &&
+		    !(err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK)))
+			err = posix_spawn(&pid, ctl, &fa, &at, argv, envp);
+		posix_spawnattr_destroy(&at);
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	if (err) {
+		pi_say("cannot run %s: %s", ctl, strerror(err));
+		return -1;
+	}
+	return pid;
 }
 
-/* systemctl kill --signal=SIGCONT <unit>: the agent resumes after its Ctrl-Z. */
-static pid_t resume_unit(struct run *r, char **envp, const sigset_t *old)
+/* What `systemctl show -P NAME <unit>` prints, first line, into out (empty on failure). */
+static void unit_property(struct run *r, const char *name, char *out, size_t n, char **envp,
+			  const sigset_t *old)
 {
-	char ctl[PATH_MAX], *slash;
-	char *argv[] = { ctl, "kill", "--signal=SIGCONT", r->unit, NULL };
+	char prop[64];
+	ssize_t got, len = 0;
+	int p[2];
+	pid_t pid;
 
-	snprintf(ctl, sizeof ctl, "%s", r->c.systemd_run_path);
-	slash = strrchr(ctl, '/');
-	snprintf(slash + 1, sizeof ctl - (size_t)(slash + 1 - ctl), "systemctl");
-	return spawn(argv, envp, old);
+	out[0] = '\0';
+	snprintf(prop, sizeof prop, "--property=%s", name);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return;
+	pid = systemctl(r, "show", prop, envp, old, p[1]);
+	close(p[1]);
+	while (pid > 0 && (size_t)len < n - 1 &&
+	       (got = read(p[0], out + len, n - 1 - (size_t)len)) != 0)
+		if (got > 0)
+			len += got;
+		else if (errno != EINTR)
+			break;
+	close(p[0]);
+	reap(pid);
+	out[len] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	if (!strncmp(out, name, strlen(name)) && out[strlen(name)] == '=')
+		memmove(out, out + strlen(name) + 1, strlen(out + strlen(name) + 1) + 1);
 }
 
-/* A watch on the agent home for the mark of the agent's Ctrl-Z (agentinit.c), signalled with
- * SIGIO (blocked here, waited for by supervise), or -1: then the agent resumes at once. */
+struct lookup {
+	struct run *r;
+	char **envp;
+	const sigset_t *old;
+};
+
+/* The unit's main process (pi-agent-init), asked of systemd at most a few times a launch:
+ * a flood of marks never becomes a flood of lookups. */
+static pid_t unit_main_pid(void *ctx)
+{
+	struct lookup *l = ctx;
+	char v[32];
+	long pid;
+
+	if (l->r->main_pid > 0 || l->r->main_lookups >= 3)
+		return l->r->main_pid;
+	l->r->main_lookups++;
+	unit_property(l->r, "MainPID", v, sizeof v, l->envp, l->old);
+	pid = strtol(v, NULL, 10);
+	l->r->main_pid = pid > 1 ? (pid_t)pid : 0;
+	return l->r->main_pid;
+}
+
+/* Whether our job is the terminal's foreground job: only then may the agent's Ctrl-Z stop it
+ * (in an orphaned or background job the stop would not take, and a resume would follow each
+ * mark). */
+static int foreground(void)
+{
+	return isatty(0) && tcgetpgrp(0) == getpgrp();
+}
+
+/* A watch on the agent home for the mark of the agent's Ctrl-Z (agentinit.c, suspend.c),
+ * signalled with SIGIO (blocked here, waited for by supervise); only on a terminal, as its
+ * foreground job. Else -1: the unit's main process undoes the agent's stops at once. */
 static int watch_home(const struct run *r)
 {
-	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	sigset_t io;
 
 	sigemptyset(&io);
 	sigaddset(&io, SIGIO);
 	sigprocmask(SIG_BLOCK, &io, NULL);
-	if (fd >= 0 && (inotify_add_watch(fd, r->agent_home, IN_CREATE | IN_ONLYDIR |
-					  IN_DONT_FOLLOW) < 0 ||
-			fcntl(fd, F_SETOWN, getpid()) < 0 ||
-			fcntl(fd, F_SETFL, O_ASYNC | O_NONBLOCK) < 0)) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
-/* Whether the pending events of the watch hold the creation of the mark. */
-static int marked(int fd)
-{
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	const struct inotify_event *ev;
-	ssize_t n;
-	int hit = 0;
-	char *p;
-
-	while ((n = read(fd, buf, sizeof buf)) > 0)
-		for (p = buf; p < buf + n; p += sizeof *ev + ev->len) {
-			ev = (const struct inotify_event *)p;
-			hit |= ev->len && !strcmp(ev->name, AGENTINIT_MARK);
-		}
-	return hit;
+	return foreground() ? suspend_watch(r->home_fd) : -1;
 }
 
 /* The agent stopped itself: our job stops as the shell's Ctrl-Z would stop it (sudo follows
@@ -347,7 +403,31 @@ static void suspend_job(struct run *r, char **envp, const sigset_t *old)
 	kill(0, SIGCONT);
 	if (tty)
 		tcsetattr(0, TCSADRAIN, &t);
-	resume_unit(r, envp, old);
+	systemctl(r, "kill", "--signal=SIGCONT", envp, old, -1);
+}
+
+/* The exit status of pi from systemd-run's status: systemd-run says 255 for a main process a
+ * signal ended (the whole unit killed: systemctl kill, systemd-oomd), which systemd itself
+ * tells apart; then 128+N as when the agent alone is killed. A unit that failed is not kept
+ * (systemd-run runs without --collect, so that this question can be asked). */
+static int finish(struct run *r, int status, char **envp, const sigset_t *old)
+{
+	char code[32], sig[32];
+	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	int fd;
+
+	if (rc == 255) {
+		unit_property(r, "ExecMainCode", code, sizeof code, envp, old);
+		unit_property(r, "ExecMainStatus", sig, sizeof sig, envp, old);
+		/* CLD_KILLED 2, CLD_DUMPED 3: ended by signal ExecMainStatus */
+		if ((!strcmp(code, "2") || !strcmp(code, "3")) && atoi(sig) > 0 && atoi(sig) < 65)
+			rc = 128 + atoi(sig);
+	}
+	if (rc != 0 && (fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0) {
+		reap(systemctl(r, "reset-failed", NULL, envp, old, fd));
+		close(fd);
+	}
+	return rc;
 }
 
 /* Waits for systemd-run; SIGINT, SIGTERM, SIGHUP or SIGQUIT stop the unit first (systemd-run
@@ -358,6 +438,7 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 	sigset_t set, old;
 	pid_t pid, stopper = -1, w;
 	int sig, status = 0, got = 0;
+	struct lookup lk = { r, envp, &old };
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -374,7 +455,8 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 	for (;;) {
 		sig = sigwaitinfo(&set, NULL);
 		if (sig == SIGIO) {
-			if (marked(r->watch_fd) && pid > 0 && !got)
+			if (suspend_marked(r->watch_fd, AGENTINIT_MARK, unit_main_pid, &lk) == 1 &&
+			    pid > 0 && !got && foreground())
 				suspend_job(r, envp, &old);
 			continue;
 		}
@@ -382,7 +464,7 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 			kill(pid, SIGTERM);    /* asked twice: stop waiting for the unit */
 		if (sig > 0 && sig != SIGCHLD && !got) {
 			got = sig;
-			stopper = stop_unit(r, envp, &old);
+			stopper = systemctl(r, "stop", NULL, envp, &old, -1);
 		}
 		while ((w = waitpid(-1, &sig, WNOHANG)) > 0)
 			if (w == pid)
@@ -396,8 +478,8 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 			break;
 	}
 	if (got)
-		return 128 + got;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		status = (128 + got) << 8;
+	return finish(r, status, envp, &old);
 }
 
 /* The other host users' roots this unit must not see: never one that equals or holds this
@@ -636,6 +718,47 @@ static void say_fallbacks(const struct run *r)
 		}
 }
 
+/* A root reached without an idmapped mount gives the agent the project group's rights and
+ * the others' bits, not its user's: it must be the user's own directory and hold no other
+ * host user's root, or the agent could reach what its user cannot. */
+static int check_group_roots(const struct run *r)
+{
+	char who[256], q[4200], owner[64];
+	struct passwd *pw;
+	size_t i;
+	int in;
+
+	for (i = 0; i < r->mnt.n; i++) {
+		if (r->mnt.access[i].idmapped)
+			continue;
+		in = 0;
+		if (r->mnt.access[i].owner != r->host_id.uid) {
+			pw = getpwuid(r->mnt.access[i].owner);
+			snprintf(owner, sizeof owner, "%s", pw ? pw->pw_name : "another account");
+			pi_say("refused: project root %s is %s's, not yours: without an idmapped mount "
+			       "the agent would reach it through %s, beyond your own rights; remove it "
+			       "from hostUsers.%s.projectRoots or make it yours", r->pol.roots[i], owner,
+			       r->c.project_group ? "projectGroup" : "group and other permissions",
+			       r->user);
+		} else if ((in = hide_holds_other(&r->c, r->user, r->host_id.uid, r->pol.roots[i],
+						  who, sizeof who)) != 0) {
+			if (in < 0)
+				pi_say("cannot resolve the roots of the other host users: %s",
+				       strerror(errno));
+			else
+				pi_say("refused: project root %s holds a project root of %s: without an "
+				       "idmapped mount the agent would reach it through %s, beyond your own "
+				       "rights", r->pol.roots[i], who, r->c.project_group ?
+				       "projectGroup" : "group and other permissions");
+		} else
+			continue;
+		audit("deny", r->user, r->pol.cwd, "reason=group-root root=%s",
+		      audit_quote(r->pol.roots[i], q, sizeof q));
+		return -1;
+	}
+	return 0;
+}
+
 static int launch(struct run *r, char **args, size_t nargs)
 {
 	const char *term = plain_term();
@@ -661,9 +784,14 @@ static int launch(struct run *r, char **args, size_t nargs)
 	if (mounts_stage(&r->mnt, r->pol.roots, r->pol.nroots, &r->host_id, runner_idmap(r, &map),
 			 &bad) < 0) {
 		pi_say("cannot stage project root %s: %s", bad, errno == ELOOP ?
-		       "it was replaced by a link during the launch" : strerror(errno));
+		       "it was replaced by a link during the launch" : errno == EMEDIUMTYPE ?
+		       "it is on a kernel or runtime filesystem" : strerror(errno));
 		audit("deny", r->user, r->pol.cwd, "reason=root-changed root=%s",
 		      audit_quote(bad, term_env, sizeof term_env));
+		return EXIT_DENIED;
+	}
+	if (check_group_roots(r) < 0) {
+		mounts_release(&r->mnt);
 		return EXIT_DENIED;
 	}
 	say_fallbacks(r);
@@ -740,8 +868,10 @@ static int parse(int argc, char **argv, struct run *r, enum form *f)
 		return *f = FORM_HELP, 0;
 	if (argc == 2 && !strcmp(argv[1], "--version"))
 		return *f = FORM_VERSION, 0;
-	if (argc >= 2 && !strcmp(argv[1], "--check"))
-		return *f = FORM_CHECK, 0;   /* its own grammar: runner_check */
+	if (argc >= 2 && !strcmp(argv[1], "--check")) {
+		*f = FORM_CHECK;
+		return runner_check_args(argc - 1, argv + 1, &r->check_offline, &r->check_path) ? -2 : 0;
+	}
 	return parse_launch(argc, argv, r, f);
 }
 
@@ -830,8 +960,12 @@ int runner_main(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	r.runtime_fd = r.home_fd = r.agent_dir_fd = r.lock_fd = r.account_fd = r.watch_fd = -1;
 	r.net.ns_fd = r.net.listen_fd = -1;
-	if (parse(argc, argv, &r, &f) < 0)
+	switch (parse(argc, argv, &r, &f)) {
+	case -1:
 		return usage(stderr, EXIT_USAGE);
+	case -2:
+		return EXIT_USAGE;             /* --check's own usage, said */
+	}
 	if (f == FORM_HELP)
 		return usage(stdout, 0);
 	if (f == FORM_VERSION)
@@ -839,6 +973,6 @@ int runner_main(int argc, char **argv)
 	if (geteuid() == 0 && preamble(r.user, r.cwd) < 0)
 		return EXIT_DENIED;
 	if (f == FORM_CHECK)
-		return runner_check(argc - 1, argv + 1);
+		return runner_check(r.check_offline, r.check_path);
 	return run_launch(&r, f == FORM_EXPLAIN);
 }

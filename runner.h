@@ -17,6 +17,8 @@ struct run {
 	const struct host_user *host;
 	const char *user;                 /* the invoking host user */
 	const char *cwd;                  /* the working directory as the command line gave it */
+	int check_offline;                /* --check [--offline] [FILE] */
+	const char *check_path;
 	const char *agent;                /* the agent account */
 	char agent_group[256];            /* its primary group: the unit's Group= */
 	char home[PATH_MAX];              /* the host user's home */
@@ -34,7 +36,9 @@ struct run {
 	struct policy pol;
 	int runtime_fd, home_fd, agent_dir_fd, lock_fd;
 	int account_fd;                   /* shared lock on the agent account, held to the end */
-	int watch_fd;                     /* inotify on agent_home: the agent's Ctrl-Z, or -1 */
+	int watch_fd;                     /* the agent's Ctrl-Z announced in agent_home (suspend.c), or -1 */
+	pid_t main_pid;                   /* the unit's main process, once asked of systemd, or 0 */
+	int main_lookups;                 /* how often it was asked */
 	char unit[128];                   /* the transient unit's name */
 	char *term_vars[RUN_TERM_VARS];   /* --env NAME=value: terminal and locale variables */
 	size_t nterm_vars;
@@ -66,7 +70,9 @@ int runner_project(struct run *r, int launch);
 /* Removes what runner_project wrote for the launch. */
 void runner_project_release(struct run *r);
 /* --check [--offline] [FILE] (check.c). */
-int runner_check(int argc, char **argv);
+int runner_check(int offline, const char *path);
+/* Its grammar, read before anything acts: 0, or EXIT_USAGE after the usage. */
+int runner_check_args(int argc, char **argv, int *offline, const char **path);
 /* --explain: what a launch would do and why, without doing it (check.c). */
 int runner_explain(struct run *r, char **args, size_t nargs);
 #endif

@@ -313,7 +313,6 @@ static int push_identity(const struct launch *l, struct argv *a)
 	int rc = 0;
 
 	rc |= push(a, "%s", c->systemd_run_path);
-	rc |= push(a, "--collect");
 	rc |= push(a, "--wait");
 	rc |= push(a, l->pty ? "--pty" : "--pipe");
 	rc |= push(a, "--service-type=exec");

@@ -87,12 +87,24 @@ int pi_version(void)
 
 void pi_say_refused(const struct policy *p)
 {
+	const struct policy_refused *r;
 	size_t i;
 
-	for (i = 0; i < p->nrefused; i++)
-		if (!strcmp(p->refused_why[i], "/"))
-			pi_say("warning: project root %s is '/' and is skipped", p->refused[i]);
-		else
+	for (i = 0; i < p->nrefused; i++) {
+		r = &p->refused[i];
+		if (r->why == POLICY_REFUSED_SLASH)
+			pi_say("warning: project root %s is '/' and is skipped", r->root);
+		else if (r->why == POLICY_REFUSED_STATE)
 			pi_say("warning: project root %s holds or lies in %s, the launcher's own "
-			       "state, and is skipped", p->refused[i], p->refused_why[i]);
+			       "state, and is skipped", r->root, r->what);
+		else if (r->why == POLICY_REFUSED_KERNEL)
+			pi_say("warning: project root %s is on %s, not a place for projects (bound "
+			       "read-write into the unit it would replace the unit's own), and is "
+			       "skipped", r->root, r->what);
+		else
+			pi_say("warning: project root %s is reached through the link %s, inside %s, "
+			       "where the agent can write: the agent could have made it; the root is "
+			       "skipped (configure the path the link leads to, or remove the link)",
+			       r->root, r->link, r->what);
+	}
 }

@@ -121,7 +121,7 @@ int wrapper_main(int argc, char **argv)
 	if (r != POLICY_ERROR) {
 		const char *const forbidden[] = { c.state_dir, PI_RUNTIME_DIR, PI_BINDS_DIR, NULL };
 
-		r = policy_refuse(&p, forbidden);
+		r = policy_refuse(&p, &h->roots, home, c.state_dir, forbidden);
 		pi_say_refused(&p);
 	}
 	if (r == POLICY_ERROR) {

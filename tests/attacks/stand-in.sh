@@ -1,11 +1,11 @@
 #!/bin/sh
 # stand-in.sh - systemd-run stand-in: records each launch in @REC@/launch/<unit>/ (argv, env files, environ, settings.json the agent would see, the project settings bound for it, its signal state; a network probe in its namespace), exits with @REC@/exit or 0.
-unit=none home='' prev=''
+unit=none home='' prev='' user=''
 for a; do
 	case $a in
 	--unit=*) unit=${a#--unit=} ;;
 	esac
-	case $prev/$a in -E/HOME=*) home=${a#HOME=} ;; esac
+	case $prev/$a in -E/HOME=*) home=${a#HOME=} ;; -p/User=*) user=${a#User=} ;; esac
 	prev=$a
 done
 d=@REC@/launch/$unit
@@ -40,5 +40,13 @@ for a; do
 			nsenter --net="${a#NetworkNamespacePath=}" python3 @REC@/netprobe >"$d/netprobe.out" 2>&1 ;;
 	esac
 done
+# @REC@/marks (a count): the agent creates and removes the mark of a Ctrl-Z in its home that
+# many times, as the unit's main process would announce one (a forgery: it is not that process)
+if [ -f @REC@/marks ] && [ -n "$home" ] && [ -n "$user" ]; then
+	setpriv --reuid "$user" --regid "$user" --clear-groups sh -c '
+		i=0; while [ "$i" -lt "$1" ]; do : >"$2/.pi-agent-suspended"; rm -f "$2/.pi-agent-suspended"; i=$((i + 1)); done
+	' marks "$(cat @REC@/marks)" "$home"
+	echo done >"$d/marked"
+fi
 while [ -e @REC@/hold ]; do sleep 0.05; done
 exit "$(cat @REC@/exit 2>/dev/null || echo 0)"

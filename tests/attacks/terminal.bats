@@ -49,3 +49,28 @@ assignments() { argv_lines | awk 'prev == "-E" { print } { prev = $0 }'; }
 	[ "$(argv_lines | grep -n 'my secret prompt' | cut -d: -f1)" -gt \
 		"$(argv_lines | grep -nxF "$FIX/pkg/bin/pi" | cut -d: -f1)" ]
 }
+
+# The systemctl calls of the launches: "kill --signal=SIGCONT <unit>" is a resume, one per mark
+# believed; "show --property=MainPID <unit>" a lookup of the unit's main process.
+ctl_calls() { { cat "$REC/systemctl" 2>/dev/null || true; } | grep -c -- "$1" || true; }
+
+@test "without a terminal, the agent's marks of a Ctrl-Z stop nothing and make root run nothing" {
+	echo 300 >"$REC/marks"
+	T=60 run atk_as pitest-alice "$A/p" setsid -w timeout 30 pi -p task </dev/null
+	launched
+	[ -e "$(rec)/marked" ]
+	[ "$(ctl_calls kill)" -eq 0 ]
+	[ "$(ctl_calls show)" -eq 0 ]
+}
+
+@test "on a terminal, a mark the agent makes itself (not the unit's main process) stops nothing" {
+	echo 300 >"$REC/marks"
+	T=60 run atk_as pitest-alice "$A/p" script -qec "timeout 30 pi" /dev/null
+	no_crash
+	[ "$status" -eq 0 ] || { echo "status $status: $output" >&2; return 1; }
+	[ "$(nlaunches)" -eq 1 ]
+	[ -e "$(rec)/marked" ]
+	[ "$(ctl_calls kill)" -eq 0 ]
+	# the main process was asked of systemd a bounded number of times, not per mark
+	[ "$(ctl_calls show)" -le 3 ]
+}

@@ -22,10 +22,14 @@
 #   --quiet        no identity/env report
 #   --kill SIG     after the report, kill itself with signal SIG (INT, TERM, KILL, SEGV, ...)
 #   --eat-memory   after the report, grow (to at most 256 MiB) until the memory limit kills it
+#   --link T NAME  make NAME in the cwd a link to T: print link:NAME=ok|failed
+#   --marks N      create and remove $HOME/.pi-agent-suspended N times (the mark with which the
+#                  unit's main process announces a Ctrl-Z): print marks=N
 #   --exit N       exit with N (default 0)
 set -u
 code=0 quiet=0 hold=0 killsig='' eat=0 sleep_forever=0 lines=0 read_stdin=0 pipeline=0
 see=() write=() make=() regroup=() repos=() appends=() setids=() opens=() owners=() mountopts=0 envhex=()
+links=() marks=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--see) see+=("$2"); shift ;;
@@ -47,6 +51,8 @@ while [ $# -gt 0 ]; do
 	--quiet) quiet=1 ;;
 	--kill) killsig=$2; shift ;;
 	--eat-memory) eat=1 ;;
+	--link) links+=("$2" "$3"); shift 2 ;;
+	--marks) marks=$2; shift ;;
 	--exit) code=$2; shift ;;
 	*) echo "arg=$1" ;;
 	esac
@@ -127,6 +133,16 @@ for pfx in "${envhex[@]}"; do
 		esac
 	done </proc/$$/environ
 done
+for ((i = 0; i < ${#links[@]}; i += 2)); do
+	if ln -s -- "${links[i]}" "${links[i + 1]}" 2>/dev/null; then r=ok; else r=failed; fi
+	echo "link:${links[i + 1]}=$r"
+done
+if [ "$marks" -gt 0 ]; then
+	for ((i = 0; i < marks; i++)); do
+		: >"$HOME/.pi-agent-suspended" && rm -f "$HOME/.pi-agent-suspended"
+	done
+	echo "marks=$marks"
+fi
 for p in "${see[@]}"; do echo "see:$p=$(probe "$p")"; done
 for d in "${write[@]}"; do
 	f="$d/.e2e-write-test.$$"

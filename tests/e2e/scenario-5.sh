@@ -1,4 +1,4 @@
-# scenario-5.sh - SIGINT, SIGTERM and SIGHUP to `pi` end the agent's unit and leave nothing behind.
+# scenario-5.sh - SIGINT, SIGTERM and SIGHUP to `pi` end the agent's unit and leave nothing behind; the unit killed as a whole gives 128+N; the agent's own marks of a Ctrl-Z stop nothing without a terminal.
 # shellcheck shell=bash
 
 S5_PROJ=/home/alice/p/proj-alice
@@ -11,6 +11,41 @@ scenario_5() {
 	for sig in INT TERM HUP; do
 		s5_signal "$sig"
 	done
+	s5_unit_killed
+	s5_marks
+}
+
+# The unit killed as a whole (systemctl kill -s KILL, as systemd-oomd would): pi exits 137, as
+# pi run directly would, and no failed unit is left behind.
+s5_unit_killed() {
+	local job apid unit rc=0
+	ctr rm -f "$S5_PROJ/.e2e-agent.pid"
+	T=40 bg_start s5k alice "cd $S5_PROJ && exec pi --sleep"
+	job=$BG_PID
+	if ! poll 20 ctr test -s "$S5_PROJ/.e2e-agent.pid"; then
+		fail "5: unit killed: the agent starts" "$(cat "$E2E_DIR/s5k.out")"
+		s5_cleanup "$job" "" "" ""
+		return 0
+	fi
+	apid=$(ctr cat "$S5_PROJ/.e2e-agent.pid")
+	unit=$(ctr ps -o unit= -p "$apid" | tr -d ' ')
+	ctr systemctl kill -s KILL "$unit"
+	wait "$job" || rc=$?
+	check_eq "5: the unit killed as a whole (SIGKILL): pi exits 128+9" 137 "$rc"
+	check_eq "5: ... and leaves no failed unit" "" \
+		"$(ctr systemctl list-units --all --no-legend --plain "$unit")"
+	s5_cleanup "" "" "$apid" "$unit"
+}
+
+# Without a terminal, the agent creates and removes the mark of a Ctrl-Z 3,000 times: the job
+# (timeout, sudo, the runner, systemd-run) is never stopped, and root spawns nothing for it.
+s5_marks() {
+	local stopped
+	run_as alice "cd $S5_PROJ && timeout 30 pi --quiet --marks 3000 --exit 0 </dev/null"
+	check_eq "5: the agent's own Ctrl-Z marks without a terminal: the launch ends by itself, 0" 0 "$RC"
+	check_eq "5: ... after all its marks" 3000 "$(field marks "$OUT")"
+	stopped=$(ctr ps -eo stat=,args= | awk '$1 ~ /^T/' || true)
+	check_eq "5: ... and nothing is left stopped" "" "$stopped"
 }
 
 s5_signal() {

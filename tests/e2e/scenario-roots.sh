@@ -12,7 +12,58 @@ scenario_roots() {
 	sr_after
 	sr_nested
 	sr_link
+	sr_grouplink
+	sr_agentlink
 	write_config /opt/fake-agent
+}
+
+# sr_alice_roots ROOTS: a fresh config where alice's projectRoots are ROOTS (a JSON list body).
+sr_alice_roots() {
+	write_config /opt/fake-agent
+	ctr sed -i "s|\"alice\": { \"projectRoots\": \\[\"~/p\"\\] }|\"alice\": { \"projectRoots\": [$1] }|" \
+		/etc/pi-agent/config.json
+	check_has "roots: alice's roots are now [$1]" "$(ctr cat /etc/pi-agent/config.json)" "[$1]"
+}
+
+# Group mode (the homes here cannot be idmapped): alice, no longer in the project group, makes
+# one of her roots a link to bob's home, where bob's project is 2770 bob:piproj. Her agent would
+# hold piproj there: the launch is refused, bob's file untouched.
+sr_grouplink() {
+	local before
+	ctr gpasswd -d alice piproj >/dev/null
+	ctr install -d -m 2770 -o bob -g piproj /home/bob/gp
+	ctr sh -c 'echo "int main(void) { return 0; }" >/home/bob/gp/main.c
+		chown bob:piproj /home/bob/gp/main.c; chmod 0660 /home/bob/gp/main.c'
+	before=$(ctr sha256sum /home/bob/gp/main.c)
+	as alice 'rm -rf ~/bp; ln -s /home/bob ~/bp'
+	run_as alice 'cat /home/bob/gp/main.c'
+	check_ne "roots: alice herself cannot read bob's group project" 0 "$RC"
+	sr_alice_roots '"~/p", "~/bp"'
+	run_as alice "cd /home/alice/p/proj-alice && pi --see /home/bob/gp/main.c --append /home/bob/gp/main.c"
+	check_eq "roots: a group-mode root linked to bob's home: the launch is refused" 1 "$RC"
+	check_has "roots: ... naming the root and the owner" "$ERR" \
+		"refused: project root /home/bob is bob's, not yours"
+	check_lacks "roots: ... and no agent ran" "$OUT" "see:/home/bob/gp/main.c=readable"
+	check_eq "roots: ... bob's file is untouched" "$before" "$(ctr sha256sum /home/bob/gp/main.c)"
+	ctr rm -rf /home/bob/gp /home/alice/bp
+	ctr gpasswd -a alice piproj >/dev/null
+}
+
+# A root inside another: alice's agent, in the outer one, makes the inner a link to her home.
+# The next launch skips that root with a warning; the agent never sees her home.
+sr_agentlink() {
+	local outer=/home/alice/p/proj-alice
+	ctr rm -rf "$outer/sub"
+	sr_alice_roots "\"$outer\", \"$outer/sub\""
+	run_as alice "cd $outer && pi --link /home/alice sub"
+	check_eq "roots: the agent makes the inner root a link to alice's home" ok "$(field link:sub "$OUT")"
+	run_as alice "cd $outer && pi --see /home/alice/secret.txt --see /home/alice/.bashrc"
+	check_eq "roots: the next launch still runs" 0 "$RC"
+	check_has "roots: ... skipping the root the agent's link leads to, with why" "$ERR" \
+		"warning: project root /home/alice is reached through the link $outer/sub, inside $outer"
+	check_eq "roots: ... and the agent does not see alice's home" absent \
+		"$(field see:/home/alice/secret.txt "$OUT")"
+	ctr rm -f "$outer/sub"
 }
 
 # /opt/projects (root's, 0755) with a root of alice's and one of bob's, both 2770 piproj.

@@ -87,7 +87,7 @@ setup() {
 @test "--check FILE through sudo is refused: it would read files as root" {
 	run as pitest-alice / sudo -n "$FIX/bin/pi-runner" --check /etc/shadow
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"--check FILE is not available through sudo"* ]]
+	[[ "$output" == *"--check FILE is not available as root for someone else"* ]]
 	[[ "$output" != *root:* ]]
 }
 
@@ -104,7 +104,7 @@ setup() {
 	[[ "$output" == *"agent account:  pitest-agent"* ]]
 	[[ "$output" == *"agent home:     $STATE/users/pitest-alice (created at the first launch)"* ]]
 	[[ "$output" == *"$FIX/missing.env (missing: skipped)"* ]]
-	[[ "$output" == *"  $FIX/bin/systemd-run --collect --wait --pipe"* ]]
+	[[ "$output" == *"  $FIX/bin/systemd-run --wait --pipe"* ]]
 	[[ "$output" == *" $FIX/pkg/bin/pi --from-config 'two words'"* ]]
 }
 

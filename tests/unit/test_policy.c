@@ -122,21 +122,96 @@ static void test_refuse(void)
 	snprintf(r1, sizeof r1, "%s", at("out"));      /* a link to "/" */
 	snprintf(r2, sizeof r2, "%s", at("p2"));
 	CHECK_INT(policy_check(&p, &l, top, at("p2")), POLICY_OK);
-	CHECK_INT(policy_refuse(&p, forbidden), POLICY_OK);
+	CHECK_INT(policy_refuse(&p, &l, top, NULL, forbidden), POLICY_OK);
 	CHECK_INT(p.nroots, 2);
 	CHECK_INT(p.nrefused, 1);
-	CHECK_STR(p.refused[0], "/");
-	CHECK_STR(p.refused_why[0], "/");
+	CHECK_STR(p.refused[0].root, "/");
+	CHECK_INT(p.refused[0].why, POLICY_REFUSED_SLASH);
 	CHECK_INT(p.match, 1);
 	policy_free(&p);
 	/* a root holding the state, or inside it, is refused; cwd then lies outside */
 	snprintf(state, sizeof state, "%s/p/sub", top);
 	forbidden[0] = state;
 	CHECK_INT(policy_check(&p, &l, top, at("p/sub")), POLICY_OK);
-	CHECK_INT(policy_refuse(&p, forbidden), POLICY_OUTSIDE);
+	CHECK_INT(policy_refuse(&p, &l, top, NULL, forbidden), POLICY_OUTSIDE);
 	CHECK_INT(p.nrefused, 2);
-	CHECK_STR(p.refused_why[0], state);
+	CHECK_INT(p.refused[0].why, POLICY_REFUSED_STATE);
+	CHECK_STR(p.refused[0].what, state);
 	policy_free(&p);
+}
+
+/* Kernel and runtime filesystems are refused by type; a tmpfs elsewhere is a place. */
+static void test_kernel_fs(void)
+{
+	struct statfs sf;
+	char *roots[] = { "/proc", "/sys", "/proc/self/root" };
+	struct strlist l = { roots, 3 };
+	struct policy p;
+
+	memset(&sf, 0, sizeof sf);
+	sf.f_type = 0x9fa0;
+	CHECK_STR(policy_kernel_fs(&sf, "/proc"), "proc");
+	sf.f_type = 0x63677270;
+	CHECK_STR(policy_kernel_fs(&sf, "/sys/fs/cgroup"), "cgroup2");
+	sf.f_type = 0x01021994;
+	CHECK_STR(policy_kernel_fs(&sf, "/dev/shm"), "devtmpfs or tmpfs under /dev");
+	CHECK_STR(policy_kernel_fs(&sf, "/run/user/1000/x"), "tmpfs under /run, the runtime directory");
+	CHECK_STR(policy_kernel_fs(&sf, "/sys/fs/cgroup"), "tmpfs under /sys");
+	CHECK(policy_kernel_fs(&sf, "/tmp/p") == NULL);
+	CHECK(policy_kernel_fs(&sf, "/home/a/p") == NULL);
+	sf.f_type = 0xef53;                         /* ext4 */
+	CHECK(policy_kernel_fs(&sf, "/run/x") == NULL);
+	/* on the live system: /proc and /sys refused, by their own type */
+	CHECK_INT(policy_check(&p, &l, top, "/proc"), POLICY_OK);
+	CHECK_INT(policy_refuse(&p, &l, top, NULL, NULL), POLICY_NO_ROOTS);
+	CHECK_INT(p.nrefused, 3);
+	CHECK_INT(p.refused[0].why, POLICY_REFUSED_KERNEL);
+	CHECK_STR(p.refused[0].what, "proc");
+	CHECK_STR(p.refused[1].what, "sysfs");
+	CHECK_INT(p.refused[2].why, POLICY_REFUSED_SLASH);  /* /proc/self/root is "/" */
+	policy_free(&p);
+}
+
+/* A root whose path passes through a link inside another root, or in the state, is refused:
+ * the agent writes there and could have made the link; one outside them is the user's. */
+static void test_agent_links(void)
+{
+	char state[PATH_MAX];
+	char *roots[] = { "~/p", "~/p/made", "~/lnk", "~/p2/deeper", "~/viastate" };
+	struct strlist l = { roots, 5 };
+	struct policy p;
+
+	snprintf(state, sizeof state, "%s", at("state"));
+	/* the agent's links: p/made -> p2 inside the root p; p2/deeper -> p3 inside p2, itself
+	 * a root only through the refused p/made; state/x -> p/sub in the state */
+	CHECK(symlink(at("p2"), at("p/made")) == 0);
+	CHECK(symlink(at("p3"), at("p2/deeper")) == 0);
+	CHECK(mkdir(state, 0755) == 0);
+	CHECK(symlink(at("p/sub"), at("state/x")) == 0);
+	CHECK(symlink("state/x", at("viastate")) == 0);
+	CHECK_INT(policy_check(&p, &l, top, at("p2")), POLICY_OK);
+	CHECK_INT(p.nroots, 5);
+	CHECK_INT(policy_refuse(&p, &l, top, state, NULL), POLICY_OUTSIDE);
+	CHECK_INT(p.nroots, 2);                     /* p, and lnk (-> p: a link of the user's) */
+	CHECK_STR(p.roots[0], at("p"));
+	CHECK_STR(p.roots[1], at("p"));
+	CHECK_INT(p.nrefused, 3);
+	CHECK_STR(p.refused[0].root, at("p2"));
+	CHECK_INT(p.refused[0].why, POLICY_REFUSED_LINK);
+	CHECK_STR(p.refused[0].link, at("p/made"));
+	CHECK_STR(p.refused[0].what, at("p"));
+	CHECK_STR(p.refused[1].root, at("p3"));
+	CHECK_STR(p.refused[1].link, at("p2/deeper"));
+	CHECK_STR(p.refused[1].what, at("p2"));
+	CHECK_STR(p.refused[2].root, at("p/sub"));
+	CHECK_STR(p.refused[2].link, at("state/x"));
+	CHECK_STR(p.refused[2].what, state);
+	policy_free(&p);
+	unlink(at("p/made"));
+	unlink(at("p2/deeper"));
+	unlink(at("state/x"));
+	unlink(at("viastate"));
+	rmdir(state);
 }
 
 static void test_slug(void)
@@ -171,6 +246,8 @@ int main(void)
 	test_within();
 	test_check();
 	test_refuse();
+	test_kernel_fs();
+	test_agent_links();
 	test_slug();
 	return check_done("policy");
 }
