@@ -9,7 +9,12 @@
  * - where a link may be followed (a user's own paths), a /proc magic link (fd/N, cwd, root,
  *   exe) is refused with ELOOP where the kernel has openat2;
  * - a mode is repaired only on a directory of the current fsuid, checked on an O_PATH fd
- *   opened without following a link, and changed through that fd (/proc/self/fd/N).
+ *   opened without following a link, and changed through that fd (/proc/self/fd/N);
+ * - a tree is removed at any depth in bounded fds, stack and memory: never a recursion per
+ *   level; each directory is emptied one level, a non-empty one found in it renamed up into
+ *   the top of the removal (.pi-rm.N) and emptied in its turn (at most three fds: the top,
+ *   the directory being emptied, an O_PATH one for a mode); nothing is reached through "..",
+ *   so a rename race cannot lead the walk out of the tree.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -177,30 +182,6 @@ int fs_ensure_dir(int dirfd, const char *name, mode_t mode)
 	return fd;
 }
 
-static int remove_contents(int fd)
-{
-	DIR *d = fdopendir(fd);
-	struct dirent *de;
-	int rc = 0;
-
-	if (!d) {
-		close(fd);
-		return -1;
-	}
-	while ((errno = 0, de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (fs_remove(dirfd(d), de->d_name) < 0) {
-			rc = -1;
-			break;
-		}
-	}
-	if (!de && errno)
-		rc = -1;
-	closedir(d);
-	return rc;
-}
-
 /* Opens the directory name under dirfd to empty it: one of ours is made writable and
  * searchable first (owner rwx), even one we cannot open yet (0000, 0300). */
 static int open_to_empty(int dirfd, const char *name)
@@ -217,22 +198,132 @@ static int open_to_empty(int dirfd, const char *name)
 	return fd;
 }
 
-int fs_remove(int dirfd, const char *name)
+/* Removes name under dirfd if it is anything but a directory with something in it: 0 (gone,
+ * or was not there), 1 (a directory not empty), -1. */
+static int unlink_any(int dirfd, const char *name)
 {
-	int fd;
-
 	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
 		return 0;
 	if (errno != EISDIR && errno != EPERM)
 		return -1;
-	fd = open_to_empty(dirfd, name);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+		return 0;
+	if (errno == ENOTDIR)
+		errno = EPERM;  /* a file we may not unlink (immutable, sticky dir) */
+	return errno == ENOTEMPTY || errno == EEXIST ? 1 : -1;
+}
+
+/* A tree being removed: its top directory, where a directory found non-empty deeper down is
+ * parked (renamed to .pi-rm.N, N counting from 0) to be emptied in its turn. */
+struct rm {
+	int top;
+	unsigned long next, done;      /* the next name to park at; the names emptied so far */
+};
+
+enum { RM_NAME = 32, RM_TRIES = 64 };
+
+static void rm_name(char *buf, unsigned long n)
+{
+	snprintf(buf, RM_NAME, ".pi-rm.%lu", n);
+}
+
+/* Renames the non-empty directory name under fd up into the top as the next parked name;
+ * one of ours that may not move (it needs write permission: 0500) is made owner rwx first.
+ * A name the tree already has is passed over (the drain removes what is there too). */
+static int park(struct rm *r, int fd, const char *name)
+{
+	char to[RM_NAME];
+	int tries = 0, fixed = 0;
+
+	for (;;) {
+		rm_name(to, r->next);
+		if (renameat(fd, name, r->top, to) == 0) {
+			r->next++;
+			return 0;
+		}
+		if (errno == ENOENT)
+			return 0;
+		if (errno == EACCES && !fixed++ && chmod_own_dir(fd, name, 0700) == 0)
+			continue;
+		if ((errno != EEXIST && errno != ENOTEMPTY && errno != ENOTDIR && errno != EISDIR) ||
+		    ++tries > RM_TRIES)
+			return -1;
+		r->next++;
+	}
+}
+
+/* Empties the directory name under at one level, parking the directories in it that are not
+ * empty, then removes it. */
+static int clear_one(struct rm *r, int at, const char *name)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd = open_to_empty(at, name), rc = 0, err;
+
+	if (fd < 0 && (errno == ENOTDIR || errno == ELOOP))   /* a file now: the agent's race */
+		return unlinkat(at, name, 0) == 0 || errno == ENOENT ? 0 : -1;
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;
-	if (remove_contents(fd) < 0)
+	if (!(d = fdopendir(fd))) {
+		close(fd);
 		return -1;
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+	}
+	while (rc == 0 && (errno = 0, de = readdir(d))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    (rc = unlink_any(fd, de->d_name)) == 1)
+			rc = park(r, fd, de->d_name);
+	}
+	if (rc == 0 && !de && errno)
+		rc = -1;
+	err = errno;
+	closedir(d);
+	errno = err;
+	if (rc == 0 && unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		rc = -1;
+	return rc;
+}
+
+/* Removes the directory name under dirfd and all it holds: each directory of its top level
+ * is emptied one level, then the directories parked meanwhile, in turn. */
+static int remove_tree(int dirfd, const char *name)
+{
+	struct rm r = { .top = open_to_empty(dirfd, name) };
+	char parked[RM_NAME];
+	struct dirent *de;
+	DIR *d;
+	int rc = 0, err;
+
+	if (r.top < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!(d = fdopendir(r.top))) {
+		close(r.top);
 		return -1;
-	return 0;
+	}
+	while (rc == 0 && (errno = 0, de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if ((rc = unlink_any(r.top, de->d_name)) == 1)
+			rc = clear_one(&r, r.top, de->d_name);
+		while (rc == 0 && r.done < r.next) {
+			rm_name(parked, r.done++);
+			rc = clear_one(&r, r.top, parked);
+		}
+	}
+	if (rc == 0 && !de && errno)
+		rc = -1;
+	err = errno;
+	closedir(d);
+	errno = err;
+	if (rc == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		rc = -1;
+	return rc;
+}
+
+int fs_remove(int dirfd, const char *name)
+{
+	int rc = unlink_any(dirfd, name);
+
+	return rc == 1 ? remove_tree(dirfd, name) : rc;
 }
 
 int fs_open_regular(int dirfd, const char *name, int follow)

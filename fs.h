@@ -19,7 +19,9 @@ int fs_open_follow(int dirfd, const char *path, int flags);
 int fs_ensure_dir(int dirfd, const char *name, mode_t mode);
 /* Removes name under dirfd whatever it is (a directory with its contents), never
  * following a link; directories of the current fsuid are made owner rwx before they are
- * emptied (0555, 0500, 0000). ENOENT is not an error. */
+ * emptied (0555, 0500, 0000). Any depth, in at most three fds and no recursion: deeper
+ * directories are renamed up into the top one (.pi-rm.N) to be emptied in turn, so a
+ * failure may leave the rest of the tree there under such names. ENOENT is not an error. */
 int fs_remove(int dirfd, const char *name);
 /* Opens a regular file for reading without blocking on FIFOs; follow: 0 no link followed, 1
  * any link, FS_FOLLOW_PLAIN ordinary links but never a /proc magic link (fs_open_follow: for

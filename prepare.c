@@ -205,7 +205,6 @@ static int sync_config(struct run *r)
 		       e.limit == SYNC_LIMIT_BYTES ? "syncMaxBytes" : "syncMaxEntries", r->c.path);
 	else if (rc < 0)
 		pi_say("cannot copy %s/%s to %s: %s: %s", r->source, e.path, r->agent_dir, e.op,
-		       !strcmp(e.op, "depth") ? "deeper than the levels a config dir may have" :
 		       strerror(e.err));
 	return rc;
 }
@@ -444,7 +443,8 @@ static int write_env(struct run *r)
 	return rc;
 }
 
-/* projects/<index>-<slug> links to each root, for browsing; anything else there goes. */
+/* projects/<index>-<slug> links to each root, for browsing; anything else there goes (what
+ * cannot go is a warning: the agent's leftovers never block a launch). */
 static int link_projects(struct run *r)
 {
 	char slug[PATH_MAX], tmp[PATH_MAX + 16], have[PATH_MAX];
@@ -476,15 +476,16 @@ static int link_projects(struct run *r)
 		close(fd);
 		return -1;
 	}
-	while (rc == 0 && (de = readdir(d))) {
+	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		for (keep = 0, i = 0; !keep && i < r->pol.nroots; i++) {
 			policy_slug(r->pol.roots[i], i, slug, sizeof slug);
 			keep = !strcmp(slug, de->d_name);
 		}
-		if (!keep)
-			rc = fs_remove(dirfd(d), de->d_name);
+		if (!keep && fs_remove(dirfd(d), de->d_name) < 0)
+			pi_say("warning: cannot remove %s/projects/%s: %s; left in place",
+			       r->agent_home, de->d_name, strerror(errno));
 	}
 	closedir(d);
 	return rc;

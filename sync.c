@@ -23,7 +23,11 @@
  *   a size really gave); past o->max_entries or o->max_bytes nothing more is written;
  * - memory stays bounded: one batch per directory level (about 44 KiB: entries, names, a
  *   getdents buffer), allocated on the level's first use and reused by its directories;
- *   at most SYNC_MAX_DEPTH levels; the tree is streamed, never held;
+ *   the tree is streamed, never held;
+ * - fds and stack stay bounded whatever the depth of either tree: one frame and two fds
+ *   (source, dst) per level, at most SYNC_MAX_DEPTH levels; a source directory deeper is
+ *   skipped with a warning and dst's copy of it removed; what dst has beyond the source's
+ *   levels is removed by fs_remove, which never recurses;
  * - once o->share_after entries are synced, a second thread syncs every other remaining top
  *   directory under the same rules: credentials are per thread (ident.c makes the kernel's calls, never musl's
  *   all-threads setgroups), it starts with no identity assumed, and it has its own context
@@ -793,6 +797,23 @@ static void close_batch(struct batch *b)
 	b->n = 0;
 }
 
+/* A source directory below SYNC_MAX_DEPTH levels: skipped with a warning, like an unreadable
+ * one; dst's copy of it (the agent's, whatever depth) goes. */
+static int skip_deep(struct ctx *c, int dst, struct ent *x, const char *name)
+{
+	char why[64];
+	struct stat d;
+
+	snprintf(why, sizeof why, "deeper than %d levels", SYNC_MAX_DEPTH);
+	skip(c, name, why);
+	x->act = A_GONE;
+	if (as(c, c->o->writer) < 0)
+		return -1;
+	if (fstatat(dst, name, &d, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : fail(c, "stat", name);
+	return drop(c, dst, name);
+}
+
 /* Opens the source directory name and reads its first batch in one reader phase, then
  * makes its dst counterpart and syncs it in one writer phase. */
 static int descend(struct ctx *c, int src, int dst, struct ent *x, const char *name,
@@ -803,10 +824,8 @@ static int descend(struct ctx *c, int src, int dst, struct ent *x, const char *n
 	int sfd, dfd, rc = -1;
 	size_t old;
 
-	if (depth >= SYNC_MAX_DEPTH) {
-		errno = ELOOP;
-		return fail(c, "depth", name);
-	}
+	if (depth >= SYNC_MAX_DEPTH)
+		return skip_deep(c, dst, x, name);
 	if (!(b = level(c, depth + 1)))
 		return fail(c, "memory", name);
 	if (as(c, c->o->reader) < 0)

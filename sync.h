@@ -49,7 +49,7 @@ struct sync_err {
  * setuid/setgid/sticky, and mtimes; dst itself keeps the mode its owner gave it; unchanged
  * files (same size and mtime) are not rewritten; FIFOs, sockets and devices are skipped with
  * a warning and never opened, and so are files the reader cannot read and directories it
- * cannot list or enter; destination entries the source lacks (or skips) are removed, except
+ * cannot list or enter, and directories below SYNC_MAX_DEPTH levels; destination entries the source lacks (or skips) are removed, except
  * excluded names at the top. Past o->max_bytes or o->max_entries it stops writing. Files are replaced atomically and are durable when it returns (a fsync each for the
  * first few, then one syncfs of dst's filesystem). Nothing under dst is ever followed
  * through a link. Once o->share_after entries are synced, a second thread syncs every

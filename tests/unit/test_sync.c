@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -842,12 +843,49 @@ static void test_modes_and_names(void)
 	CHECK_INT(lst("dst/ro").st_mode & 07777, 0500);
 }
 
+/* A chain of levels directories "d" of uid under rel, walked down one fd at a time (any
+ * depth, whatever PATH_MAX says), a file at its bottom. */
+static void chain(const char *rel, int levels, uid_t uid)
+{
+	int fd = open(at(rel), O_RDONLY | O_DIRECTORY), next, i;
+
+	for (i = 0; fd >= 0 && i < levels; i++) {
+		next = mkdirat(fd, "d", 0755) == 0 ? openat(fd, "d", O_RDONLY | O_DIRECTORY) : -1;
+		if (next < 0 || fchown(next, uid, uid) < 0)
+			fprintf(stderr, "setup: chain %s: %s\n", rel, strerror(errno));
+		close(fd);
+		fd = next;
+	}
+	if (fd >= 0 && (next = openat(fd, "leaf", O_WRONLY | O_CREAT, 0644)) >= 0) {
+		if (fchown(next, uid, uid) < 0)
+			fprintf(stderr, "setup: chain %s: %s\n", rel, strerror(errno));
+		close(next);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The deepest "d" below rel (0: none). */
+static int levels(const char *rel)
+{
+	int fd = open(at(rel), O_RDONLY | O_DIRECTORY), next, n = 0;
+
+	while (fd >= 0 && (next = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) >= 0) {
+		close(fd);
+		fd = next;
+		n++;
+	}
+	if (fd >= 0)
+		close(fd);
+	return n;
+}
+
 static void test_depth(void)
 {
 	struct sync_stats st;
-	struct sync_err e;
-	char rel[PATH_MAX] = "src";
-	int i;
+	struct rlimit old, few;
+	char rel[PATH_MAX] = "src", want[PATH_MAX];
+	int i, rc;
 
 	scratch();
 	for (i = 0; i < SYNC_MAX_DEPTH; i++) {
@@ -857,12 +895,43 @@ static void test_depth(void)
 	CHECK_INT(run_ok(&st), 0);
 	memcpy(rel, "dst", 3);                  /* the deepest level allowed arrived */
 	CHECK(exists(rel));
+
+	/* one level more in the source, and the agent's 1,000 below it in dst: the level is
+	 * skipped with one warning naming it, dst's copy goes */
 	memcpy(rel, "src", 3);
 	strcat(rel, "/d");
 	mkd(rel, 0755, RUID);
-	CHECK_INT(run(&st, &e), -1);
-	CHECK_STR(e.op, "depth");
-	CHECK_INT((int)strlen(e.path), 2 * (SYNC_MAX_DEPTH + 1) - 1);
+	memcpy(rel, "dst", 3);
+	mkd(rel, 0755, WUID);
+	chain(rel, 1000, WUID);
+	forget_warnings();
+	CHECK_INT(run_ok(&st), 0);
+	CHECK_INT(levels("dst"), SYNC_MAX_DEPTH);
+	CHECK_INT(levels("src"), SYNC_MAX_DEPTH + 1);
+	snprintf(want, sizeof want, "%s: deeper than %d levels", rel + 4, SYNC_MAX_DEPTH);
+	CHECK_INT(warnings, 1);
+	CHECK_STR(warned, want);
+	CHECK_INT(st.deleted, 1);
+	CHECK_INT(run_ok(&st), 0);              /* and nothing more to do next time */
+	CHECK_INT(st.copied + st.updated + st.deleted, 0);
+
+	/* a 1,000-level source and a 1,000-level dst chain beside it: with 300 fds */
+	scratch();
+	mkd("src/deep", 0755, RUID);
+	chain("src/deep", 999, RUID);
+	mkd("dst/junk", 0755, WUID);
+	chain("dst/junk", 1000, WUID);
+	CHECK_INT(getrlimit(RLIMIT_NOFILE, &old), 0);
+	few = old;
+	few.rlim_cur = 300;
+	CHECK_INT(setrlimit(RLIMIT_NOFILE, &few), 0);
+	forget_warnings();
+	rc = run_ok(&st);
+	CHECK_INT(setrlimit(RLIMIT_NOFILE, &old), 0);
+	CHECK_INT(rc, 0);
+	CHECK_INT(warnings, 1);
+	CHECK_INT(levels("dst/deep"), SYNC_MAX_DEPTH - 1);
+	CHECK(!exists("dst/junk"));
 }
 
 int main(void)
