@@ -40,7 +40,7 @@ files=("$@")
 status=0
 out=$(mktemp)
 start=$SECONDS
-bats --tap "${files[@]}" | tee "$out" || status=$?
+bats --tap ${PI_BATS_FILTER:+--filter "$PI_BATS_FILTER"} "${files[@]}" | tee "$out" || status=$?
 passed=$(grep -c '^ok ' "$out" || true)
 failed=$(grep -c '^not ok ' "$out" || true)
 rm -f "$out"

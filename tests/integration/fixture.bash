@@ -72,9 +72,9 @@ exit "\$(cat $REC/exit 2>/dev/null || echo 0)"
 REC
 	cat >"$FIX/bin/systemctl" <<REC
 #!/bin/sh
-# records its argv and releases a held systemd-run stand-in, as stopping the unit would
+# records its argv; stop releases a held systemd-run stand-in, as stopping the unit would
 printf '%s\n' "\$*" >>$REC/systemctl
-[ -p $REC/hold ] && echo stopped >$REC/hold
+[ "\$1" = stop ] && [ -p $REC/hold ] && echo stopped >$REC/hold
 exit 0
 REC
 	chmod 0755 "$FIX/bin/systemd-run" "$FIX/bin/systemctl"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # run.sh - runs the integration suite (bats) against one build dir: real users, real sudo, a recording systemd-run.
 set -euo pipefail
-build=${1:?usage: run.sh BUILD_DIR}
+build=${1:?usage: run.sh BUILD_DIR [BATS_FILE...]}
+shift
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build=$(cd "$top" && cd "$build" && pwd)
@@ -35,7 +36,9 @@ fixture_install
 
 status=0
 out=$(mktemp)
-bats --tap "$here"/*.bats | tee "$out" || status=$?
+files=("$@")
+[ "${#files[@]}" -gt 0 ] || files=("$here"/*.bats)
+bats --tap ${PI_BATS_FILTER:+--filter "$PI_BATS_FILTER"} "${files[@]}" | tee "$out" || status=$?
 passed=$(grep -c '^ok ' "$out" || true)
 failed=$(grep -c '^not ok ' "$out" || true)
 rm -f "$out"
