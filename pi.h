@@ -25,6 +25,8 @@ int proxy_main(int argc, char **argv);
 extern const char *pi_prog;
 /* "<prog>: <message>\n" on stderr. */
 void pi_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Says again, once, the warnings pi_say printed in this run (the agent's screen hid them). */
+void pi_say_again(void);
 /* The message as is, on stderr (for the seed's own wording, which has no prefix). */
 void pi_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "<prog>: <file>: line L col C: <key>: <reason>" for a config that failed to load. */

@@ -827,6 +827,9 @@ static int launch(struct run *r, char **args, size_t nargs)
 	close(r->agent_dir_fd);
 	audit_launch(r);
 	rc = supervise(r, a.v, envp);
+	/* the agent's full-screen interface cleared what was said before it: say it again */
+	if (isatty(2))
+		pi_say_again();
 	if (r->watch_fd >= 0)
 		close(r->watch_fd);
 	netns_release(&r->net);

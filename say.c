@@ -10,15 +10,39 @@
 
 const char *pi_prog = "pi";
 
+/* The warnings of this run, kept to be said again when the agent's screen is gone. */
+enum { SAID_MAX = 8, SAID_LEN = 1024 };
+static char said[SAID_MAX][SAID_LEN];
+static int nsaid, unsaid;
+
 void pi_say(const char *fmt, ...)
 {
+	char line[SAID_LEN];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", pi_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s: %s\n", pi_prog, line);
+	if (strncmp(line, "warning: ", 9) != 0)
+		return;
+	if (nsaid < SAID_MAX)
+		memcpy(said[nsaid++], line, sizeof line);
+	else
+		unsaid++;
+}
+
+void pi_say_again(void)
+{
+	int i;
+
+	if (!nsaid)
+		return;
+	fprintf(stderr, "%s: before the agent started, this launch said:\n", pi_prog);
+	for (i = 0; i < nsaid; i++)
+		fprintf(stderr, "%s:   %s\n", pi_prog, said[i]);
+	if (unsaid)
+		fprintf(stderr, "%s:   and %d more warnings\n", pi_prog, unsaid);
 }
 
 void pi_plain(const char *fmt, ...)
