@@ -124,6 +124,26 @@ held_launch() {
 	grep -qx 'https_proxy=http://127.0.0.1:3128' "$(rec)/env"
 }
 
+@test "allowlist: the agent starts offline and without Node's warnings, unless the admin's environment says otherwise" {
+	allowlist
+	run pi_as pitest-alice "$A/p"
+	launched
+	[ "$(grep '^PI_OFFLINE=' "$(rec)/env" | tail -n 1)" = PI_OFFLINE=1 ]
+	[ "$(grep '^NODE_NO_WARNINGS=' "$(rec)/env" | tail -n 1)" = NODE_NO_WARNINGS=1 ]
+	rm -rf "${REC:?}"/launch/*
+	write_config "{\"proxyUser\": \"pitest-proxy\", \"environment\": {\"PI_OFFLINE\": \"0\"},
+		\"network\": {\"mode\": \"allowlist\", \"allow\": [\"127.0.0.1:$ORIGIN\"]}}"
+	run pi_as pitest-alice "$A/p"
+	launched
+	[ "$(grep '^PI_OFFLINE=' "$(rec)/env" | tail -n 1)" = PI_OFFLINE=0 ]
+	rm -rf "${REC:?}"/launch/*
+	# open mode: the agent's own start-up calls go where they go
+	write_config
+	run pi_as pitest-alice "$A/p"
+	launched
+	! grep -q '^PI_OFFLINE=\|^NODE_NO_WARNINGS=' "$(rec)/env"
+}
+
 @test "open mode: no namespace, no proxy, no proxy variables" {
 	write_config
 	run pi_as pitest-alice "$A/p"
