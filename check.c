@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "agentver.h"
 #include "caller.h"
 #include "config.h"
 #include "fs.h"
@@ -24,6 +25,7 @@
 #include "pi.h"
 #include "proxy.h"
 #include "runner.h"
+#include "sandbox.h"
 
 static int usage(void)
 {
@@ -200,6 +202,43 @@ static void warn_missing_files(const struct config *c)
 	}
 }
 
+/* The agent as a launch would run it: the first node on the unit's PATH against the
+ * package's engines.node, then its --version as the agent account. */
+static int check_agent_starts(const struct config *c, const char *agent)
+{
+	char path[8192];
+	struct agentver v;
+	struct ident as;
+	struct group *g = getgrnam(c->group);
+
+	if (!g || sandbox_path(c, path, sizeof path) < 0 ||
+	    ident_of_user(&as, c->user, g->gr_gid) < 0)
+		return 0;       /* named already, or nothing to run the agent with */
+	if (agentver_probe(agent, path, &as, &v) < 0) {
+		pi_say("cannot run %s as %s to see that it starts: %s", agent, c->user,
+		       strerror(errno));
+		return 1;
+	}
+	if (v.too_old) {
+		pi_say("%s: runtimePath: %s needs node %s (engines.node of %s), and the first node "
+		       "on the agent's PATH, %s, is %s: put the directory of a node that satisfies "
+		       "it first in runtimePath", c->path, agent, v.engines, v.package_json, v.node,
+		       v.node_version);
+		return 1;
+	}
+	if (v.status != 0) {
+		pi_say("%s: package: %s --version, run as %s with the agent's PATH, %s %d: %s%s",
+		       c->path, agent, c->user, v.status > 128 ? "ended by signal" : "exited",
+		       v.status > 128 ? v.status - 128 : v.status, v.out[0] ? v.out : "(no output)",
+		       v.node[0] ? "" : " (there is no node on its PATH: add the directory of one "
+		       "to runtimePath)");
+		return 1;
+	}
+	printf("agent: %s starts as %s: %s, on %s%s%s\n", agent, c->user, v.out,
+	       v.node[0] ? v.node : "no node", v.node_version[0] ? " " : "", v.node_version);
+	return 0;
+}
+
 /* The caller's own host entry, its roots looked at with the caller's identity. */
 static int check_caller_host(const struct config *c, const char *caller)
 {
@@ -250,6 +289,8 @@ static int check_live(const struct config *c, const char *caller)
 	if (!found && ++bad)
 		pi_say("%s: package: no executable %s, pi or pi-agent in %s/bin", c->path,
 		       c->binary_name, c->package);
+	else if (!caller && geteuid() == 0)
+		bad += check_agent_starts(c, path);
 	if (config_idmap(c))
 		printf("projectAccess: idmap: each root becomes an idmapped mount where the kernel "
 		       "and its filesystem allow it, else falls back to group mode with a warning at "

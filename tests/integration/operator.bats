@@ -71,6 +71,51 @@ setup() {
 	[ "$output" = OK ]
 }
 
+# A stand-in agent package in $FIX/pkg-x: engines.node $1, bin/pi the script $2.
+agent_package() {
+	rm -rf "$FIX/pkg-x"
+	install -d -m 0755 "$FIX/pkg-x/lib/agent/dist" "$FIX/pkg-x/bin"
+	printf '{"name": "agent", "engines": {"node": "%s"}}\n' "$1" >"$FIX/pkg-x/lib/agent/package.json"
+	printf '#!/bin/sh\n%s\n' "$2" >"$FIX/pkg-x/lib/agent/dist/cli.js"
+	chmod 0755 "$FIX/pkg-x/lib/agent/dist/cli.js"
+	ln -s ../lib/agent/dist/cli.js "$FIX/pkg-x/bin/pi"
+}
+
+@test "--check as root starts the agent as its account, on the node its PATH yields" {
+	agent_package ">=20.6.0" 'echo "9.9.9 uid=$(id -u) home=$HOME"; touch "$HOME/left"'
+	write_config "{\"package\": \"$FIX/pkg-x\"}"
+	run "$FIX/bin/pi-runner" --check
+	[ "$status" -eq 0 ]
+	node=$(PATH=/usr/local/bin:/usr/bin:/bin command -v node)
+	line=$(grep '^agent: ' <<<"$output")
+	[[ "$line" == "agent: $FIX/pkg-x/bin/pi starts as pitest-agent: 9.9.9 uid=$(id -u pitest-agent) home=/tmp/pi-check."*", on $node $("$node" --version)" ]]
+	# its throwaway home is gone with what it left there
+	home=$(sed -n 's/.* home=\([^,]*\),.*/\1/p' <<<"$line")
+	[ -n "$home" ] && [ ! -e "$home" ]
+	# through sudo, a user's own --check runs nothing
+	run as pitest-alice / sudo -n "$FIX/bin/pi-runner" --check
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"agent: "* ]]
+}
+
+@test "--check as root names a node older than engines.node, and an agent that does not start" {
+	install -d -m 0755 "$FIX/node18"
+	printf '#!/bin/sh\necho v18.19.0\n' >"$FIX/node18/node"
+	chmod 0755 "$FIX/node18/node"
+	agent_package ">=22.19.0" 'echo started >"$HOME/started"'
+	write_config "{\"package\": \"$FIX/pkg-x\", \"runtimePath\": [\"$FIX/node18\", \"/usr/bin\", \"/bin\"]}"
+	run "$FIX/bin/pi-runner" --check
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"runtimePath: $FIX/pkg-x/bin/pi needs node >=22.19.0 (engines.node of $FIX/pkg-x/lib/agent/package.json), and the first node on the agent's PATH, $FIX/node18/node, is v18.19.0: put the directory of a node that satisfies it first in runtimePath"* ]]
+	[ "${lines[-1]}" != OK ]
+	# a node that satisfies it, and an agent that fails as the agent does under a wrong node
+	agent_package "^18.0.0 || >=20" 'printf "file:///x/cli.js:3\n\033[31mSyntaxError: Unexpected identifier\n" >&2; exit 1'
+	run "$FIX/bin/pi-runner" --check
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"package: $FIX/pkg-x/bin/pi --version, run as pitest-agent with the agent's PATH, exited 1: ?[31mSyntaxError: Unexpected identifier"* ]]
+	[[ "$output" != *$'\033'* ]]
+}
+
 @test "--check through sudo reports the caller's own roots only" {
 	run as pitest-alice / sudo -n "$FIX/bin/pi-runner" --check
 	[ "$status" -eq 0 ]
