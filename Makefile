@@ -162,6 +162,7 @@ install: release
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 man/pi.1 man/pi-merge.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/pi-runner.8 $(DESTDIR)$(MANDIR)/man8/
+	ln -sf pi-runner.8 $(DESTDIR)$(MANDIR)/man8/pi-agent-init.8
 
 # The Debian package build/pi-agent-launcher_VERSION_ARCH.deb (deb/build.sh, dpkg-deb): the
 # binary is built for PREFIX=/usr in build/deb, so its runner path is /usr/bin/pi-runner.

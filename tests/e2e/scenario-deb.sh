@@ -52,7 +52,7 @@ sd_world() {
 		groupadd --system pi-agent
 		useradd --system -g pi-agent -d /var/empty -s /usr/sbin/nologin pi-agent
 		useradd --create-home --shell /bin/bash alice
-		install -d -o alice -g alice '"$SD_PROJ"'
+		install -d -o alice -g alice /home/alice/p '"$SD_PROJ"'
 		install -D -m 0755 '"$C_SRC"'/fake-agent.sh /opt/fake-agent/bin/pi
 	'
 }
