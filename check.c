@@ -6,6 +6,7 @@
  *   user's paths exist.
  */
 #include <errno.h>
+#include <ftw.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@
 #include "config.h"
 #include "fs.h"
 #include "ident.h"
+#include "idmap.h"
+#include "mounts.h"
 #include "netns.h"
 #include "pi.h"
 #include "proxy.h"
@@ -75,6 +78,142 @@ static void warn_nested_roots(const struct config *c, const struct host_user *h,
 				       "writes there and can make it a link, and a launch then skips it; "
 				       "configure the outer root alone", c->path, h->name, h->roots.v[j],
 				       h->roots.v[i]);
+}
+
+/* s as one shell word: as it is when plain, else in single quotes. */
+static const char *shell_word(const char *s, char *out, size_t n)
+{
+	size_t i, j = 0;
+
+	if (s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:@%")] == '\0')
+		return s;
+	out[j++] = '\'';
+	for (i = 0; s[i] && j + 6 < n; i++) {
+		if (s[i] == '\'') {
+			memcpy(out + j, "'\\''", 4);
+			j += 4;
+		} else
+			out[j++] = s[i];
+	}
+	out[j++] = '\'';
+	out[j] = '\0';
+	return out;
+}
+
+/* What a group-mode root's tree gives the project group: the walk's state (nftw has no
+ * argument of its own to carry it). */
+static struct {
+	gid_t group;
+	size_t seen, wrong;
+	char first[PATH_MAX];
+} walk;
+
+enum { WALK_MAX = 20000 };      /* entries looked at in one root */
+
+/* An entry the project group cannot use as the agent needs: not in the group, without the
+ * group's read and write (and search, and set-gid, for a directory). */
+static int walk_one(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	mode_t need = S_ISDIR(st->st_mode) ? S_IRWXG | S_ISGID : S_IRGRP | S_IWGRP;
+
+	(void)type;
+	(void)f;
+	if ((S_ISDIR(st->st_mode) || S_ISREG(st->st_mode)) &&
+	    (st->st_gid != walk.group || (st->st_mode & need) != need) && !walk.wrong++)
+		snprintf(walk.first, sizeof walk.first, "%s", path);
+	return ++walk.seen >= WALK_MAX;
+}
+
+/* A root reached in group mode: whether the agent can work there, else the commands that
+ * make it so. Walked with id's eyes when given (the caller through sudo). */
+static int check_group_mode(const struct config *c, const struct host_user *h, const char *root,
+			    uid_t owner, uid_t user, const struct ident *id)
+{
+	char qbuf[2 * PATH_MAX + 8];
+	const char *q = shell_word(root, qbuf, sizeof qbuf);
+	struct passwd *pw;
+	struct group *g;
+	int rc;
+
+	if (owner != user) {
+		pw = getpwuid(owner);
+		pi_say("%s: hostUsers.%s.projectRoots: %s is %s's, not %s's: in group mode a launch "
+		       "refuses it; give it to %s (chown %s %s) or remove it", c->path, h->name, root,
+		       pw ? pw->pw_name : "another account", h->name, h->name, h->name, q);
+		return 1;
+	}
+	if (!c->project_group) {
+		pi_say("%s: hostUsers.%s.projectRoots: %s: in group mode with no projectGroup the agent "
+		       "reaches it only through the others' bits; set \"projectGroup\" (groupadd "
+		       "--system pi-proj), then give the root to that group (--check shows how)",
+		       c->path, h->name, root);
+		return 1;
+	}
+	if (!(g = getgrnam(c->project_group)))
+		return 0;       /* named already */
+	memset(&walk, 0, sizeof walk);
+	walk.group = g->gr_gid;
+	if (id && ident_enter(id) < 0)
+		return 1;
+	rc = nftw(root, walk_one, 16, FTW_PHYS | FTW_MOUNT);
+	if (id && ident_enter(NULL) < 0)
+		return pi_root_lost(), 1;
+	if (rc < 0) {
+		pi_say("cannot look through %s: %s", root, strerror(errno));
+		return 1;
+	}
+	if (!walk.wrong) {
+		printf("root of %s: %s: group mode through projectGroup %s; every entry%s is the "
+		       "group's\n", h->name, root, c->project_group, walk.seen >= WALK_MAX ?
+		       " of the first 20000" : "");
+		return 0;
+	}
+	pi_say("%s: hostUsers.%s.projectRoots: %s: in group mode the agent works through "
+	       "projectGroup %s, and %zu entr%s lack%s it (%s%s): as root, chgrp -R %s %s && "
+	       "chmod -R g+rwX %s && find %s -type d -exec chmod g+s {} +; for what %s makes later, "
+	       "umask 0007 in %s's shell or setfacl -R -d -m g:%s:rwX %s", c->path, h->name, root,
+	       c->project_group, walk.wrong, walk.wrong == 1 ? "y" : "ies",
+	       walk.wrong == 1 ? "s" : "", walk.seen >= WALK_MAX ? "of the first 20000; " :
+	       "first ", walk.first, c->project_group, q, q, q, h->name, h->name,
+	       c->project_group, q);
+	return 1;
+}
+
+/* Each existing root as a launch would give it to the agent: tried for an idmapped mount
+ * (on a clone never attached), else group mode and whether it can work. */
+static int check_roots_access(const struct config *c, const struct host_user *h,
+			      const struct passwd *pw, const struct ident *id)
+{
+	struct passwd *agent = getpwnam(config_agent_user(c, h));
+	struct group *g = getgrnam(c->group);
+	struct idmap map;
+	struct mounts_access a;
+	struct ident user;
+	char root[PATH_MAX];
+	size_t i;
+	int bad = 0;
+
+	if (!agent || !g || ident_of_user(&user, h->name, (gid_t)-1) < 0)
+		return 0;       /* named already */
+	map.host_uid = pw->pw_uid;
+	map.host_gid = pw->pw_gid;
+	map.agent_uid = agent->pw_uid;
+	map.agent_gid = g->gr_gid;
+	for (i = 0; i < h->roots.n; i++) {
+		if (policy_expand(h->roots.v[i], pw->pw_dir, root, sizeof root) < 0 ||
+		    mounts_probe(root, &user, config_idmap(c) ? &map : NULL, &a) < 0)
+			continue;       /* missing: warned about */
+		if (a.idmapped)
+			printf("root of %s: %s: idmapped: the agent acts there as %s\n", h->name,
+			       root, h->name);
+		else {
+			if (a.call)
+				printf("root of %s: %s: no idmapped mount here (%s: %s): group mode\n",
+				       h->name, root, a.call, strerror(a.err));
+			bad += check_group_mode(c, h, root, a.owner, pw->pw_uid, id);
+		}
+	}
+	return bad;
 }
 
 #define NSCD_SOCKET "/var/run/nscd/socket"
@@ -165,6 +304,7 @@ static int check_host(const struct config *c, const struct host_user *h, const s
 	else {
 		warn_missing_roots(c, h, pw->pw_dir, id);
 		warn_nested_roots(c, h, pw->pw_dir);
+		bad += check_roots_access(c, h, pw, id);
 	}
 	if (h->agent_user && !getpwnam(h->agent_user) && ++bad)
 		pi_say("%s: hostUsers.%s.agentUser: user '%s' does not exist%s", c->path, h->name,

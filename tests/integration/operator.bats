@@ -71,6 +71,38 @@ setup() {
 	[ "$output" = OK ]
 }
 
+@test "--check tries each root: idmapped, or group mode with the commands that make it work" {
+	run "$FIX/bin/pi-runner" --check
+	[ "$status" -eq 0 ]
+	if [[ "$output" == *"root of pitest-alice: $A/p: idmapped: the agent acts there as pitest-alice"* ]]; then
+		[[ "$output" != *"root of pitest-alice: $A/p: no idmapped mount here"* ]]
+	else
+		[[ "$output" == *"root of pitest-alice: $A/p: no idmapped mount here ("* ]]
+	fi
+	write_config '{"projectAccess": "group", "projectGroup": "pitest-agent"}'
+	run "$FIX/bin/pi-runner" --check
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"hostUsers.pitest-alice.projectRoots: $FIX/shared is root's, not pitest-alice's: in group mode a launch refuses it; give it to pitest-alice (chown pitest-alice $FIX/shared) or remove it"* ]]
+	line=$(grep -F "hostUsers.pitest-alice.projectRoots: $A/p: in group mode the agent works through projectGroup pitest-agent, and 2 entries lack it (first $A/p)" <<<"$output")
+	[ "$(id -gn pitest-alice)" != pitest-agent ]
+	# the commands it gives, run as they are, make the root work
+	cmd=${line#*: as root, }
+	cmd=${cmd%%; for what*}
+	[[ "$cmd" == "chgrp -R pitest-agent $A/p && chmod -R g+rwX $A/p && find $A/p -type d -exec chmod g+s {} +" ]]
+	bash -c "$cmd"
+	[ "$(stat -c %G:%A "$A/p/sub")" = pitest-agent:drwxrwsr-x ]
+	write_config '{"projectAccess": "group", "projectGroup": "pitest-agent",
+		"hostUsers": {"pitest-alice": {"projectRoots": ["~/p"]}}}'
+	# alice's own --check (bob's roots are his and unchanged), her tree walked as she sees it
+	run as pitest-alice / sudo -n "$FIX/bin/pi-runner" --check
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"root of pitest-alice: $A/p: group mode through projectGroup pitest-agent; every entry is the group's"* ]]
+	[ "${lines[-1]}" = OK ]
+	# and a launch works there
+	run as pitest-alice "$A/p" pi
+	[ "$status" -eq 0 ]
+}
+
 # A stand-in agent package in $FIX/pkg-x: engines.node $1, bin/pi the script $2.
 agent_package() {
 	rm -rf "$FIX/pkg-x"
