@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include <spawn.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -380,15 +382,10 @@ static int foreground(void)
 }
 
 /* A watch on the agent home for the mark of the agent's Ctrl-Z (agentinit.c, suspend.c),
- * signalled with SIGIO (blocked here, waited for by supervise); only on a terminal, as its
- * foreground job. Else -1: the unit's main process undoes the agent's stops at once. */
+ * polled by supervise; only on a terminal, as its foreground job. Else -1: the unit's main
+ * process undoes the agent's stops at once. */
 static int watch_home(const struct run *r)
 {
-	sigset_t io;
-
-	sigemptyset(&io);
-	sigaddset(&io, SIGIO);
-	sigprocmask(SIG_BLOCK, &io, NULL);
 	return foreground() ? suspend_watch(r->home_fd) : -1;
 }
 
@@ -437,8 +434,10 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 {
 	sigset_t set, old;
 	pid_t pid, stopper = -1, w;
-	int sig, status = 0, got = 0;
+	int sig, status = 0, got = 0, sfd;
 	struct lookup lk = { r, envp, &old };
+	struct signalfd_siginfo si;
+	struct pollfd p[2];
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -446,25 +445,37 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGIO);
 	sigprocmask(SIG_BLOCK, &set, &old);
-	sigdelset(&old, SIGIO);
-	pid = spawn(argv, envp, &old);
-	if (pid < 0)
+	/* the signals and the Ctrl-Z watch in one poll (fanotify has no SIGIO to send) */
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		pi_say("cannot wait for signals: %s", strerror(errno));
 		return EXIT_DENIED;
+	}
+	pid = spawn(argv, envp, &old);
+	if (pid < 0) {
+		close(sfd);
+		return EXIT_DENIED;
+	}
+	p[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = r->watch_fd, .events = POLLIN };
 	for (;;) {
-		sig = sigwaitinfo(&set, NULL);
-		if (sig == SIGIO) {
-			if (suspend_marked(r->watch_fd, AGENTINIT_MARK, unit_main_pid, &lk) == 1 &&
-			    pid > 0 && !got && foreground())
-				suspend_job(r, envp, &old);
-			continue;
-		}
-		if (sig > 0 && sig != SIGCHLD && got && pid > 0)
-			kill(pid, SIGTERM);    /* asked twice: stop waiting for the unit */
-		if (sig > 0 && sig != SIGCHLD && !got) {
-			got = sig;
-			stopper = systemctl(r, "stop", NULL, envp, &old, -1);
+		if (poll(p, r->watch_fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+			break;
+		if (r->watch_fd >= 0 && (p[1].revents & POLLIN) &&
+		    suspend_marked(r->watch_fd, AGENTINIT_MARK, unit_main_pid, &lk) == 1 &&
+		    pid > 0 && !got && foreground())
+			suspend_job(r, envp, &old);
+		while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+			sig = (int)si.ssi_signo;
+			if (sig == SIGCHLD)
+				continue;
+			if (got && pid > 0)
+				kill(pid, SIGTERM);    /* asked twice: stop waiting for the unit */
+			if (!got) {
+				got = sig;
+				stopper = systemctl(r, "stop", NULL, envp, &old, -1);
+			}
 		}
 		while ((w = waitpid(-1, &sig, WNOHANG)) > 0)
 			if (w == pid)
@@ -477,6 +488,7 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 		if (!pid && stopper <= 0)
 			break;
 	}
+	close(sfd);
 	if (got)
 		status = (128 + got) << 8;
 	return finish(r, status, envp, &old);

@@ -48,5 +48,20 @@ if [ -f @REC@/marks ] && [ -n "$home" ] && [ -n "$user" ]; then
 	' marks "$(cat @REC@/marks)" "$home"
 	echo done >"$d/marked"
 fi
+# @REC@/mainmark: a process of the agent account whose pid the systemctl stand-in then gives
+# as the unit's MainPID creates the mark once, as pi-agent-init announces the agent's Ctrl-Z;
+# the "unit" ends when the test has resumed the stopped job (@REC@/resumed)
+if [ -f @REC@/mainmark ] && [ -n "$home" ] && [ -n "$user" ]; then
+	go=$(mktemp -u /tmp/pi-mainmark.XXXXXX)
+	mkfifo -m 0644 "$go"
+	setpriv --reuid "$user" --regid "$user" --clear-groups sh -c '
+		read -r _ <"$1"; : >"$2/.pi-agent-suspended"; rm -f "$2/.pi-agent-suspended"
+	' mainmark "$go" "$home" &
+	echo "$!" >@REC@/mainpid
+	echo go >"$go"
+	wait "$!"
+	rm -f "$go"
+	while [ ! -e @REC@/resumed ]; do sleep 0.05; done
+fi
 while [ -e @REC@/hold ]; do sleep 0.05; done
 exit "$(cat @REC@/exit 2>/dev/null || echo 0)"
