@@ -143,11 +143,13 @@ static int check_group_mode(const struct config *c, const struct host_user *h, c
 		return 1;
 	}
 	if (!c->project_group) {
-		pi_say("%s: hostUsers.%s.projectRoots: %s: in group mode with no projectGroup the agent "
-		       "reaches it only through the others' bits; set \"projectGroup\" (groupadd "
-		       "--system pi-proj), then give the root to that group (--check shows how)",
+		/* the agent may read what others may: a setup for reading, not a broken one */
+		pi_say("%s: warning: hostUsers.%s.projectRoots: %s: in group mode with no "
+		       "projectGroup the agent reaches it only through the others' bits (it can write "
+		       "nothing there); to let it work there set \"projectGroup\" (groupadd --system "
+		       "pi-proj) and run --check again for the commands that give the root to it",
 		       c->path, h->name, root);
-		return 1;
+		return 0;
 	}
 	if (!(g = getgrnam(c->project_group)))
 		return 0;       /* named already */

@@ -101,6 +101,11 @@ setup() {
 	# and a launch works there
 	run as pitest-alice "$A/p" pi
 	[ "$status" -eq 0 ]
+	# no projectGroup: the agent can only read there, a warning and no failure
+	write_config '{"projectAccess": "group", "hostUsers": {"pitest-alice": {"projectRoots": ["~/p"]}}}'
+	run as pitest-alice / sudo -n "$FIX/bin/pi-runner" --check
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"warning: hostUsers.pitest-alice.projectRoots: $A/p: in group mode with no projectGroup the agent reaches it only through the others' bits (it can write nothing there)"* ]]
 }
 
 # A stand-in agent package in $FIX/pkg-x: engines.node $1, bin/pi the script $2.
