@@ -46,12 +46,18 @@
 #include "ident.h"
 #include "inherit.h"
 #include "merge.h"
+#include "netpolicy.h"
 #include "pi.h"
 #include "policy.h"
 #include "proxy.h"
 #include "sandbox.h"
 #include "runner.h"
 #include "suspend.h"
+
+enum {
+	REPORT_MAX = 1 << 20,     /* bytes of the proxy's refusal report read after a session */
+	REPORT_TARGETS = 16,      /* distinct refused targets said to the user */
+};
 
 static int usage(FILE *to, int rc)
 {
@@ -673,24 +679,100 @@ static int proxy_identity(const struct run *r, struct ident *id)
 }
 
 /* pi-proxy --fd 3 --user U --unit N --allow E... --deny E..., as the proxy account. */
-static int start_proxy(struct run *r, const struct ident *id)
+/* The proxy, serving the namespace's socket, its refusals reported on a pipe whose read end
+ * is *report (or -1 when the pipe could not be made: the launch goes on without the report). */
+static int start_proxy(struct run *r, const struct ident *id, int *report)
 {
 	const struct config_network *net = config_network(&r->c, r->host);
-	char **v = calloc(8 + 2 * (net->allow.n + net->deny.n), sizeof *v);
+	char **v = calloc(10 + 2 * (net->allow.n + net->deny.n), sizeof *v);
 	size_t i, n = 0;
-	int rc;
+	int rc, p[2];
 
+	*report = -1;
 	if (!v)
 		return -1;
 	v[n++] = PROXY_NAME, v[n++] = "--fd", v[n++] = "3";
 	v[n++] = "--user", v[n++] = (char *)r->user, v[n++] = "--unit", v[n++] = r->unit;
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0) {
+		fcntl(p[0], F_SETPIPE_SZ, REPORT_MAX);
+		r->net.report_fd = p[1];
+		*report = p[0];
+		v[n++] = "--report-fd", v[n++] = "5";
+	}
 	for (i = 0; i < net->allow.n; i++)
 		v[n++] = "--allow", v[n++] = net->allow.v[i];
 	for (i = 0; i < net->deny.n; i++)
 		v[n++] = "--deny", v[n++] = net->deny.v[i];
 	rc = netns_start_proxy(&r->net, id, v);
 	free(v);
+	if (r->net.report_fd >= 0)
+		close(r->net.report_fd);
+	r->net.report_fd = -1;
+	if (rc < 0 && *report >= 0) {
+		close(*report);
+		*report = -1;
+	}
 	return rc;
+}
+
+/* A reported target as the proxy writes it: a host name or address, then :port. */
+static int plain_target(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 2 && n < NETPOL_HOST_MAX + 10 && strchr(s, ':') &&
+	       s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]")] == '\0';
+}
+
+/* After the session: the allowlist's refusals the proxy reported, once each with a count (the
+ * agent saw a 403 or a retry; the reason is in the journal, which the user cannot read). */
+static void say_refusals(const struct run *r, int fd)
+{
+	struct { char target[NETPOL_HOST_MAX + 10]; unsigned n; } seen[REPORT_TARGETS];
+	char *buf = NULL, *line, *next;
+	size_t len = 0, nseen = 0, i, more = 0;
+
+	if (fd < 0)
+		return;
+	buf = malloc(REPORT_MAX + 1);
+	while (buf && len < REPORT_MAX) {
+		ssize_t got = read(fd, buf + len, REPORT_MAX - len);
+
+		if (got <= 0 && !(got < 0 && errno == EINTR))
+			break;
+		if (got > 0)
+			len += (size_t)got;
+	}
+	close(fd);
+	if (!buf)
+		return;
+	buf[len] = '\0';
+	for (line = buf; line < buf + len; line = next) {
+		next = strchr(line, '\n');
+		if (!next)
+			break;
+		*next++ = '\0';
+		if (!plain_target(line))
+			continue;
+		for (i = 0; i < nseen && strcmp(seen[i].target, line); i++)
+			;
+		if (i < nseen)
+			seen[i].n++;
+		else if (nseen < REPORT_TARGETS) {
+			snprintf(seen[nseen].target, sizeof seen[nseen].target, "%s", line);
+			seen[nseen++].n = 1;
+		} else
+			more++;
+	}
+	free(buf);
+	for (i = 0; i < nseen; i++)
+		pi_say("the allowlist refused %s (%ux): ask an admin to add it to %snetwork.allow in "
+		       "%s%s", seen[i].target, seen[i].n, r->host->network ? "hostUsers." : "",
+		       r->host->network ? r->user : "", r->host->network ? "." : "",
+		       r->c.path);
+	if (more)
+		pi_say("the allowlist refused %zu more connections to other targets (the journal "
+		       "names them: pi-proxy's deny lines)", more);
 }
 
 const struct idmap *runner_idmap(const struct run *r, struct idmap *map)
@@ -782,7 +864,7 @@ static int launch(struct run *r, char **args, size_t nargs)
 	const char *bad, *step;
 	struct idmap map;
 	struct ident proxy_id;
-	int allowlist = config_allowlist(&r->c, r->host);
+	int allowlist = config_allowlist(&r->c, r->host), report = -1;
 
 	if (allowlist && proxy_identity(r, &proxy_id) < 0) {
 		audit("fail", r->user, r->pol.cwd, "reason=proxy-account");
@@ -820,7 +902,7 @@ static int launch(struct run *r, char **args, size_t nargs)
 		mounts_release(&r->mnt);
 		return EXIT_DENIED;
 	}
-	if (allowlist && start_proxy(r, &proxy_id) < 0) {
+	if (allowlist && start_proxy(r, &proxy_id, &report) < 0) {
 		pi_say("cannot start the network proxy as '%s': %s", r->c.proxy_user, strerror(errno));
 		audit("fail", r->user, r->pol.cwd, "reason=proxy-start");
 		sandbox_argv_free(&a);
@@ -845,6 +927,7 @@ static int launch(struct run *r, char **args, size_t nargs)
 	if (r->watch_fd >= 0)
 		close(r->watch_fd);
 	netns_release(&r->net);
+	say_refusals(r, report);
 	mounts_release(&r->mnt);
 	audit("end", r->user, r->pol.cwd, "unit=%s status=%d", r->unit, rc);
 	sandbox_argv_free(&a);
@@ -974,6 +1057,7 @@ int runner_main(int argc, char **argv)
 
 	memset(&r, 0, sizeof r);
 	r.runtime_fd = r.home_fd = r.agent_dir_fd = r.lock_fd = r.account_fd = r.watch_fd = -1;
+	r.net.report_fd = -1;
 	r.net.ns_fd = r.net.listen_fd = -1;
 	switch (parse(argc, argv, &r, &f)) {
 	case -1:

@@ -73,6 +73,8 @@ def connect(target):
     return data.decode(errors="replace").replace("\r", "").replace("\n", "|")
 line("connect-listed", connect("127.0.0.1:$ORIGIN"))
 line("connect-unlisted", connect("127.0.0.1:$OTHER"))
+line("connect-unlisted-again", connect("127.0.0.1:$OTHER"))
+line("connect-invalid", connect("exa\x1b[31mmple.org:443"))
 # no route out (a send off loopback is not tried here: the e2e suite does that, in a container
 # whose own namespace keeps even a failure of this one on the machine)
 line("routes", len(open("/proc/net/route").read().splitlines()) - 1)
@@ -105,7 +107,13 @@ held_launch() {
 	grep -qx 'direct-origin=failed' <<<"$out"
 	grep -q "^connect-listed=HTTP/1.1 200.*origin $ORIGIN" <<<"$out"
 	grep -q '^connect-unlisted=HTTP/1.1 403' <<<"$out"
+	grep -q '^connect-invalid=HTTP/1.1 400' <<<"$out"
 	grep -qx 'routes=0' <<<"$out"
+	# after the session the user is told what the allowlist refused, once, with a count; a
+	# target that is no host name is no line, and nothing of it reaches the terminal
+	[ "$(grep -c 'the allowlist refused' <<<"$output")" = 1 ]
+	[[ "$output" == *"pi-runner: the allowlist refused 127.0.0.1:$OTHER (2x): ask an admin to add it to network.allow in /etc/pi-agent/config.json"* ]]
+	[[ "$output" != *$'\x1b'* ]]
 	# the listed origin saw exactly the proxied connection, the other none
 	[ "$(cat "$ORIGIN_LOG")" = "$ORIGIN" ]
 	[ -z "$(proxy_pids)" ]
