@@ -170,7 +170,8 @@ static int check_group_mode(const struct config *c, const struct host_user *h, c
 		       " of the first 20000" : "");
 		return 0;
 	}
-	pi_say("%s: hostUsers.%s.projectRoots: %s: in group mode the agent works through "
+	/* a tree shared in part may be meant so: named with its fix, not a failure */
+	pi_say("%s: warning: hostUsers.%s.projectRoots: %s: in group mode the agent works through "
 	       "projectGroup %s, and %zu entr%s lack%s it (%s%s): as root, chgrp -R %s %s && "
 	       "chmod -R g+rwX %s && find %s -type d -exec chmod g+s {} +; for what %s makes later, "
 	       "umask 0007 in %s's shell or setfacl -R -d -m g:%s:rwX %s", c->path, h->name, root,
@@ -178,7 +179,7 @@ static int check_group_mode(const struct config *c, const struct host_user *h, c
 	       walk.wrong == 1 ? "s" : "", walk.seen >= WALK_MAX ? "of the first 20000; " :
 	       "first ", walk.first, c->project_group, q, q, q, h->name, h->name,
 	       c->project_group, q);
-	return 1;
+	return 0;
 }
 
 /* Each existing root as a launch would give it to the agent: tried for an idmapped mount

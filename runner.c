@@ -766,10 +766,9 @@ static void say_refusals(const struct run *r, int fd)
 	}
 	free(buf);
 	for (i = 0; i < nseen; i++)
-		pi_say("the allowlist refused %s (%ux): ask an admin to add it to %snetwork.allow in "
-		       "%s%s", seen[i].target, seen[i].n, r->host->network ? "hostUsers." : "",
-		       r->host->network ? r->user : "", r->host->network ? "." : "",
-		       r->c.path);
+		pi_say("the allowlist refused %s (%ux): ask an admin to add it to %s%s%snetwork.allow "
+		       "in %s", seen[i].target, seen[i].n, r->host->network ? "hostUsers." : "",
+		       r->host->network ? r->user : "", r->host->network ? "." : "", r->c.path);
 	if (more)
 		pi_say("the allowlist refused %zu more connections to other targets (the journal "
 		       "names them: pi-proxy's deny lines)", more);

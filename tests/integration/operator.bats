@@ -83,7 +83,7 @@ setup() {
 	run "$FIX/bin/pi-runner" --check
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"hostUsers.pitest-alice.projectRoots: $FIX/shared is root's, not pitest-alice's: in group mode a launch refuses it; give it to pitest-alice (chown pitest-alice $FIX/shared) or remove it"* ]]
-	line=$(grep -F "hostUsers.pitest-alice.projectRoots: $A/p: in group mode the agent works through projectGroup pitest-agent, and 2 entries lack it (first $A/p)" <<<"$output")
+	line=$(grep -F "warning: hostUsers.pitest-alice.projectRoots: $A/p: in group mode the agent works through projectGroup pitest-agent, and 2 entries lack it (first $A/p)" <<<"$output")
 	[ "$(id -gn pitest-alice)" != pitest-agent ]
 	# the commands it gives, run as they are, make the root work
 	cmd=${line#*: as root, }
