@@ -18,12 +18,17 @@ static int nsaid, unsaid;
 void pi_say(const char *fmt, ...)
 {
 	char line[SAID_LEN];
-	va_list ap;
+	va_list ap, again;
 
+	/* said whole: a message cut short can end in another command than the one it gave */
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	va_copy(again, ap);
+	fprintf(stderr, "%s: ", pi_prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	vsnprintf(line, sizeof line, fmt, again);
+	va_end(again);
 	va_end(ap);
-	fprintf(stderr, "%s: %s\n", pi_prog, line);
 	if (strncmp(line, "warning: ", 9) != 0)
 		return;
 	if (nsaid < SAID_MAX)
