@@ -75,10 +75,15 @@ build/unit/%: tests/unit/%.c tests/check.h $(SRCS) $(HDRS) Makefile build/includ
 unit: $(addprefix build/unit/,$(UNITS))
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
 
-# The sync's second thread under ThreadSanitizer (clang's runtime; setarch -R gives it the
+# The sync's second thread, and pi_say that both its threads call, under ThreadSanitizer (clang's runtime; setarch -R gives it the
 # fixed memory layout it needs). Part of make test, not of unit (the Nix check has no clang).
-tsan: build/unit/test_sync-tsan
+tsan: build/unit/test_sync-tsan build/unit/test_say-tsan
 	setarch -R build/unit/test_sync-tsan
+	TSAN_OPTIONS=log_path=build/unit/test_say-tsan.log setarch -R build/unit/test_say-tsan || \
+		{ cat build/unit/test_say-tsan.log.* >&2; false; }
+build/unit/test_say-tsan: tests/unit/test_say.c tests/check.h say.c $(HDRS) Makefile build/include/jsmn.h
+	@mkdir -p build/unit
+	$(CLANG) $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=thread -I. -Itests -o $@ tests/unit/test_say.c say.c
 build/unit/test_sync-tsan: tests/unit/test_sync.c tests/check.h sync.c fs.c ident.c $(HDRS) Makefile build/include/jsmn.h
 	@mkdir -p build/unit
 	$(CLANG) $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=thread -I. -Itests -o $@ tests/unit/test_sync.c sync.c fs.c ident.c

@@ -22,6 +22,12 @@
 enum {
 	RUN_SECONDS = 30,        /* the longest a --version may take */
 	PKG_LEVELS = 8,          /* directories looked up from the agent for its package.json */
+	/* the probe's real, effective and saved gid (the kernel's overflow gid, "nogroup"), the
+	 * agent's group only a supplementary one: the kernel lets a process into another's
+	 * /proc/PID/{root,cwd,environ,mem} without CAP_SYS_PTRACE only when all their uids and
+	 * gids match, so a running unit's agent, of the same account, cannot reach through
+	 * this process outside its unit to the host's / */
+	PROBE_GID = 65534,
 };
 
 /* The first executable name in the ':'-separated path, into out; 0 or -1. */
@@ -158,7 +164,8 @@ static void last_line(char *buf, size_t len, char *out, size_t n)
 			out[i] = '?';
 }
 
-/* Between fork and exec: the agent account with nothing of root's, its output to fd w. */
+/* Between fork and exec: the agent account with nothing of root's, its group only a
+ * supplementary one (PROBE_GID), its output to fd w. */
 static void child(const struct ident *as, int w, const char *home, char *const argv[],
 		  char *const envp[])
 {
@@ -173,7 +180,8 @@ static void child(const struct ident *as, int w, const char *home, char *const a
 	if (null < 0 || dup2(null, 0) < 0 || dup2(w, 1) < 0 || dup2(w, 2) < 0)
 		_exit(126);
 	syscall(SYS_close_range, 3U, ~0U, 0U);
-	if (setsid() < 0 || setgroups(0, NULL) < 0 || setresgid(as->gid, as->gid, as->gid) < 0 ||
+	if (setsid() < 0 || setgroups(1, &as->gid) < 0 ||
+	    setresgid(PROBE_GID, PROBE_GID, PROBE_GID) < 0 ||
 	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 || setresuid(as->uid, as->uid, as->uid) < 0 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
 	    chdir(home) < 0)

@@ -80,7 +80,8 @@ static void warn_nested_roots(const struct config *c, const struct host_user *h,
 				       h->roots.v[i]);
 }
 
-/* s as one shell word: as it is when plain, else in single quotes. */
+/* s as one shell word: as it is when plain, else in single quotes; NULL when it does not
+ * fit in n (a word cut short names another path). */
 static const char *shell_word(const char *s, char *out, size_t n)
 {
 	size_t i, j = 0;
@@ -88,7 +89,9 @@ static const char *shell_word(const char *s, char *out, size_t n)
 	if (s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:@%")] == '\0')
 		return s;
 	out[j++] = '\'';
-	for (i = 0; s[i] && j + 6 < n; i++) {
+	for (i = 0; s[i]; i++) {
+		if (j + 6 > n)
+			return NULL;
 		if (s[i] == '\'') {
 			memcpy(out + j, "'\\''", 4);
 			j += 4;
@@ -98,6 +101,18 @@ static const char *shell_word(const char *s, char *out, size_t n)
 	out[j++] = '\'';
 	out[j] = '\0';
 	return out;
+}
+
+/* A name the user chose, for the admin's terminal: control bytes shown as '?' (a newline
+ * would start a line of its own, an escape sequence would act on the terminal). */
+static void printable(const char *s, char *out, size_t n)
+{
+	size_t i;
+
+	snprintf(out, n, "%s", s);
+	for (i = 0; out[i]; i++)
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+			out[i] = '?';
 }
 
 /* What a group-mode root's tree gives the project group: the walk's state (nftw has no
@@ -120,7 +135,7 @@ static int walk_one(const char *path, const struct stat *st, int type, struct FT
 	(void)f;
 	if ((S_ISDIR(st->st_mode) || S_ISREG(st->st_mode)) &&
 	    (st->st_gid != walk.group || (st->st_mode & need) != need) && !walk.wrong++)
-		snprintf(walk.first, sizeof walk.first, "%s", path);
+		printable(path, walk.first, sizeof walk.first);
 	return ++walk.seen >= WALK_MAX;
 }
 
@@ -129,12 +144,17 @@ static int walk_one(const char *path, const struct stat *st, int type, struct FT
 static int check_group_mode(const struct config *c, const struct host_user *h, const char *root,
 			    uid_t owner, uid_t user, const struct ident *id)
 {
-	char qbuf[2 * PATH_MAX + 8];
+	char qbuf[4 * PATH_MAX + 3];
 	const char *q = shell_word(root, qbuf, sizeof qbuf);
 	struct passwd *pw;
 	struct group *g;
 	int rc;
 
+	if (!q) {
+		pi_say("%s: hostUsers.%s.projectRoots: %s: too long to print as a shell word",
+		       c->path, h->name, root);
+		return 1;
+	}
 	if (owner != user) {
 		pw = getpwuid(owner);
 		pi_say("%s: hostUsers.%s.projectRoots: %s is %s's, not %s's: in group mode a launch "

@@ -10,39 +10,48 @@
 
 const char *pi_prog = "pi";
 
-/* The warnings of this run, kept to be said again when the agent's screen is gone. */
+/* The warnings of this run, kept to be said again when the agent's screen is gone. Both of
+ * the sync's threads warn: each warning takes its slot by an atomic count (two taking the
+ * last one at once wrote past the array). */
 enum { SAID_MAX = 8, SAID_LEN = 1024 };
 static char said[SAID_MAX][SAID_LEN];
-static int nsaid, unsaid;
+static int nsaid;
 
 void pi_say(const char *fmt, ...)
 {
 	char line[SAID_LEN];
-	va_list ap;
+	va_list ap, again;
+	int slot;
 
+	/* said whole: a message cut short can end in another command than the one it gave */
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	va_copy(again, ap);
+	flockfile(stderr);      /* one line, whichever thread says it */
+	fprintf(stderr, "%s: ", pi_prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	funlockfile(stderr);
+	vsnprintf(line, sizeof line, fmt, again);
+	va_end(again);
 	va_end(ap);
-	fprintf(stderr, "%s: %s\n", pi_prog, line);
 	if (strncmp(line, "warning: ", 9) != 0)
 		return;
-	if (nsaid < SAID_MAX)
-		memcpy(said[nsaid++], line, sizeof line);
-	else
-		unsaid++;
+	slot = __atomic_fetch_add(&nsaid, 1, __ATOMIC_RELAXED);
+	if (slot < SAID_MAX)
+		memcpy(said[slot], line, sizeof line);
 }
 
 void pi_say_again(void)
 {
-	int i;
+	int i, n = __atomic_load_n(&nsaid, __ATOMIC_RELAXED);
 
-	if (!nsaid)
+	if (!n)
 		return;
 	fprintf(stderr, "%s: before the agent started, this launch said:\n", pi_prog);
-	for (i = 0; i < nsaid; i++)
+	for (i = 0; i < n && i < SAID_MAX; i++)
 		fprintf(stderr, "%s:   %s\n", pi_prog, said[i]);
-	if (unsaid)
-		fprintf(stderr, "%s:   and %d more warnings\n", pi_prog, unsaid);
+	if (n > SAID_MAX)
+		fprintf(stderr, "%s:   and %d more warnings\n", pi_prog, n - SAID_MAX);
 }
 
 void pi_plain(const char *fmt, ...)
