@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # operator.bats - what admins and users ask the launcher: --check, PI_AGENT_EXPLAIN, --help, --version.
 
+bats_require_minimum_version 1.5.0
+
 setup() {
 	load fixture
 	reset_state
@@ -50,11 +52,9 @@ setup() {
 	run "$FIX/bin/pi-runner" --check
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"$CONF: package: no executable pi-agent or pi in $FIX/pkg/bin/bin; $FIX/pkg/bin is itself the bin directory holding the agent ($FIX/pkg/bin/pi): set \"package\": \"$FIX/pkg\""* ]]
-	run as pitest-alice "$A/p" env PI_AGENT_EXPLAIN=1 pi
-	[ "$status" -eq 127 ]
+	run -127 as pitest-alice "$A/p" env PI_AGENT_EXPLAIN=1 pi
 	[[ "$output" == *"set \"package\": \"$FIX/pkg\""* ]]
-	run as pitest-alice "$A/p" pi
-	[ "$status" -eq 127 ]
+	run -127 as pitest-alice "$A/p" pi
 	[[ "$output" == *"Pi binary not found or not executable: $FIX/pkg/bin/bin/pi-agent"* ]]
 	[[ "$output" == *"pi-runner: package $FIX/pkg/bin is itself the bin directory holding the agent ($FIX/pkg/bin/pi): ask an admin to set \"package\": \"$FIX/pkg\" in $CONF"* ]]
 	[ ! -e "$REC/argv" ]
@@ -201,7 +201,7 @@ setup() {
 	run "$FIX/bin/pi-runner" --check
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"group: group 'pitest-nogroup' does not exist"*"; create it: groupadd --system pitest-nogroup"* ]]
-	[[ "$output" == *"user: user 'pitest-nobody' does not exist"*"; create it: useradd --system -g pitest-nogroup -d /nonexistent -s /usr/sbin/nologin pitest-nobody"* ]]
+	[[ "$output" == *"user: user 'pitest-nobody' does not exist"*"; create it: groupadd --system pitest-nogroup && useradd --system -g pitest-nogroup -d /nonexistent -s /usr/sbin/nologin pitest-nobody"* ]]
 	[[ "$output" == *"hostUsers.pitest-bob.agentUser: user 'pitest-noagent' does not exist"*"; create it: groupadd --system pitest-noagent && useradd --system -g pitest-noagent -d /nonexistent -s /usr/sbin/nologin pitest-noagent"* ]]
 	[[ "$output" == *"proxyUser: user 'pitest-noproxy' does not exist"*"; create it: useradd --system --no-create-home --shell /usr/sbin/nologin pitest-noproxy"* ]]
 	[[ "$output" != *NAME* ]]
