@@ -12,9 +12,10 @@ result() {
 		printf 'FAIL %s\n%s\n' "$1" "$2"
 	fi
 }
-make -s man PREFIX=/usr/local >/dev/null &&
-	make -s build/deb/man/pi.1 build/deb/man/pi-merge.1 build/deb/man/pi-runner.8 >/dev/null ||
+if ! make -s man PREFIX=/usr/local >/dev/null ||
+	! make -s build/deb/man/pi.1 build/deb/man/pi-merge.1 build/deb/man/pi-runner.8 >/dev/null; then
 	result "make man" "the pages could not be built"
+fi
 for page in build/man/*.[18] build/deb/man/*.[18]; do
 	result "$page" "$(mandoc -Tlint "$page" 2>&1; groff -ww -man -Tutf8 -z "$page" 2>&1)"
 	result "$page: no placeholder is left" "$(grep -n '@[A-Z_]*@' "$page")"
