@@ -24,6 +24,8 @@ ln -s pi "$root/usr/bin/pi-agent-init"
 for m in pi.1:man1 pi-merge.1:man1 pi-runner.8:man8; do
 	gzip -9n <"$man/${m%%:*}" >"$root/usr/share/man/${m#*:}/${m%%:*}.gz"
 done
+# pi-agent-init, the unit's main process, is described in pi-runner(8) (INTERNAL NAMES)
+ln -s pi-runner.8.gz "$root/usr/share/man/man8/pi-agent-init.8.gz"
 head1 "$src/copyright" >"$doc/copyright"
 head1 "$src/changelog" | gzip -9n >"$doc/changelog.gz"
 head1 "$src/config.json" >"$doc/examples/config.json"

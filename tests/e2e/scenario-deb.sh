@@ -53,7 +53,7 @@ sd_world() {
 		groupadd --system pi-agent
 		useradd --system -g pi-agent -d /var/empty -s /usr/sbin/nologin pi-agent
 		useradd --create-home --shell /bin/bash alice
-		install -d -o alice -g alice '"$SD_PROJ"'
+		install -d -o alice -g alice /home/alice/p '"$SD_PROJ"'
 		install -D -m 0755 '"$C_SRC"'/fake-agent.sh /opt/fake-agent/bin/pi
 		install -D -m 0755 '"$C_SRC"'/fake-agent.sh /opt/pi/bin/pi
 	'
@@ -72,6 +72,11 @@ sd_installed() {
 	local st
 	check "deb: /usr/bin/pi-runner is the binary" ctr test "$(ctr readlink -f /usr/bin/pi-runner)" = /usr/bin/pi
 	check "deb: its man pages are installed" ctr test -s /usr/share/man/man8/pi-runner.8.gz
+	check_eq "deb: pi-runner(8) gives the sudo rule for the package's runner" \
+		"alice,bob ALL=(root) NOPASSWD: /usr/bin/pi-runner" \
+		"$(ctr bash -c 'zcat /usr/share/man/man8/pi-runner.8.gz | grep NOPASSWD')"
+	check_eq "deb: no manual page names another runner path" "" \
+		"$(ctr bash -c 'zcat /usr/share/man/man[18]/pi*.gz | grep bin/pi-runner | grep -v /usr/bin/pi-runner || true')"
 	check "deb: the example config is a valid config" ctr /usr/bin/pi-runner --check --offline \
 		/usr/share/doc/pi-agent-launcher/examples/config.json
 	check "deb: no active config is installed" ctr test ! -e /etc/pi-agent/config.json
