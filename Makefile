@@ -34,7 +34,7 @@ SRCS  = pi.c say.c caller.c wrapper.c runner.c suspend.c agentinit.c prepare.c c
 HDRS  = $(wildcard *.h)
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: FORCE all release asan unit tsan test integration attacks install clean e2e demo bench fuzz deb
+.PHONY: FORCE all release asan unit tsan test integration attacks install clean e2e demo bench fuzz deb man
 all: release
 release: build/pi build/pi-runner build/pi-merge build/pi-agent-init
 
@@ -51,6 +51,18 @@ build/include/jsmn.h: $(JSMN_H)
 build/pi: $(SRCS) $(HDRS) Makefile build/include/jsmn.h build/flags
 	@mkdir -p build
 	$(MUSL_CC) $(REL_CFLAGS) -o $@ $(SRCS) $(REL_LDFLAGS)
+
+# The manual pages name the runner's path of their install (man/ holds @RUNNER_PATH@):
+# build/man for make install, build/deb/man for the package's /usr/bin/pi-runner.
+MANPAGES = pi.1 pi-merge.1 pi-runner.8
+man: $(addprefix build/man/,$(MANPAGES))
+build/man/%: man/% FORCE
+	@mkdir -p $(@D)
+	sed 's|@RUNNER_PATH@|$(RUNNER_PATH)|g' $< >$@
+build/deb/man/%: override PREFIX = /usr
+build/deb/man/%: man/% FORCE
+	@mkdir -p $(@D)
+	sed 's|@RUNNER_PATH@|$(RUNNER_PATH)|g' $< >$@
 
 # pi-agent-init: the agent unit's main process, a name no sudo rule grants; the runner finds it
 # beside its own binary.
@@ -158,23 +170,24 @@ demo:
 	./build.sh
 	E2E_NO_BUILD=1 tests/e2e/demo.sh
 
-install: release
+install: release man
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 build/pi $(DESTDIR)$(BINDIR)/pi
 	ln -sf pi $(DESTDIR)$(BINDIR)/pi-runner
 	ln -sf pi $(DESTDIR)$(BINDIR)/pi-merge
 	ln -sf pi $(DESTDIR)$(BINDIR)/pi-agent-init
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
-	install -m 0644 man/pi.1 man/pi-merge.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 0644 man/pi-runner.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 build/man/pi.1 build/man/pi-merge.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 build/man/pi-runner.8 $(DESTDIR)$(MANDIR)/man8/
 	ln -sf pi-runner.8 $(DESTDIR)$(MANDIR)/man8/pi-agent-init.8
 
 # The Debian package build/pi-agent-launcher_VERSION_ARCH.deb (deb/build.sh, dpkg-deb): the
-# binary is built for PREFIX=/usr in build/deb, so its runner path is /usr/bin/pi-runner.
+# binary and its manual pages are built for PREFIX=/usr in build/deb, so their runner path is
+# /usr/bin/pi-runner.
 deb:
 	tests/deps.sh build
-	$(MAKE) build/deb/pi
-	deb/build.sh build/deb/pi $(VERSION) build
+	$(MAKE) build/deb/pi $(addprefix build/deb/man/,$(MANPAGES))
+	deb/build.sh build/deb/pi build/deb/man $(VERSION) build
 build/deb/pi: override PREFIX = /usr
 build/deb/pi: $(SRCS) $(HDRS) Makefile build/include/jsmn.h
 	@mkdir -p build/deb

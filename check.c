@@ -295,6 +295,7 @@ static int check_network(const struct config *c, const struct host_user *h)
 {
 	const struct config_network *n = config_network(c, h);
 	struct ident id;
+	char cmd[256];
 
 	printf("network of %s: %s%s", h->name, n->mode, h->network ? " (hostUsers.<user>.network)" :
 	       "");
@@ -310,8 +311,9 @@ static int check_network(const struct config *c, const struct host_user *h)
 		pi_say("%s: proxyUser: '%s' must be an account of its own, not root, an agent account "
 		       "or a host user", c->path, c->proxy_user);
 	else
-		pi_say("%s: proxyUser: user '%s' does not exist%s", c->path, c->proxy_user,
-		       errno == ENOENT ? nss_hint() : "");
+		pi_say("%s: proxyUser: user '%s' does not exist%s; create it: %s", c->path,
+		       c->proxy_user, errno == ENOENT ? nss_hint() : "", pi_create_account(cmd,
+		       sizeof cmd, PI_ACCOUNT_PROXY, c->proxy_user, NULL));
 	return 1;
 }
 
@@ -320,6 +322,7 @@ static int check_network(const struct config *c, const struct host_user *h)
 static int check_host(const struct config *c, const struct host_user *h, const struct ident *id)
 {
 	struct passwd *pw = getpwnam(h->name);
+	char cmd[256];
 	int bad = 0;
 
 	if (!pw && ++bad)
@@ -330,8 +333,9 @@ static int check_host(const struct config *c, const struct host_user *h, const s
 		bad += check_roots_access(c, h, pw, id);
 	}
 	if (h->agent_user && !getpwnam(h->agent_user) && ++bad)
-		pi_say("%s: hostUsers.%s.agentUser: user '%s' does not exist%s", c->path, h->name,
-		       h->agent_user, nss_hint());
+		pi_say("%s: hostUsers.%s.agentUser: user '%s' does not exist%s; create it: %s", c->path,
+		       h->name, h->agent_user, nss_hint(), pi_create_account(cmd, sizeof cmd,
+		       PI_ACCOUNT_AGENT, h->agent_user, h->agent_user));
 	return bad + check_network(c, h);
 }
 
@@ -425,34 +429,38 @@ static int check_caller_host(const struct config *c, const char *caller)
  * nothing tells whether another user's paths exist. */
 static int check_live(const struct config *c, const char *caller)
 {
-	char path[PATH_MAX];
-	const char *bins[] = { c->binary_name, "pi", "pi-agent" };
+	char path[PATH_MAX], parent[PATH_MAX], cmd[256];
 	const char *exe[] = { c->sudo_path, c->systemd_run_path, c->runner_path };
 	const char *exe_key[] = { "sudoPath", "systemdRunPath", "runnerPath" };
-	int bad = 0, found = 0;
+	int bad = 0;
 	size_t i;
 
 	if (!getgrnam(c->group) && ++bad)
-		pi_say("%s: group: group '%s' does not exist%s", c->path, c->group, nss_hint());
+		pi_say("%s: group: group '%s' does not exist%s; create it: %s", c->path, c->group,
+		       nss_hint(), pi_create_account(cmd, sizeof cmd, PI_ACCOUNT_GROUP, c->group, NULL));
 	if (c->project_group && !getgrnam(c->project_group) && ++bad)
-		pi_say("%s: projectGroup: group '%s' does not exist%s", c->path, c->project_group,
-		       nss_hint());
+		pi_say("%s: projectGroup: group '%s' does not exist%s; create it: %s", c->path,
+		       c->project_group, nss_hint(), pi_create_account(cmd, sizeof cmd,
+		       PI_ACCOUNT_GROUP, c->project_group, NULL));
 	if (!getpwnam(c->user) && ++bad)
-		pi_say("%s: user: user '%s' does not exist%s", c->path, c->user, nss_hint());
+		pi_say("%s: user: user '%s' does not exist%s; create it: %s", c->path, c->user,
+		       nss_hint(), pi_create_account(cmd, sizeof cmd, PI_ACCOUNT_AGENT, c->user,
+		       c->group));
 	for (i = 0; !caller && i < c->nhosts; i++)
 		bad += check_host(c, &c->hosts[i], NULL);
 	if (caller)
 		bad += check_caller_host(c, caller);
 	if (!caller)
 		bad += shared_groups(c);
-	for (i = 0; i < 3 && !found; i++) {
-		snprintf(path, sizeof path, "%s/bin/%s", c->package, bins[i]);
-		found = fs_executable(path);
-	}
-	if (!found && ++bad)
-		pi_say("%s: package: no executable %s, pi or pi-agent in %s/bin", c->path,
-		       c->binary_name, c->package);
-	else if (!caller && geteuid() == 0)
+	if (runner_agent_path(c, path, sizeof path) < 0 && ++bad) {
+		if (runner_package_parent(c, parent, sizeof parent, path, sizeof path) == 0)
+			pi_say("%s: package: no executable %s in %s/bin; %s is itself the bin "
+			       "directory holding the agent (%s): set \"package\": \"%s\"", c->path,
+			       runner_agent_names(c), c->package, c->package, path, parent);
+		else
+			pi_say("%s: package: no executable %s in %s/bin", c->path,
+			       runner_agent_names(c), c->package);
+	} else if (!caller && geteuid() == 0)
 		bad += check_agent_starts(c, path);
 	if (config_idmap(c))
 		printf("projectAccess: idmap: each root becomes an idmapped mount where the kernel "
@@ -680,8 +688,14 @@ int runner_explain(struct run *r, char **args, size_t nargs)
 	       "your settings.json" : "the agent's settings.json", r->c.path);
 	explain_env(r);
 	if (runner_find_agent(r, 0) < 0) {
-		printf("agent:          none executable among %s, pi, pi-agent in %s/bin: a launch "
-		       "would exit 127\n", r->c.binary_name, r->c.package);
+		char parent[PATH_MAX], found[PATH_MAX];
+
+		printf("agent:          none executable among %s in %s/bin: a launch would exit "
+		       "127\n", runner_agent_names(&r->c), r->c.package);
+		if (runner_package_parent(&r->c, parent, sizeof parent, found, sizeof found) == 0)
+			printf("                %s is itself the bin directory holding the agent "
+			       "(%s): ask an admin to set \"package\": \"%s\"\n", r->c.package, found,
+			       parent);
 		return EXIT_NO_AGENT;
 	}
 	printf("agent:          %s\n", r->agent_bin);

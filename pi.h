@@ -34,6 +34,11 @@ void pi_say_config_error(const char *path, const struct config_err *e);
 /* The seed's denial text for a policy result (nothing for POLICY_OK / POLICY_ERROR). */
 void pi_say_denial(const struct policy *p, enum policy_result r, const char *user,
 		   const char *config);
+/* The command that creates a missing account, with its real names: an agent account in group
+ * (groupadd first when that group is missing too), the proxy's account, or a group. */
+enum pi_account { PI_ACCOUNT_AGENT, PI_ACCOUNT_PROXY, PI_ACCOUNT_GROUP };
+const char *pi_create_account(char *buf, size_t n, enum pi_account kind, const char *name,
+			      const char *group);
 /* Says that a return to root's identity failed (ident_enter(NULL)); returns -1: the caller
  * stops touching files and fails. */
 int pi_root_lost(void);

@@ -137,6 +137,7 @@ static int check_groups(struct run *r)
 /* Identities, home, and the policy re-check with the host user's eyes. */
 static int check_policy(struct run *r, const char *cwd)
 {
+	char cmd[256];
 	struct passwd *pw = getpwnam(r->user);
 	struct group *gr;
 	enum policy_result res;
@@ -153,8 +154,10 @@ static int check_policy(struct run *r, const char *cwd)
 		return -1;
 	}
 	if (ident_of_user(&r->agent_id, r->agent, (gid_t)-1) < 0) {
-		pi_say("agent account '%s' (group '%s') does not exist: create it or fix user/group "
-		       "in %s", r->agent, r->c.group, r->c.path);
+		pi_say("agent account '%s' (group '%s') does not exist: create it (%s) or fix "
+		       "user/group in %s", r->agent, r->c.group, pi_create_account(cmd, sizeof cmd,
+		       PI_ACCOUNT_AGENT, r->agent, r->host->agent_user ? r->agent : r->c.group),
+		       r->c.path);
 		return -1;
 	}
 	gr = getgrgid(r->agent_id.gid);
@@ -206,23 +209,61 @@ static int check_policy(struct run *r, const char *cwd)
 	return res == POLICY_OK ? 0 : -1;
 }
 
-int runner_find_agent(struct run *r, int loud)
+/* The agent in dir: binaryName, then pi, then pi-agent; 0 with its path in out, else -1 with
+ * the first name's. */
+static int agent_in(const struct config *c, const char *dir, char *out, size_t n)
 {
-	const char *names[] = { r->c.binary_name, "pi", "pi-agent" };
-	char dir[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
+	const char *names[] = { c->binary_name, "pi", "pi-agent" };
 	size_t i;
 
-	snprintf(dir, sizeof dir, "%s/bin", r->c.package);
 	for (i = 0; i < 3; i++) {
-		snprintf(r->agent_bin, sizeof r->agent_bin, "%s/%s", dir, names[i]);
-		if (fs_executable(r->agent_bin))
+		snprintf(out, n, "%s/%s", dir, names[i]);
+		if (fs_executable(out))
 			return 0;
 	}
-	snprintf(r->agent_bin, sizeof r->agent_bin, "%s/%s", dir, names[0]);
+	snprintf(out, n, "%s/%s", dir, names[0]);
+	return -1;
+}
+
+int runner_agent_path(const struct config *c, char *out, size_t n)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof dir, "%s/bin", c->package);
+	return agent_in(c, dir, out, n);
+}
+
+const char *runner_agent_names(const struct config *c)
+{
+	static char buf[96];
+
+	if (!strcmp(c->binary_name, "pi") || !strcmp(c->binary_name, "pi-agent"))
+		return !strcmp(c->binary_name, "pi") ? "pi or pi-agent" : "pi-agent or pi";
+	snprintf(buf, sizeof buf, "%s, pi or pi-agent", c->binary_name);
+	return buf;
+}
+
+int runner_package_parent(const struct config *c, char *parent, size_t n, char *found, size_t nf)
+{
+	const char *base = strrchr(c->package, '/');
+
+	if (strcmp(base + 1, "bin") || agent_in(c, c->package, found, nf) < 0)
+		return -1;
+	snprintf(parent, n, "%.*s", base == c->package ? 1 : (int)(base - c->package), c->package);
+	return 0;
+}
+
+int runner_find_agent(struct run *r, int loud)
+{
+	char dir[PATH_MAX], parent[PATH_MAX], found[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if (runner_agent_path(&r->c, r->agent_bin, sizeof r->agent_bin) == 0)
+		return 0;
 	if (!loud)
 		return -1;
+	snprintf(dir, sizeof dir, "%s/bin", r->c.package);
 	pi_plain("Pi binary not found or not executable: %s", r->agent_bin);
 	pi_plain("Available executables in %s:", dir);
 	d = opendir(dir);
@@ -231,6 +272,9 @@ int runner_find_agent(struct run *r, int loud)
 			pi_plain("%s", de->d_name);
 	if (d)
 		closedir(d);
+	if (runner_package_parent(&r->c, parent, sizeof parent, found, sizeof found) == 0)
+		pi_say("package %s is itself the bin directory holding the agent (%s): ask an admin "
+		       "to set \"package\": \"%s\" in %s", r->c.package, found, parent, r->c.path);
 	return -1;
 }
 
@@ -665,15 +709,19 @@ static void audit_launch(const struct run *r)
 /* The proxy's account (netns.c), or -1 after saying why. */
 static int proxy_identity(const struct run *r, struct ident *id)
 {
+	char cmd[256];
+
 	if (netns_proxy_account(&r->c, id) == 0)
 		return 0;
 	if (errno == EPERM)
 		pi_say("cannot start the network proxy as '%s': proxyUser must be an account of its "
 		       "own, not root, an agent account or a host user", r->c.proxy_user);
+	else if (errno == ENOENT)
+		pi_say("cannot start the network proxy: its account '%s' does not exist (create it: "
+		       "%s, or set proxyUser in %s)", r->c.proxy_user, pi_create_account(cmd,
+		       sizeof cmd, PI_ACCOUNT_PROXY, r->c.proxy_user, NULL), r->c.path);
 	else
-		pi_say("cannot start the network proxy: its account '%s' %s", r->c.proxy_user,
-		       errno == ENOENT ? "does not exist (create it: useradd --system "
-		       "--no-create-home --shell /usr/sbin/nologin NAME, or set proxyUser)" :
+		pi_say("cannot start the network proxy: its account '%s': %s", r->c.proxy_user,
 		       strerror(errno));
 	return -1;
 }

@@ -55,6 +55,14 @@ int runner_prepare(struct run *r);
 /* The agent in <package>/bin: binaryName, then pi, then pi-agent (runner.c). With loud, a
  * miss is printed with the seed's listing of bin/. */
 int runner_find_agent(struct run *r, int loud);
+/* The same search for a config: 0 with the agent's path in out, else -1 with the first
+ * name's path. */
+int runner_agent_path(const struct config *c, char *out, size_t n);
+/* The names it tries, for a message: "pi-agent or pi", "NAME, pi or pi-agent". */
+const char *runner_agent_names(const struct config *c);
+/* A package that is itself the bin/ directory holding the agent ("/opt/pi/bin"): 0 with the
+ * directory to set instead in parent and the agent's path in found; else -1. */
+int runner_package_parent(const struct config *c, char *parent, size_t n, char *found, size_t nf);
 /* The full systemd-run command line of a launch (runner.c). */
 int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a);
 /* The idmap of the host user to the agent account, when projectAccess asks for it; NULL in

@@ -1,5 +1,6 @@
 /* say.c - the one way the personalities print: prefixed messages, config errors, the seed's denials. */
 #include <errno.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +104,22 @@ void pi_say_not_allowed(const char *user, const char *command, const char *confi
 {
 	pi_plain("User '%s' is not allowed to use %s", user, command);
 	pi_say("ask an admin to add %s to hostUsers in %s", user, config);
+}
+
+const char *pi_create_account(char *buf, size_t n, enum pi_account kind, const char *name,
+			      const char *group)
+{
+	int has_group = kind == PI_ACCOUNT_AGENT && getgrnam(group);
+
+	if (kind == PI_ACCOUNT_GROUP)
+		snprintf(buf, n, "groupadd --system %s", name);
+	else if (kind == PI_ACCOUNT_PROXY)
+		snprintf(buf, n, "useradd --system --no-create-home --shell /usr/sbin/nologin %s", name);
+	else
+		snprintf(buf, n, "%s%s%suseradd --system -g %s -d /nonexistent -s /usr/sbin/nologin %s",
+			 has_group ? "" : "groupadd --system ", has_group ? "" : group,
+			 has_group ? "" : " && ", group, name);
+	return buf;
 }
 
 int pi_root_lost(void)

@@ -17,7 +17,8 @@
 
 extern char **environ;
 
-/* `pi --help` and `pi --version` belong to the agent: the launcher adds a note on stderr. */
+/* `pi --help` and `pi --version` belong to the agent: the launcher adds a note on stderr,
+ * once the policy lets the launch go ahead. */
 static void launcher_note(int argc, char **argv, const char *agent_user)
 {
 	if (argc != 2)
@@ -102,7 +103,6 @@ int wrapper_main(int argc, char **argv)
 		return EXIT_DENIED;
 	}
 	h = config_host(&c, pw->pw_name);
-	launcher_note(argc, argv, h ? config_agent_user(&c, h) : c.user);
 	if (!h) {
 		pi_say_not_allowed(pw->pw_name, c.command_name, c.path);
 		audit("deny", pw->pw_name, NULL, "reason=not-in-hostUsers");
@@ -134,5 +134,6 @@ int wrapper_main(int argc, char **argv)
 		      r == POLICY_OUTSIDE ? "outside-roots" : "no-existing-roots");
 		return EXIT_DENIED;
 	}
+	launcher_note(argc, argv, config_agent_user(&c, h));
 	return run_runner(&c, pw->pw_name, p.cwd, argc, argv);
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # operator.bats - what admins and users ask the launcher: --check, PI_AGENT_EXPLAIN, --help, --version.
 
+bats_require_minimum_version 1.5.0
+
 setup() {
 	load fixture
 	reset_state
@@ -27,7 +29,41 @@ setup() {
 	printf '{"package": "/p", "wrapper": {"comandName": "x"}}' >"$FIX/bad.json"
 	run "$FIX/bin/pi-runner" --check "$FIX/bad.json"
 	[ "$status" -eq 1 ]
-	[ "$output" = "pi-runner: $FIX/bad.json: line 1 col 31: wrapper.comandName: unknown key" ]
+	[ "$output" = "pi-runner: $FIX/bad.json: line 1 col 31: wrapper.comandName: unknown key; did you mean commandName?" ]
+	# the full key at every level, and the keys of its object when none is near
+	printf '{"package": "/p", "hostUsers": {"alice": {"projectRoot": ["~/p"]}}}' >"$FIX/bad.json"
+	run "$FIX/bin/pi-runner" --check "$FIX/bad.json"
+	[ "$status" -eq 1 ]
+	[ "$output" = "pi-runner: $FIX/bad.json: line 1 col 43: hostUsers.alice.projectRoot: unknown key; did you mean projectRoots?" ]
+	printf '{"package": "/p", "network": {"mode": "allowlist", "hosts": []}}' >"$FIX/bad.json"
+	run "$FIX/bin/pi-runner" --check "$FIX/bad.json"
+	[ "$status" -eq 1 ]
+	[ "$output" = "pi-runner: $FIX/bad.json: line 1 col 52: network.hosts: unknown key (known: mode, allow, deny)" ]
+	# pi says the same
+	cp "$FIX/bad.json" "$CONF"
+	run as pitest-alice "$A/p" pi
+	[ "$status" -eq 1 ]
+	[ "$output" = "pi: $CONF: line 1 col 52: network.hosts: unknown key (known: mode, allow, deny)" ]
+	[ ! -e "$REC/argv" ]
+}
+
+@test "package naming its bin directory: --check, explain and the launch name the parent to set" {
+	write_config "{\"package\": \"$FIX/pkg/bin\"}"
+	run "$FIX/bin/pi-runner" --check
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$CONF: package: no executable pi-agent or pi in $FIX/pkg/bin/bin; $FIX/pkg/bin is itself the bin directory holding the agent ($FIX/pkg/bin/pi): set \"package\": \"$FIX/pkg\""* ]]
+	run -127 as pitest-alice "$A/p" env PI_AGENT_EXPLAIN=1 pi
+	[[ "$output" == *"set \"package\": \"$FIX/pkg\""* ]]
+	run -127 as pitest-alice "$A/p" pi
+	[[ "$output" == *"Pi binary not found or not executable: $FIX/pkg/bin/bin/pi-agent"* ]]
+	[[ "$output" == *"pi-runner: package $FIX/pkg/bin is itself the bin directory holding the agent ($FIX/pkg/bin/pi): ask an admin to set \"package\": \"$FIX/pkg\" in $CONF"* ]]
+	[ ! -e "$REC/argv" ]
+	# a package that is simply wrong gets no such guess
+	write_config "{\"package\": \"$FIX/nopkg\"}"
+	run "$FIX/bin/pi-runner" --check
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$CONF: package: no executable pi-agent or pi in $FIX/nopkg/bin"* ]]
+	[[ "$output" != *"set \"package\""* ]]
 }
 
 @test "--check lists each missing account, group and binary on the live system" {
@@ -227,11 +263,42 @@ agent_package() {
 	[ "$(recorded_args)" = "$(printf '[--from-config]\n[--help]')" ]
 }
 
+@test "pi --version and --help: no note that the agent's text follows before a denial" {
+	run as pitest-carol "$(home_of pitest-carol)/p" pi --version
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "User 'pitest-carol' is not allowed to use pi" ]
+	[[ "$output" != *"follows"* ]]
+	run as pitest-alice /tmp pi --version
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "Denied: '/tmp' is outside allowed project roots for user 'pitest-alice'." ]
+	[[ "$output" != *"follows"* ]]
+	run as pitest-alice /tmp pi --help
+	[ "$status" -eq 1 ]
+	[[ "$output" != *"follows"* ]]
+	[ ! -e "$REC/argv" ]
+}
+
+@test "a missing account: --check and the launch give the command that creates it, with the real name" {
+	write_config '{"user": "pitest-nobody", "group": "pitest-nogroup", "proxyUser": "pitest-noproxy", "network": {"mode": "allowlist", "allow": ["127.0.0.1:9"]}, "hostUsers": {"pitest-bob": {"agentUser": "pitest-noagent"}}}'
+	run "$FIX/bin/pi-runner" --check
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"group: group 'pitest-nogroup' does not exist"*"; create it: groupadd --system pitest-nogroup"* ]]
+	[[ "$output" == *"user: user 'pitest-nobody' does not exist"*"; create it: groupadd --system pitest-nogroup && useradd --system -g pitest-nogroup -d /nonexistent -s /usr/sbin/nologin pitest-nobody"* ]]
+	[[ "$output" == *"hostUsers.pitest-bob.agentUser: user 'pitest-noagent' does not exist"*"; create it: groupadd --system pitest-noagent && useradd --system -g pitest-noagent -d /nonexistent -s /usr/sbin/nologin pitest-noagent"* ]]
+	[[ "$output" == *"proxyUser: user 'pitest-noproxy' does not exist"*"; create it: useradd --system --no-create-home --shell /usr/sbin/nologin pitest-noproxy"* ]]
+	[[ "$output" != *NAME* ]]
+	write_config '{"proxyUser": "pitest-noproxy", "network": {"mode": "allowlist", "allow": ["127.0.0.1:9"]}}'
+	run as pitest-alice "$A/p" pi
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"pi-runner: cannot start the network proxy: its account 'pitest-noproxy' does not exist (create it: useradd --system --no-create-home --shell /usr/sbin/nologin pitest-noproxy, or set proxyUser in $CONF)"* ]]
+	[ ! -e "$REC/argv" ]
+}
+
 @test "messages name the object, the reason and what to do" {
 	write_config '{"user": "pitest-ghost"}'
 	run as pitest-alice "$A/p" pi
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"pi-runner: agent account 'pitest-ghost' (group 'pitest-agent') does not exist: create it or fix user/group in /etc/pi-agent/config.json"* ]]
+	[[ "$output" == *"pi-runner: agent account 'pitest-ghost' (group 'pitest-agent') does not exist: create it (useradd --system -g pitest-agent -d /nonexistent -s /usr/sbin/nologin pitest-ghost) or fix user/group in /etc/pi-agent/config.json"* ]]
 	write_config
 	install -d -m 0755 "$STATE" && install -d -m 0711 "$STATE/users"
 	install -d -m 0700 -o pitest-agent2 "$STATE/users/pitest-alice"
