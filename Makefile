@@ -6,6 +6,8 @@ DESTDIR     ?=
 CONFIG_PATH ?= /etc/pi-agent/config.json
 RUNTIME_DIR ?= /run/pi-agent
 RUNNER_PATH ?= $(BINDIR)/pi-runner
+# the sudoers drop-in pi and pi-runner --check tell the admin to put the rule in
+SUDOERS_FILE ?= /etc/sudoers.d/pi-agent
 VERSION     ?= 0.1.0
 
 CC          ?= cc
@@ -19,6 +21,7 @@ WARN   = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
          -Wno-format-truncation
 DEFS   = -D_GNU_SOURCE -DPI_CONFIG_PATH='"$(CONFIG_PATH)"' \
          -DPI_RUNTIME_DIR='"$(RUNTIME_DIR)"' -DPI_RUNNER_PATH='"$(RUNNER_PATH)"' \
+         -DPI_SUDOERS_FILE='"$(SUDOERS_FILE)"' \
          -DPI_VERSION='"$(VERSION)"'
 BASE_CFLAGS = -std=c11 $(WARN) $(DEFS) -Ibuild/include
 REL_CFLAGS  = $(BASE_CFLAGS) -Os -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
@@ -28,7 +31,7 @@ REL_LDFLAGS = -static -s -Wl,--gc-sections
 SAN_CFLAGS  = $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
               -fsanitize=address,undefined -fno-sanitize-recover=all
 
-SRCS  = pi.c say.c caller.c wrapper.c runner.c suspend.c agentinit.c prepare.c check.c agentver.c hide.c mergecmd.c config.c policy.c sync.c merge.c \
+SRCS  = pi.c say.c caller.c sudorule.c wrapper.c runner.c suspend.c agentinit.c prepare.c check.c agentver.c hide.c mergecmd.c config.c policy.c sync.c merge.c \
         json.c sandbox.c fs.c ident.c audit.c mounts.c inherit.c idmap.c projcfg.c project.c netns.c \
         netpolicy.c proxyreq.c proxy.c
 HDRS  = $(wildcard *.h)
@@ -189,6 +192,7 @@ deb:
 	$(MAKE) build/deb/pi $(addprefix build/deb/man/,$(MANPAGES))
 	deb/build.sh build/deb/pi build/deb/man $(VERSION) build
 build/deb/pi: override PREFIX = /usr
+build/deb/pi: override SUDOERS_FILE = /etc/sudoers.d/pi-agent-launcher
 build/deb/pi: $(SRCS) $(HDRS) Makefile build/include/jsmn.h
 	@mkdir -p build/deb
 	$(MUSL_CC) $(REL_CFLAGS) -o $@ $(SRCS) $(REL_LDFLAGS)

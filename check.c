@@ -3,7 +3,9 @@
  * MUST rules kept here:
  * - through sudo, --check reads only the compiled-in config, and looks at the caller's own
  *   host entry alone, its roots with the caller's identity: it never tells whether another
- *   user's paths exist.
+ *   user's paths exist;
+ * - a host user's sudo (or doas) rule is asked of the tool as that user (sudorule.c): through
+ *   sudo the caller's alone, without root the invoking user's alone.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -29,6 +31,7 @@
 #include "proxy.h"
 #include "runner.h"
 #include "sandbox.h"
+#include "sudorule.h"
 
 static int usage(void)
 {
@@ -406,6 +409,34 @@ static int check_agent_starts(const struct config *c, const char *agent)
 	return 0;
 }
 
+/* Whether host user h may run the runner through sudoPath without a password, asked of the
+ * tool as h: root's own --check for anyone, else only for ourselves. */
+static int check_rule(const struct config *c, const struct host_user *h)
+{
+	char what[PATH_MAX + 128], fix[2 * PATH_MAX + 256];
+	struct passwd *pw = getpwnam(h->name);
+	struct ident id;
+	enum sudorule r;
+
+	if (!pw || !caller_tool(c->sudo_path) || !fs_executable(c->sudo_path))
+		return 0;
+	if (geteuid() != 0 && pw->pw_uid != getuid())
+		return 0;
+	if (geteuid() == 0 && ident_of_user(&id, h->name, (gid_t)-1) < 0) {
+		pi_say("cannot read the groups of user '%s': %s", h->name, strerror(errno));
+		return 1;
+	}
+	r = sudorule_ask(c, geteuid() == 0 ? &id : NULL, NULL);
+	sudorule_describe(c, h->name, what, sizeof what, fix, sizeof fix);
+	if (r == SUDORULE_MISSING)
+		pi_say("%s: hostUsers.%s: %s: %s", c->path, h->name, what, fix);
+	else if (r == SUDORULE_UNKNOWN)
+		pi_say("%s: warning: hostUsers.%s: %s gave no answer whether %s may run %s (doas "
+		       "answers only where %s is readable by %s)", c->path, h->name, c->sudo_path,
+		       h->name, c->runner_path, PI_DOAS_CONF, h->name);
+	return r == SUDORULE_MISSING;
+}
+
 /* The caller's own host entry, its roots looked at with the caller's identity. */
 static int check_caller_host(const struct config *c, const char *caller)
 {
@@ -421,7 +452,7 @@ static int check_caller_host(const struct config *c, const char *caller)
 		pi_say("cannot read the groups of user '%s': %s", caller, strerror(errno));
 		return 1;
 	}
-	return check_host(c, h, &id);
+	return check_host(c, h, &id) + check_rule(c, h);
 }
 
 /* One line per problem the live system shows for a loaded config. Through sudo (caller set),
@@ -447,7 +478,7 @@ static int check_live(const struct config *c, const char *caller)
 		       nss_hint(), pi_create_account(cmd, sizeof cmd, PI_ACCOUNT_AGENT, c->user,
 		       c->group));
 	for (i = 0; !caller && i < c->nhosts; i++)
-		bad += check_host(c, &c->hosts[i], NULL);
+		bad += check_host(c, &c->hosts[i], NULL) + check_rule(c, &c->hosts[i]);
 	if (caller)
 		bad += check_caller_host(c, caller);
 	if (!caller)

@@ -1,8 +1,11 @@
 /* wrapper.c - pi: run by the host user; checks the policy, then hands over to the runner via sudo. */
 #include <errno.h>
 #include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -14,6 +17,7 @@
 #include "policy.h"
 #include "runner.h"
 #include "sandbox.h"
+#include "sudorule.h"
 
 extern char **environ;
 
@@ -37,6 +41,68 @@ static int explaining(void)
 	const char *e = getenv("PI_AGENT_EXPLAIN");
 
 	return e && *e && strcmp(e, "0") != 0;
+}
+
+/* Signals that end the session: one sent to pi alone is relayed to the tool (which relays it
+ * to the runner); one sent to the whole job (the terminal's Ctrl-C, kill of the group)
+ * reached the tool already. */
+static const int relayed[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+
+/* Runs the tool and waits for it, so that pi can say why the tool refused: its wait status,
+ * or -1 (errno set) when it could not be started. */
+static int run_tool(char **args)
+{
+	posix_spawnattr_t at;
+	sigset_t set, old;
+	siginfo_t si;
+	pid_t pid = -1;
+	int st = 0, sig, err;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof relayed / sizeof *relayed; i++)
+		sigaddset(&set, relayed[i]);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	err = posix_spawnattr_init(&at);
+	if (!err && !(err = posix_spawnattr_setsigmask(&at, &old)) &&
+	    !(err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK)))
+		err = posix_spawn(&pid, args[0], NULL, &at, args, environ);
+	posix_spawnattr_destroy(&at);
+	while (!err) {
+		sig = sigwaitinfo(&set, &si);
+		if (sig < 0 || sig == SIGCHLD) {
+			if (waitpid(pid, &st, WNOHANG) == pid)
+				break;
+		} else if ((si.si_code == SI_USER || si.si_code == SI_QUEUE) &&
+			   getpgid(si.si_pid) != getpgrp())
+			kill(pid, sig);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = err;
+	return err ? -1 : st;
+}
+
+/* pi ends as the tool did: its exit code, or the signal that ended it; after sudo's (or
+ * doas's) own refusal, with the rule that is missing and the file that takes it. */
+static int end_as(const struct config *c, const char *user, char **args, int st)
+{
+	char what[PATH_MAX + 128], fix[2 * PATH_MAX + 256];
+
+	if (st < 0) {
+		pi_say("cannot run %s: %s", c->sudo_path, strerror(errno));
+		return EXIT_DENIED;
+	}
+	if (WIFSIGNALED(st)) {
+		signal(WTERMSIG(st), SIG_DFL);
+		raise(WTERMSIG(st));
+		return 128 + WTERMSIG(st);
+	}
+	if (WEXITSTATUS(st) == EXIT_DENIED && sudorule_ask(c, NULL, args + 3) == SUDORULE_MISSING) {
+		sudorule_describe(c, user, what, sizeof what, fix, sizeof fix);
+		pi_say("%s: ask an admin to %s", what, fix);
+	}
+	return WEXITSTATUS(st);
 }
 
 static int run_runner(const struct config *c, const char *user, const char *cwd, int argc,
@@ -71,9 +137,7 @@ static int run_runner(const struct config *c, const char *user, const char *cwd,
 	args[n++] = (char *)cwd;
 	for (i = 1; i < argc; i++)
 		args[n++] = argv[i];
-	execve(c->sudo_path, args, environ);
-	pi_say("cannot run %s: %s", c->sudo_path, strerror(errno));
-	return EXIT_DENIED;
+	return end_as(c, user, args, run_tool(args));
 }
 
 int wrapper_main(int argc, char **argv)

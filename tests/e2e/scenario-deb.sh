@@ -94,12 +94,20 @@ sd_launch() {
   "hostUsers": { "alice": { "projectRoots": ["~/p"] } }
 }
 JSON
-	check "deb: --check accepts the admin's config" ctr /usr/bin/pi-runner --check
+	local rule='"alice ALL=(root) NOPASSWD: /usr/bin/pi-runner" to /etc/sudoers.d/pi-agent-launcher (visudo -f /etc/sudoers.d/pi-agent-launcher)'
+	local out rc=0
+	out=$(ctr /usr/bin/pi-runner --check 2>&1) || rc=$?
+	check_eq "deb: before the drop-in is edited, --check fails" 1 "$rc"
+	check_has "deb: --check names alice's missing rule and the package's drop-in" "$out" \
+		"hostUsers.alice: no sudo rule lets alice run /usr/bin/pi-runner without a password: add $rule"
 	run_as alice "cd $SD_PROJ && /usr/bin/pi --quiet"
 	check_ne "deb: before the drop-in is edited, the launch is refused" 0 "$RC"
-	check_has "deb: refused by sudo" "$ERR" "sudo"
+	check_has "deb: refused by sudo" "$ERR" "sudo: a password is required"
+	check_has "deb: pi names the rule and the drop-in" "$ERR" \
+		"pi: no sudo rule lets alice run /usr/bin/pi-runner without a password: ask an admin to add $rule"
 	ctr sed -i 's|^#alice,bob ALL=|alice ALL=|' /etc/sudoers.d/pi-agent-launcher
 	check "deb: the edited drop-in is visudo clean" ctr visudo -c
+	check "deb: --check accepts the admin's config and the rule" ctr /usr/bin/pi-runner --check
 	run_as alice "cd $SD_PROJ && /usr/bin/pi"
 	check_eq "deb: alice's launch exits 0" 0 "$RC"
 	check_eq "deb: the agent runs as pi-agent" pi-agent "$(field user "$OUT")"
