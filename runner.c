@@ -156,6 +156,7 @@ static int check_policy(struct run *r, const char *cwd)
 		return -1;
 	}
 	snprintf(r->agent_group, sizeof r->agent_group, "%s", gr->gr_name);
+	r->agent_held = r->agent_id;
 	r->agent_id.ngroups = 1;
 	r->agent_id.groups[0] = r->agent_id.gid;
 	if (check_groups(r) < 0)
@@ -686,9 +687,9 @@ const struct idmap *runner_idmap(const struct run *r, struct idmap *map)
 	if (!config_idmap(&r->c))
 		return NULL;
 	map->host_uid = r->host_id.uid;
-	map->host_gid = r->host_id.gid;
 	map->agent_uid = r->agent_id.uid;
-	map->agent_gid = r->agent_id.gid; /* the unit's Group= */
+	/* the unit's Group= and the account's groups, which systemd gives it (initgroups) */
+	idmap_pair(map, &r->host_id, &r->agent_held, NULL, 0);
 	return map;
 }
 
@@ -759,6 +760,40 @@ static int check_group_roots(const struct run *r)
 	return 0;
 }
 
+/* On an idmapped root the agent falls in a file's group class only through a group it holds
+ * that stands for one of its user's (idmap.c): a group of the user's with none to stand for it
+ * would leave the agent the others' bits where that group's deny the user. */
+static int check_stand_ins(const struct run *r)
+{
+	gid_t left[8];
+	struct idmap map;
+	size_t n = idmap_pair(&map, &r->host_id, &r->agent_held, left, 8), i;
+	char names[600] = "", one[72], q[700];
+	struct group *gr;
+
+	if (!n || !mounts_any_idmapped(&r->mnt))
+		return 0;
+	for (i = 0; i < n && i < 8; i++) {
+		gr = getgrgid(left[i]);
+		if (gr)
+			snprintf(one, sizeof one, "'%.64s'", gr->gr_name);
+		else
+			snprintf(one, sizeof one, "%u", (unsigned)left[i]);
+		snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+			 one);
+	}
+	if (n > 8)
+		snprintf(names + strlen(names), sizeof names - strlen(names), " and %zu more", n - 8);
+	pi_say("refused: agent account '%s' has no group to stand for your group%s %s on the "
+	       "idmapped project roots: there it would get the others' permissions where %s "
+	       "deny you; give it %zu group%s of its own (groupadd --system %s-g1 && usermod -a -G "
+	       "%s-g1 %s)", r->agent, n > 1 ? "s" : "", names, n > 1 ? "those groups'" :
+	       "that group's", n, n > 1 ? "s" : "", r->agent, r->agent, r->agent);
+	audit("deny", r->user, r->pol.cwd, "reason=idmap-groups agent=%s groups=%s", r->agent,
+	      audit_quote(names, q, sizeof q));
+	return -1;
+}
+
 static int launch(struct run *r, char **args, size_t nargs)
 {
 	const char *term = plain_term();
@@ -790,7 +825,7 @@ static int launch(struct run *r, char **args, size_t nargs)
 		      audit_quote(bad, term_env, sizeof term_env));
 		return EXIT_DENIED;
 	}
-	if (check_group_roots(r) < 0) {
+	if (check_group_roots(r) < 0 || check_stand_ins(r) < 0) {
 		mounts_release(&r->mnt);
 		return EXIT_DENIED;
 	}

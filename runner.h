@@ -33,6 +33,7 @@ struct run {
 	char host_settings[PATH_MAX + 16];
 	int synced;                       /* the host config dir was copied */
 	struct ident host_id, agent_id;
+	struct ident agent_held;          /* the agent account's groups, as the unit gets them */
 	struct policy pol;
 	int runtime_fd, home_fd, agent_dir_fd, lock_fd;
 	int account_fd;                   /* shared lock on the agent account, held to the end */
