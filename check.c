@@ -151,6 +151,26 @@ static int check_network(const struct config *c, const struct host_user *h)
 	return 1;
 }
 
+/* idmap mode: a group of the host user's that the agent account cannot stand for refuses
+ * every launch that idmaps a root (runner.c check_stand_ins). */
+static void warn_unpaired(const struct config *c, const struct host_user *h)
+{
+	const char *agent = config_agent_user(c, h);
+	struct ident user, held;
+	char names[700];
+	size_t n;
+
+	if (!config_idmap(c) || ident_of_user(&user, h->name, (gid_t)-1) < 0 ||
+	    ident_of_user(&held, agent, (gid_t)-1) < 0)
+		return;
+	n = runner_unpaired(&user, &held, names, sizeof names);
+	if (n)
+		pi_say("%s: warning: hostUsers.%s: agent account '%s' has no group to stand for %s "
+		       "on the idmapped roots: launches that idmap a root are refused; give it %zu "
+		       "group%s of its own (groupadd --system %s-g1 && usermod -a -G %s-g1 %s)",
+		       c->path, h->name, agent, names, n, n > 1 ? "s" : "", agent, agent, agent);
+}
+
 /* One host user's accounts and roots; id: the identity to look at the roots with, or NULL
  * for root's. */
 static int check_host(const struct config *c, const struct host_user *h, const struct ident *id)
@@ -163,6 +183,7 @@ static int check_host(const struct config *c, const struct host_user *h, const s
 	else {
 		warn_missing_roots(c, h, pw->pw_dir, id);
 		warn_nested_roots(c, h, pw->pw_dir);
+		warn_unpaired(c, h);
 	}
 	if (h->agent_user && !getpwnam(h->agent_user) && ++bad)
 		pi_say("%s: hostUsers.%s.agentUser: user '%s' does not exist%s", c->path, h->name,

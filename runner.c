@@ -760,35 +760,43 @@ static int check_group_roots(const struct run *r)
 	return 0;
 }
 
-/* On an idmapped root the agent falls in a file's group class only through a group it holds
- * that stands for one of its user's (idmap.c): a group of the user's with none to stand for it
- * would leave the agent the others' bits where that group's deny the user. */
-static int check_stand_ins(const struct run *r)
+size_t runner_unpaired(const struct ident *user, const struct ident *agent, char *out, size_t n)
 {
 	gid_t left[8];
 	struct idmap map;
-	size_t n = idmap_pair(&map, &r->host_id, &r->agent_held, left, 8), i;
-	char names[600] = "", one[72], q[700];
+	size_t k = idmap_pair(&map, user, agent, left, 8), i;
+	char one[72];
 	struct group *gr;
 
-	if (!n || !mounts_any_idmapped(&r->mnt))
-		return 0;
-	for (i = 0; i < n && i < 8; i++) {
+	out[0] = '\0';
+	for (i = 0; i < k && i < 8; i++) {
 		gr = getgrgid(left[i]);
 		if (gr)
 			snprintf(one, sizeof one, "'%.64s'", gr->gr_name);
 		else
 			snprintf(one, sizeof one, "%u", (unsigned)left[i]);
-		snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
-			 one);
+		snprintf(out + strlen(out), n - strlen(out), "%s%s", i ? ", " : "", one);
 	}
-	if (n > 8)
-		snprintf(names + strlen(names), sizeof names - strlen(names), " and %zu more", n - 8);
+	if (k > 8)
+		snprintf(out + strlen(out), n - strlen(out), " and %zu more", k - 8);
+	return k;
+}
+
+/* On an idmapped root the agent falls in a file's group class only through a group it holds
+ * that stands for one of its user's (idmap.c): a group of the user's with none to stand for it
+ * would leave the agent the others' bits where that group's deny the user. */
+static int check_stand_ins(const struct run *r)
+{
+	char names[700], q[800];
+	size_t n = runner_unpaired(&r->host_id, &r->agent_held, names, sizeof names);
+
+	if (!n || !mounts_any_idmapped(&r->mnt))
+		return 0;
 	pi_say("refused: agent account '%s' has no group to stand for your group%s %s on the "
-	       "idmapped project roots: there it would get the others' permissions where %s "
-	       "deny you; give it %zu group%s of its own (groupadd --system %s-g1 && usermod -a -G "
-	       "%s-g1 %s)", r->agent, n > 1 ? "s" : "", names, n > 1 ? "those groups'" :
-	       "that group's", n, n > 1 ? "s" : "", r->agent, r->agent, r->agent);
+	       "idmapped project roots: there it would read by the others' permissions what %s "
+	       "from you; give it %zu group%s of its own (groupadd --system %s-g1 && usermod -a -G "
+	       "%s-g1 %s)", r->agent, n > 1 ? "s" : "", names, n > 1 ? "those groups keep" :
+	       "that group keeps", n, n > 1 ? "s" : "", r->agent, r->agent, r->agent);
 	audit("deny", r->user, r->pol.cwd, "reason=idmap-groups agent=%s groups=%s", r->agent,
 	      audit_quote(names, q, sizeof q));
 	return -1;

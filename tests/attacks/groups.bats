@@ -101,4 +101,10 @@ agent_can() { LC_ALL=C sort "$(rec)/agentprobe.out"; }
 	# the runner straight through sudo is refused the same way
 	run atk_as pitest-alice "$A/p" sudo -n "$FIX/bin/pi-runner" pitest-alice "$A/p"
 	refused
+	# --check says so beforehand
+	run "$FIX/bin/pi-runner" --check
+	[[ "$output" == *"warning: hostUsers.pitest-alice: agent account 'pitest-agent' has no group to stand for 'pitest-interns' on the idmapped roots: launches that idmap a root are refused"* ]]
+	usermod -a -G pitest-agentg pitest-agent
+	run "$FIX/bin/pi-runner" --check
+	[[ "$output" != *"no group to stand for"* ]]
 }
