@@ -210,23 +210,29 @@ static int check_group_mode(const struct config *c, const struct host_user *h, c
 static int check_roots_access(const struct config *c, const struct host_user *h,
 			      const struct passwd *pw, const struct ident *id)
 {
-	struct passwd *agent = getpwnam(config_agent_user(c, h));
-	struct group *g = getgrnam(c->group);
+	uid_t uid = pw->pw_uid;         /* pw and g are the lookups' own: the next reuses them */
+	struct group *g;
 	struct idmap map;
 	struct mounts_access a;
-	struct ident user;
-	char root[PATH_MAX];
+	struct ident user, held;
+	char home[PATH_MAX], root[PATH_MAX];
+	gid_t group;
 	size_t i;
 	int bad = 0;
 
-	if (!agent || !g || ident_of_user(&user, h->name, (gid_t)-1) < 0)
+	snprintf(home, sizeof home, "%s", pw->pw_dir);
+	if (!getpwnam(config_agent_user(c, h)) || !(g = getgrnam(c->group)))
 		return 0;       /* named already */
-	map.host_uid = pw->pw_uid;
-	map.host_gid = pw->pw_gid;
-	map.agent_uid = agent->pw_uid;
-	map.agent_gid = g->gr_gid;
+	group = g->gr_gid;
+	if (ident_of_user(&user, h->name, (gid_t)-1) < 0 ||
+	    ident_of_user(&held, config_agent_user(c, h), group) < 0)
+		return 0;       /* named already */
+	/* the map a launch makes (runner_idmap): the unit's Group= and the account's groups */
+	map.host_uid = uid;
+	map.agent_uid = held.uid;
+	idmap_pair(&map, &user, &held, NULL, 0);
 	for (i = 0; i < h->roots.n; i++) {
-		if (policy_expand(h->roots.v[i], pw->pw_dir, root, sizeof root) < 0 ||
+		if (policy_expand(h->roots.v[i], home, root, sizeof root) < 0 ||
 		    mounts_probe(root, &user, config_idmap(c) ? &map : NULL, &a) < 0)
 			continue;       /* missing: warned about */
 		if (a.idmapped)
@@ -236,7 +242,7 @@ static int check_roots_access(const struct config *c, const struct host_user *h,
 			if (a.call)
 				printf("root of %s: %s: no idmapped mount here (%s: %s): group mode\n",
 				       h->name, root, a.call, strerror(a.err));
-			bad += check_group_mode(c, h, root, a.owner, pw->pw_uid, id);
+			bad += check_group_mode(c, h, root, a.owner, uid, id);
 		}
 	}
 	return bad;
@@ -320,6 +326,26 @@ static int check_network(const struct config *c, const struct host_user *h)
 	return 1;
 }
 
+/* idmap mode: a group of the host user's that the agent account cannot stand for refuses
+ * every launch that idmaps a root (runner.c check_stand_ins). */
+static void warn_unpaired(const struct config *c, const struct host_user *h)
+{
+	const char *agent = config_agent_user(c, h);
+	struct ident user, held;
+	char names[700];
+	size_t n;
+
+	if (!config_idmap(c) || ident_of_user(&user, h->name, (gid_t)-1) < 0 ||
+	    ident_of_user(&held, agent, (gid_t)-1) < 0)
+		return;
+	n = runner_unpaired(&user, &held, names, sizeof names);
+	if (n)
+		pi_say("%s: warning: hostUsers.%s: agent account '%s' has no group to stand for %s "
+		       "on the idmapped roots: launches that idmap a root are refused; give it %zu "
+		       "group%s of its own (groupadd --system %s-g1 && usermod -a -G %s-g1 %s)",
+		       c->path, h->name, agent, names, n, n > 1 ? "s" : "", agent, agent, agent);
+}
+
 /* One host user's accounts and roots; id: the identity to look at the roots with, or NULL
  * for root's. */
 static int check_host(const struct config *c, const struct host_user *h, const struct ident *id)
@@ -334,6 +360,7 @@ static int check_host(const struct config *c, const struct host_user *h, const s
 		warn_missing_roots(c, h, pw->pw_dir, id);
 		warn_nested_roots(c, h, pw->pw_dir);
 		bad += check_roots_access(c, h, pw, id);
+		warn_unpaired(c, h);
 	}
 	if (h->agent_user && !getpwnam(h->agent_user) && ++bad)
 		pi_say("%s: hostUsers.%s.agentUser: user '%s' does not exist%s; create it: %s", c->path,

@@ -167,6 +167,7 @@ static int check_policy(struct run *r, const char *cwd)
 		return -1;
 	}
 	snprintf(r->agent_group, sizeof r->agent_group, "%s", gr->gr_name);
+	r->agent_held = r->agent_id;
 	r->agent_id.ngroups = 1;
 	r->agent_id.groups[0] = r->agent_id.gid;
 	if (check_groups(r) < 0)
@@ -827,9 +828,9 @@ const struct idmap *runner_idmap(const struct run *r, struct idmap *map)
 	if (!config_idmap(&r->c))
 		return NULL;
 	map->host_uid = r->host_id.uid;
-	map->host_gid = r->host_id.gid;
 	map->agent_uid = r->agent_id.uid;
-	map->agent_gid = r->agent_id.gid; /* the unit's Group= */
+	/* the unit's Group= and the account's groups, which systemd gives it (initgroups) */
+	idmap_pair(map, &r->host_id, &r->agent_held, NULL, 0);
 	return map;
 }
 
@@ -900,6 +901,48 @@ static int check_group_roots(const struct run *r)
 	return 0;
 }
 
+size_t runner_unpaired(const struct ident *user, const struct ident *agent, char *out, size_t n)
+{
+	gid_t left[8];
+	struct idmap map;
+	size_t k = idmap_pair(&map, user, agent, left, 8), i;
+	char one[72];
+	struct group *gr;
+
+	out[0] = '\0';
+	for (i = 0; i < k && i < 8; i++) {
+		gr = getgrgid(left[i]);
+		if (gr)
+			snprintf(one, sizeof one, "'%.64s'", gr->gr_name);
+		else
+			snprintf(one, sizeof one, "%u", (unsigned)left[i]);
+		snprintf(out + strlen(out), n - strlen(out), "%s%s", i ? ", " : "", one);
+	}
+	if (k > 8)
+		snprintf(out + strlen(out), n - strlen(out), " and %zu more", k - 8);
+	return k;
+}
+
+/* On an idmapped root the agent falls in a file's group class only through a group it holds
+ * that stands for one of its user's (idmap.c): a group of the user's with none to stand for it
+ * would leave the agent the others' bits where that group's deny the user. */
+static int check_stand_ins(const struct run *r)
+{
+	char names[700], q[800];
+	size_t n = runner_unpaired(&r->host_id, &r->agent_held, names, sizeof names);
+
+	if (!n || !mounts_any_idmapped(&r->mnt))
+		return 0;
+	pi_say("refused: agent account '%s' has no group to stand for your group%s %s on the "
+	       "idmapped project roots: there it would read by the others' permissions what %s "
+	       "from you; give it %zu group%s of its own (groupadd --system %s-g1 && usermod -a -G "
+	       "%s-g1 %s)", r->agent, n > 1 ? "s" : "", names, n > 1 ? "those groups keep" :
+	       "that group keeps", n, n > 1 ? "s" : "", r->agent, r->agent, r->agent);
+	audit("deny", r->user, r->pol.cwd, "reason=idmap-groups agent=%s groups=%s", r->agent,
+	      audit_quote(names, q, sizeof q));
+	return -1;
+}
+
 static int launch(struct run *r, char **args, size_t nargs)
 {
 	const char *term = plain_term();
@@ -931,7 +974,7 @@ static int launch(struct run *r, char **args, size_t nargs)
 		      audit_quote(bad, term_env, sizeof term_env));
 		return EXIT_DENIED;
 	}
-	if (check_group_roots(r) < 0) {
+	if (check_group_roots(r) < 0 || check_stand_ins(r) < 0) {
 		mounts_release(&r->mnt);
 		return EXIT_DENIED;
 	}

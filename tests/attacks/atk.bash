@@ -16,7 +16,7 @@ atk_install() {
 	fixture_users $ATK_USERS
 	atk_umount_all
 	fixture_tree
-	sed "s|@REC@|$REC|g" "$ATK/stand-in.sh" >"$FIX/bin/systemd-run"
+	sed "s|@REC@|$REC|g; s|@ATK@|$ATK|g" "$ATK/stand-in.sh" >"$FIX/bin/systemd-run"
 	# systemctl stand-in: records its argv; the unit's MainPID is what REC/mainpid holds
 	cat >"$FIX/bin/systemctl" <<EOF
 #!/bin/sh
