@@ -16,7 +16,7 @@ atk_install() {
 	fixture_users $ATK_USERS
 	atk_umount_all
 	fixture_tree
-	sed "s|@REC@|$REC|g" "$ATK/stand-in.sh" >"$FIX/bin/systemd-run"
+	sed -e "s|@REC@|$REC|g" -e "s|@ATK@|$ATK|g" "$ATK/stand-in.sh" >"$FIX/bin/systemd-run"
 	printf '#!/bin/sh\n# systemctl stand-in: records its argv\nprintf "%%s\\n" "$*" >>%s/systemctl\n' "$REC" \
 		>"$FIX/bin/systemctl"
 	chmod 0755 "$FIX/bin/systemd-run" "$FIX/bin/systemctl"

@@ -103,3 +103,66 @@ PY
 	! argv_lines | grep -qE 'BindReadOnlyPaths|:ro"$'
 	[ ! -e "$D/trust.json" ]
 }
+
+# exchanging A B: as alice, in her project, swaps A and B in one step (renameat2
+# RENAME_EXCHANGE: neither is ever missing) over and over while $A/.swapping exists; its pid in
+# SWAPPER.
+exchanging() {
+	: >"$A/.swapping"
+	setpriv --reuid pitest-alice --regid pitest-alice --init-groups env -C "$A/p" python3 -c '
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+a, b, stop = (s.encode() for s in sys.argv[1:])
+while os.path.exists(stop):
+    libc.renameat2(-100, a, -100, b, 2)
+' "$1" "$2" "$A/.swapping" &
+	SWAPPER=$!
+}
+
+# races N: N launches by alice in her project while the swapper runs, then stops it; each is
+# refused (exit 1, saying why) or launched.
+races() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		run pi_as pitest-alice "$A/p"
+		no_crash
+		[ "$status" -eq 0 ] || [[ "$output" == *link* || "$output" == *changed* ]] ||
+			{ echo "status $status: $output" >&2; rm -f "$A/.swapping"; return 1; }
+	done
+	rm -f "$A/.swapping"
+	wait "$SWAPPER"
+	echo "# $(nlaunches) of $1 launched" >&3
+}
+
+@test "admin-wins: settings.json swapped with a link while launches run, no unit sees the project's own settings" {
+	project_settings '{"defaultProvider": "project", "shellPath": "/evil"}'
+	# a link to a path that does not exist in the unit
+	ln -s /nonexistent-pi/settings.json "$A/p/.pi/l"
+	chown -h pitest-alice:pitest-alice "$A/p/.pi/l"
+	printf '%s\n%s\n' "$A/p" "$A/p/.pi/settings.json" >"$REC/view"
+	exchanging .pi/settings.json .pi/l
+	races 25
+	[ "$(nlaunches)" -ge 1 ]
+	for d in $(launches); do
+		python3 - "$d/view" <<'PY'
+import json, sys
+text = open(sys.argv[1]).read().split("\n", 1)[1]
+d = json.loads(text)
+assert d["defaultProvider"] == "managed" and "shellPath" not in d, d
+PY
+	done
+}
+
+@test "deny: .pi swapped with a link while launches run, no unit sees what is in it" {
+	project_settings '{"defaultProvider": "project"}'
+	write_config '{"projectConfig": "deny"}'
+	ln -s /nonexistent-pi "$A/p/.pi-l"
+	chown -h pitest-alice:pitest-alice "$A/p/.pi-l"
+	printf '%s\n%s\n' "$A/p" "$A/p/.pi" >"$REC/view"
+	exchanging .pi .pi-l
+	races 25
+	[ "$(nlaunches)" -ge 1 ]
+	for d in $(launches); do
+		[ "$(sed 1d "$d/view")" = "" ] || { cat "$d/view" >&2; return 1; }
+	done
+}

@@ -1,5 +1,5 @@
 #!/bin/sh
-# stand-in.sh - systemd-run stand-in: records each launch in @REC@/launch/<unit>/ (argv, env files, environ, settings.json the agent would see, the project settings bound for it, its signal state; a network probe in its namespace), exits with @REC@/exit or 0.
+# stand-in.sh - systemd-run stand-in: records each launch in @REC@/launch/<unit>/ (argv, env files, environ, settings.json the agent would see, the project settings bound for it, what it sees at given paths, its signal state; a network probe in its namespace), exits with @REC@/exit or 0.
 unit=none home='' prev='' user=''
 for a; do
 	case $a in
@@ -28,6 +28,13 @@ for a; do
 		cp "${src%%\"*}" "$d/project-settings.json" ;;
 	esac
 done
+# @REC@/view (its first line a directory, then paths): what the unit would see at those
+# paths, its mounts in that directory applied as systemd applies them (unitview.py)
+if [ -f @REC@/view ]; then
+	{ read -r top; paths=$(cat); } <@REC@/view
+	# shellcheck disable=SC2086 # one path a line, no spaces in the tests' paths
+	unshare -m --propagation private python3 @ATK@/unitview.py "$d/argv" "$top" $paths >"$d/view"
+fi
 env -0 >"$d/environ"
 # the signal state systemd-run would start with: ignored and blocked sets
 grep -E '^Sig(Ign|Blk):' /proc/$$/status >"$d/signals"
