@@ -18,20 +18,32 @@ project_settings() {
 	watch_now
 }
 
+# seen WHERE: what the recorded launch showed at its view paths, WHERE "view" (the unit) or
+# "host" (alice's own tree meanwhile), without the "== path" lines.
+seen() { grep -v '^== ' "$(rec)/$1"; }
+
 @test "admin-wins: the project's settings reach the agent under the managed ones, without code keys, from a root file gone after the launch" {
 	project_settings '{"defaultProvider": "project", "theme": "p", "shellPath": "/evil", "npmCommand": ["evil"], "packages": ["evil"], "nested": {"b": 9, "x": 1}}'
+	cp -p "$A/p/.pi/settings.json" "$BATS_TEST_TMPDIR/own.json"
+	# alice's project as a shared mount too: nothing mounted for the unit may reach her own tree
+	mount --bind "$A/p" "$A/p"
+	echo "$A/p" >>"$FIX/.mounts"
+	mount --make-shared "$A/p"
+	printf '%s\n%s\n' "$A/p" "$A/p/.pi/settings.json" >"$REC/view"
 	run pi_as pitest-alice "$A/p"
 	launched
-	[[ "$(prop BindReadOnlyPaths)" =~ ^\"/run/pi-agent-project/pitest-alice-[0-9]+\.json\":\"$A/p/\.pi/settings\.json\"$ ]]
-	python3 - "$(rec)/project-settings.json" <<'PY'
+	! argv_lines | grep -qE 'BindReadOnlyPaths|settings\.json'
+	seen view | python3 -c '
 import json, sys
-d = json.load(open(sys.argv[1]))
+d = json.load(sys.stdin)
 assert d["defaultProvider"] == "managed" and d["theme"] == "p", d
 assert d["nested"] == {"b": 2, "c": None, "x": 1}, d
 assert not {"shellPath", "npmCommand", "packages"} & set(d), d
-PY
+'
+	seen host | cmp - "$BATS_TEST_TMPDIR/own.json"
 	[ -z "$(find /run/pi-agent-project -name 'pitest-alice-*')" ]
 	[ "$(stat -c %U:%a /run/pi-agent-project)" = root:700 ]
+	[ -z "$(find /run/pi-agent-binds -mindepth 1)" ]
 }
 
 @test "a .pi/settings.json that links to a root-only file is refused and never read" {
@@ -82,14 +94,18 @@ PY
 
 @test "deny: the cwd's .pi and each .agents holding skills up to the root are hidden read-only" {
 	install -d -m 0755 -o pitest-alice -g pitest-alice "$A/p/sub/.pi" "$A/p/.agents/skills" "$A/p/sub/.agents"
+	touch "$A/p/sub/.pi/settings.json" "$A/p/.agents/skills/s.md" "$A/p/sub/.agents/kept"
 	write_config '{"hostUsers": {"pitest-alice": {"projectConfig": "deny"}}}'
+	printf '%s\n' "$A/p" "$A/p/sub/.pi" "$A/p/.agents" "$A/p/sub/.agents" >"$REC/view"
 	watch_now
 	run pi_as pitest-alice "$A/p/sub"
 	launched
-	argv_lines | grep -qxF "TemporaryFileSystem=\"$A/p/sub/.pi:ro\""
-	argv_lines | grep -qxF "TemporaryFileSystem=\"$A/p/.agents:ro\""
-	! argv_lines | grep -qF "$A/p/sub/.agents"
-	! argv_lines | grep -q BindReadOnlyPaths
+	[ "$(cat "$(rec)/view")" = "== $A/p/sub/.pi
+== $A/p/.agents
+== $A/p/sub/.agents
+kept" ]
+	[ "$(seen host)" = "$(printf 'settings.json\nskills\nkept')" ]
+	! argv_lines | grep -qE 'BindReadOnlyPaths|TemporaryFileSystem=.*(\.pi|\.agents)'
 }
 
 @test "allow: the project's .pi is left to the agent, and the user's trust.json is not copied" {
@@ -126,7 +142,7 @@ races() {
 	for ((i = 0; i < $1; i++)); do
 		run pi_as pitest-alice "$A/p"
 		no_crash
-		[ "$status" -eq 0 ] || [[ "$output" == *link* || "$output" == *changed* ]] ||
+		[ "$status" -eq 0 ] || [[ "$output" == *"is a link"* || "$output" == *"during the launch"* ]] ||
 			{ echo "status $status: $output" >&2; rm -f "$A/.swapping"; return 1; }
 	done
 	rm -f "$A/.swapping"
@@ -163,6 +179,6 @@ PY
 	races 25
 	[ "$(nlaunches)" -ge 1 ]
 	for d in $(launches); do
-		[ "$(sed 1d "$d/view")" = "" ] || { cat "$d/view" >&2; return 1; }
+		[ "$(sed 1d "$d/view")" = "" ] || { cat "$d/view" "$d/view.err" >&2; return 1; }
 	done
 }

@@ -2,6 +2,7 @@
 """unitview.py - what a recorded unit would see at some paths: its project mounts applied in a mount namespace of its own, as systemd resolves them.
 
 Usage (as root, in a namespace of its own): unshare -m --propagation private unitview.py ARGV WITHIN PATH...
+ARGV "-": no mount applied, what the host shows at those paths.
 
 Applies the BindPaths=, BindReadOnlyPaths= and TemporaryFileSystem= entries of the recorded
 systemd-run argv ARGV whose destination lies in WITHIN, parents first, the way systemd 252 did
@@ -49,14 +50,17 @@ def view(path):
             return "\n".join(sorted(os.listdir(path)))
         with open(path, encoding="utf-8", errors="replace") as f:
             return f.read()
-    except OSError:
+    except OSError as e:
+        print(f"{path}: {e}", file=sys.stderr)
         return "(nothing)"
 
 
 def main():
     argv_file, top, paths = sys.argv[1], sys.argv[2], sys.argv[3:]
-    with open(argv_file, "rb") as f:
-        argv = [a.decode("utf-8", "surrogateescape") for a in f.read().split(b"\0")[:-1]]
+    argv = []
+    if argv_file != "-":
+        with open(argv_file, "rb") as f:
+            argv = [a.decode("utf-8", "surrogateescape") for a in f.read().split(b"\0")[:-1]]
     for dst, cmds in sorted(entries(argv, top), key=lambda e: e[0].count("/")):
         for cmd in cmds:
             if subprocess.run(cmd, stderr=subprocess.DEVNULL, check=False).returncode:
