@@ -5,10 +5,7 @@
  *   never following a link at .pi, .pi/settings.json, .pi/extensions or .agents (a link there
  *   refuses the launch: the unit would mount over wherever it leads) nor a magic link;
  * - nothing of the user's on disk is written: the merged settings are root's, in a root-only
- *   directory, mounted read-only over the project's inside its staged roots, and hidden dirs
- *   are empty read-only tmpfs there (cover.c), so systemd resolves no path of the user's for
- *   them; a hidden dir outside every root is left to the unit only when no one but root can
- *   change its path (hide_fixed), else the launch is refused;
+ *   directory, bound read-only into the unit; hidden dirs are the unit's own empty tmpfs;
  * - trust.json in the agent dir is written by the launcher at every launch under admin-wins
  *   and deny (as the agent, temp file + rename), never copied from the user.
  */
@@ -23,9 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cover.h"
 #include "fs.h"
-#include "hide.h"
 #include "pi.h"
 #include "projcfg.h"
 #include "runner.h"
@@ -293,39 +288,11 @@ static int put_settings(struct run *r, int mfd)
 	return rc;
 }
 
-/* Each hidden dir is covered inside the staged roots that hold it; one outside every root is
- * left to the unit (TemporaryFileSystem=) only where no one but root can change its path. */
-static int plan_hides(struct run *r)
-{
-	struct projcfg *p = &r->pc;
-	size_t i, j;
-	int in;
-
-	for (i = 0; i < p->nhide; i++) {
-		for (in = 0, j = 0; j < r->pol.nroots && !in; j++)
-			in = policy_within(p->hide[i], r->pol.roots[j]);
-		if (in)
-			continue;
-		if (strchr(p->hide[i], ':')) {
-			pi_say("cannot hide %s from the agent: its path has a ':'", p->hide[i]);
-			return -1;
-		}
-		if (!hide_fixed(p->hide[i])) {
-			pi_say("cannot hide %s from the agent: it lies outside your project roots, where "
-			       "someone other than root can replace it or a directory above it, and the "
-			       "unit would hide whatever is there when it starts; remove its skills or "
-			       "ask an admin to make its parents root's", p->hide[i]);
-			return -1;
-		}
-		p->unit_hide[p->nunit_hide++] = p->hide[i];
-	}
-	return 0;
-}
-
 int runner_project(struct run *r, int launch)
 {
 	struct projcfg *p = &r->pc;
 	int settings = -1, rc = 0, err;
+	size_t i;
 
 	p->mode = projcfg_mode(config_project_config(&r->c, r->host));
 	p->trust = p->mode != PROJCFG_ALLOW && projcfg_agent_trusts(r->agent_bin);
@@ -341,8 +308,11 @@ int runner_project(struct run *r, int launch)
 		}
 		errno = err;
 	}
-	if (rc == 0)
-		rc = plan_hides(r);
+	for (i = 0; rc == 0 && i < p->nhide; i++)
+		if (strchr(p->hide[i], ':')) {
+			pi_say("cannot hide %s from the agent: its path has a ':'", p->hide[i]);
+			rc = -1;
+		}
 	if (rc == 0 && p->settings_to &&
 	    asprintf(&p->settings_from, "%s/%s-%ld.json", PI_PROJECT_DIR, r->user, (long)getpid()) < 0)
 		rc = -1;
@@ -357,43 +327,6 @@ int runner_project(struct run *r, int launch)
 	if (rc == 0)
 		rc = projcfg_args(p->mode, p->trust, r->args, r->nargs, &p->args, &p->nargs);
 	return rc;
-}
-
-static const char *changed(int err)
-{
-	return err == ELOOP ? "it was replaced by a link during the launch" :
-	       err == ENOENT ? "it was removed during the launch" :
-	       err == EISDIR || err == ENOTDIR || err == EINVAL ?
-	       "it changed kind during the launch" :
-	       err == ESTALE ? "it was replaced during the launch" : strerror(err);
-}
-
-int runner_project_cover(struct run *r)
-{
-	struct projcfg *p = &r->pc;
-	const char *what = NULL;
-	size_t i;
-	int src, n = 0;
-
-	for (i = 0; n >= 0 && i < p->nhide; i++) {
-		what = p->hide[i];
-		n = cover_path(&r->mnt, r->pol.roots, what, -1);
-	}
-	if (n >= 0 && p->settings_to) {
-		what = p->settings_to;
-		src = open(p->settings_from, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		n = src < 0 ? -1 : cover_path(&r->mnt, r->pol.roots, what, src);
-		if (n == 0) {
-			errno = EXDEV;
-			n = -1;
-		}
-		if (src >= 0)
-			close(src);
-	}
-	if (n >= 0)
-		return 0;
-	pi_say("cannot show the agent %s as planned: %s", what, changed(errno));
-	return -1;
 }
 
 void runner_project_release(struct run *r)
