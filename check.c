@@ -161,7 +161,7 @@ static int check_group_mode(const struct config *c, const struct host_user *h, c
 	if (owner != user) {
 		pw = getpwuid(owner);
 		pi_say("%s: hostUsers.%s.projectRoots: %s is %s's, not %s's: in group mode a launch "
-		       "refuses it; give it to %s (chown %s %s) or remove it", c->path, h->name, root,
+		       "refuses it; give it to %s (chown -h %s %s) or remove it", c->path, h->name, root,
 		       pw ? pw->pw_name : "another account", h->name, h->name, h->name, q);
 		return 1;
 	}
@@ -193,15 +193,19 @@ static int check_group_mode(const struct config *c, const struct host_user *h, c
 		       " of the first 20000" : "");
 		return 0;
 	}
-	/* a tree shared in part may be meant so: named with its fix, not a failure */
+	/* a tree shared in part may be meant so: named with its fix, not a failure. The fix acts
+	 * as the user with the group added: root's own chgrp, chmod or find would follow a link
+	 * the user swaps in for the root or a directory of it, anywhere on the system. */
 	pi_say("%s: warning: hostUsers.%s.projectRoots: %s: in group mode the agent works through "
-	       "projectGroup %s, and %zu entr%s lack%s it (%s%s): as root, chgrp -R %s %s && "
-	       "chmod -R g+rwX %s && find %s -type d -exec chmod g+s {} +; for what %s makes later, "
-	       "umask 0007 in %s's shell or setfacl -R -d -m g:%s:rwX %s", c->path, h->name, root,
-	       c->project_group, walk.wrong, walk.wrong == 1 ? "y" : "ies",
+	       "projectGroup %s, and %zu entr%s lack%s it (%s%s); acting as %s with that group, "
+	       "so that a link swapped in leads nowhere %s could not go: as root, setpriv "
+	       "--reuid=%s --regid=%s --groups=%s --reset-env sh -c 'cd \"$1\" || exit 1; chgrp -R "
+	       "\"$2\" .; chmod -R g+rwX .; find . -type d -exec chmod g+s {} +' sh %s %s; for what "
+	       "%s makes later, umask 0007 in %s's shell or, as %s, setfacl -R -d -m g:%s:rwX %s",
+	       c->path, h->name, root, c->project_group, walk.wrong, walk.wrong == 1 ? "y" : "ies",
 	       walk.wrong == 1 ? "s" : "", walk.seen >= WALK_MAX ? "of the first 20000; " :
-	       "first ", walk.first, c->project_group, q, q, q, h->name, h->name,
-	       c->project_group, q);
+	       "first ", walk.first, h->name, h->name, h->name, h->name, c->project_group, q,
+	       c->project_group, h->name, h->name, h->name, c->project_group, q);
 	return 0;
 }
 

@@ -45,8 +45,26 @@ static int explaining(void)
 
 /* Signals that end the session: one sent to pi alone is relayed to the tool (which relays it
  * to the runner); one sent to the whole job (the terminal's Ctrl-C, kill of the group)
- * reached the tool already. */
+ * reached the tool already. A sender whose group pi cannot see (0: it lies in a parent pid
+ * namespace, as does pi's own when it was started through nsenter) counts as outside. */
 static const int relayed[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+
+/* sudo drops a signal sent from its own process group (the terminal's, it takes it, which
+ * reached the command already), and pi is in that group: the relay is sent from a process
+ * of a group of its own. */
+static void relay(pid_t pid, int sig)
+{
+	pid_t r = fork();
+
+	if (r == 0) {
+		setpgid(0, 0);
+		kill(pid, sig);
+		_exit(0);
+	}
+	if (r > 0)
+		while (waitpid(r, NULL, 0) < 0 && errno == EINTR)
+			;
+}
 
 /* Runs the tool and waits for it, so that pi can say why the tool refused: its wait status,
  * or -1 (errno set) when it could not be started. */
@@ -55,7 +73,7 @@ static int run_tool(char **args)
 	posix_spawnattr_t at;
 	sigset_t set, old;
 	siginfo_t si;
-	pid_t pid = -1;
+	pid_t pid = -1, g;
 	int st = 0, sig, err;
 	size_t i;
 
@@ -74,9 +92,11 @@ static int run_tool(char **args)
 		if (sig < 0 || sig == SIGCHLD) {
 			if (waitpid(pid, &st, WNOHANG) == pid)
 				break;
-		} else if ((si.si_code == SI_USER || si.si_code == SI_QUEUE) &&
-			   getpgid(si.si_pid) != getpgrp())
-			kill(pid, sig);
+		} else if (si.si_code == SI_USER || si.si_code == SI_QUEUE) {
+			g = getpgid(si.si_pid);
+			if (g <= 0 || g != getpgrp())
+				relay(pid, sig);
+		}
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = err;

@@ -88,11 +88,11 @@ group_root_fixed() {
 	atk_as pitest-alice "$A/p" sh -c 'umask 022; : >x'
 	run "$FIX/bin/pi-runner" --check
 	[ "$status" -eq 0 ]    # the entries lacking the group are a warning
-	line=$(grep -F "(first $A/p/x): as root, chgrp -R pitest-agent $A/p && chmod" <<<"$output")
+	line=$(grep -F "(first $A/p/x); acting as pitest-alice" <<<"$output")
 	msg=${line#pi-runner: }
-	# the length that, before the fix, cut the message (1,023 bytes) just after
-	# "chmod -R g+rwX /": alice pads her path by that much, in 200-byte directories
-	head=${msg%%"&& chmod -R g+rwX $A/p"*}"&& chmod -R g+rwX /"
+	# the length that would cut the message (1,023 bytes) just after "sh /", the command's
+	# root argument: alice pads her path by that much, in 200-byte directories
+	head=${msg%%"' sh $A/p pitest-agent"*}"' sh /"
 	extra=$((1023 - ${#head}))
 	[ "$extra" -gt 0 ]
 	pad=
@@ -107,8 +107,8 @@ group_root_fixed() {
 	no_crash
 	[ "$status" -eq 0 ]    # the entries lacking the group are a warning
 	# no command for root is cut short: the one printed is whole, with every path whole
-	[ -z "$(grep -E 'chmod -R g\+rwX /$' <<<"$output")" ]
-	grep -qF "as root, chgrp -R pitest-agent $A/p && chmod -R g+rwX $A/p && find $A/p -type d -exec chmod g+s {} +" <<<"$output"
+	[ -z "$(grep -E "' sh /\$" <<<"$output")" ]
+	grep -qF "as root, setpriv --reuid=pitest-alice --regid=pitest-alice --groups=pitest-agent --reset-env sh -c 'cd \"\$1\" || exit 1; chgrp -R \"\$2\" .; chmod -R g+rwX .; find . -type d -exec chmod g+s {} +' sh $A/p pitest-agent; for what" <<<"$output"
 	unchanged
 }
 

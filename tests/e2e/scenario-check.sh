@@ -28,7 +28,8 @@ sc_group() {
 	check_has "check: --check names alice's root and the project group" "$line" "lack"
 	cmd=${line#*: as root, }
 	cmd=${cmd%%; for what*}
-	check_has "check: ... with the commands to run as root" "$cmd" "chgrp -R piproj /home/alice/p"
+	check_has "check: ... with the commands to run as root, acting as alice" "$cmd" \
+		"setpriv --reuid=alice --regid=alice --groups=piproj --reset-env sh -c"
 	ctr bash -c "$cmd"
 	run_as root "pi-runner --check"
 	check_has "check: after them, every entry of alice's root is the group's" "$OUT" \

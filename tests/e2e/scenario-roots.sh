@@ -85,9 +85,9 @@ sr_made() {
 	check_eq "roots: the file alice's agent made is the project group's, 0660" "piproj:660" \
 		"$(field made:by-alice.txt "$OUT")"
 	check_has "roots: alice's agent runs with her account's own group and the project group" \
-		"$OUT" "groups=pi-agent piproj"
+		"$OUT" "groups=pi-agent pi-agent-g1 piproj"
 	check_has "roots: bob's agent: his account's own group, and the project group (what would open the file)" \
-		"$(as bob "cd $SR_B && pi --exit 0")" "groups=pi-agent-bob piproj"
+		"$(as bob "cd $SR_B && pi --exit 0")" "groups=pi-agent-bob pi-agent-bob-g1 piproj"
 }
 
 # sr_probes OTHER: what one agent tries on the other's root.

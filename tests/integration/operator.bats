@@ -118,13 +118,22 @@ setup() {
 	write_config '{"projectAccess": "group", "projectGroup": "pitest-agent"}'
 	run "$FIX/bin/pi-runner" --check
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"hostUsers.pitest-alice.projectRoots: $FIX/shared is root's, not pitest-alice's: in group mode a launch refuses it; give it to pitest-alice (chown pitest-alice $FIX/shared) or remove it"* ]]
+	[[ "$output" == *"hostUsers.pitest-alice.projectRoots: $FIX/shared is root's, not pitest-alice's: in group mode a launch refuses it; give it to pitest-alice (chown -h pitest-alice $FIX/shared) or remove it"* ]]
 	line=$(grep -F "warning: hostUsers.pitest-alice.projectRoots: $A/p: in group mode the agent works through projectGroup pitest-agent, and 2 entries lack it (first $A/p)" <<<"$output")
 	[ "$(id -gn pitest-alice)" != pitest-agent ]
 	# the commands it gives, run as they are, make the root work
 	cmd=${line#*: as root, }
 	cmd=${cmd%%; for what*}
-	[[ "$cmd" == "chgrp -R pitest-agent $A/p && chmod -R g+rwX $A/p && find $A/p -type d -exec chmod g+s {} +" ]]
+	[[ "$cmd" == "setpriv --reuid=pitest-alice --regid=pitest-alice --groups=pitest-agent --reset-env sh -c 'cd \"\$1\" || exit 1; chgrp -R \"\$2\" .; chmod -R g+rwX .; find . -type d -exec chmod g+s {} +' sh $A/p pitest-agent" ]]
+	# alice swaps her root for a link to bob's project before root runs it: nothing of bob's changes
+	B=$(home_of pitest-bob)
+	before=$(stat -c %G:%a "$B/p" "$B/p/sub")
+	mv "$A/p" "$A/p.real"
+	ln -s "$B/p" "$A/p"
+	bash -c "$cmd" 2>/dev/null || true
+	[ "$(stat -c %G:%a "$B/p" "$B/p/sub")" = "$before" ]
+	rm "$A/p"
+	mv "$A/p.real" "$A/p"
 	bash -c "$cmd"
 	[ "$(stat -c %G:%A "$A/p/sub")" = pitest-agent:drwxrwsr-x ]
 	write_config '{"projectAccess": "group", "projectGroup": "pitest-agent",
