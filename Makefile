@@ -6,7 +6,8 @@ DESTDIR     ?=
 CONFIG_PATH ?= /etc/pi-agent/config.json
 RUNTIME_DIR ?= /run/pi-agent
 RUNNER_PATH ?= $(BINDIR)/pi-runner
-# the sudoers drop-in pi and pi-runner --check tell the admin to put the rule in
+# the sudoers drop-in pi and pi-runner --check tell the admin to put the rule in; empty (the
+# Nix package) names the NixOS module's hostUsers instead, which writes the rule
 SUDOERS_FILE ?= /etc/sudoers.d/pi-agent
 VERSION     ?= 0.1.0
 

@@ -117,8 +117,8 @@ enum sudorule sudorule_ask(const struct config *c, const struct ident *as, char 
 	return SUDORULE_UNKNOWN;
 }
 
-void sudorule_describe(const struct config *c, const char *user, char *what, size_t nwhat,
-		       char *fix, size_t nfix)
+void sudorule_describe_in(const struct config *c, const char *user, const char *sudoers,
+			  char *what, size_t nwhat, char *fix, size_t nfix)
 {
 	const struct caller_tool *t = caller_tool(c->sudo_path);
 	int doas = t && is_doas(t);
@@ -128,7 +128,18 @@ void sudorule_describe(const struct config *c, const char *user, char *what, siz
 	if (doas)
 		snprintf(fix, nfix, "add \"permit nopass %s as root cmd %s\" to %s", user,
 			 c->runner_path, PI_DOAS_CONF);
+	else if (!*sudoers)
+		/* the Nix package: NixOS writes the sudoers file from the module, not from a drop-in */
+		snprintf(fix, nfix, "list %s under m3ta.pi-agent.hostUsers with wrapper.enable = true "
+			 "(the NixOS module writes the rule for %s) and run nixos-rebuild switch",
+			 user, c->runner_path);
 	else
 		snprintf(fix, nfix, "add \"%s ALL=(root) NOPASSWD: %s\" to %s (visudo -f %s)", user,
-			 c->runner_path, PI_SUDOERS_FILE, PI_SUDOERS_FILE);
+			 c->runner_path, sudoers, sudoers);
+}
+
+void sudorule_describe(const struct config *c, const char *user, char *what, size_t nwhat,
+		       char *fix, size_t nfix)
+{
+	sudorule_describe_in(c, user, PI_SUDOERS_FILE, what, nwhat, fix, nfix);
 }

@@ -26,4 +26,8 @@ enum sudorule sudorule_ask(const struct config *c, const struct ident *as, char 
  * to /etc/sudoers.d/pi-agent (visudo -f /etc/sudoers.d/pi-agent)") in fix. */
 void sudorule_describe(const struct config *c, const char *user, char *what, size_t nwhat,
 		       char *fix, size_t nfix);
+/* The same with the sudoers drop-in named: sudoers is the build's SUDOERS_FILE, empty in the
+ * Nix package, whose fix names the NixOS module's option instead. */
+void sudorule_describe_in(const struct config *c, const char *user, const char *sudoers,
+			  char *what, size_t nwhat, char *fix, size_t nfix);
 #endif

@@ -36,6 +36,8 @@ in
       "CONFIG_PATH=${configPath}"
       "VERSION=${version}"
       "JSMN_H=${jsmn}/include/jsmn.h"
+      # NixOS has no sudoers drop-ins: pi's hint after a refusal names the module's hostUsers
+      "SUDOERS_FILE="
     ];
     # $CC is the stdenv's (musl, static under pkgsStatic) compiler: known only in the builder.
     preBuild = ''

@@ -121,6 +121,18 @@ static void test_describe(void)
 	sudorule_describe(&c, "bob", what, sizeof what, fix, sizeof fix);
 	CHECK_STR(what, "no doas rule lets bob run /usr/bin/pi-runner without a password");
 	CHECK_STR(fix, "add \"permit nopass bob as root cmd /usr/bin/pi-runner\" to /etc/doas.conf");
+	/* the Nix package (SUDOERS_FILE empty): the rule comes from the NixOS module */
+	c.sudo_path = "/run/wrappers/bin/sudo";
+	c.runner_path = "/run/current-system/sw/bin/m3ta-pi-agent-runner";
+	sudorule_describe_in(&c, "alice", "", what, sizeof what, fix, sizeof fix);
+	CHECK_STR(what, "no sudo rule lets alice run /run/current-system/sw/bin/m3ta-pi-agent-runner "
+		  "without a password");
+	CHECK_STR(fix, "list alice under m3ta.pi-agent.hostUsers with wrapper.enable = true (the "
+		  "NixOS module writes the rule for /run/current-system/sw/bin/m3ta-pi-agent-runner) "
+		  "and run nixos-rebuild switch");
+	sudorule_describe_in(&c, "alice", "/etc/sudoers.d/x", what, sizeof what, fix, sizeof fix);
+	CHECK_STR(fix, "add \"alice ALL=(root) NOPASSWD: /run/current-system/sw/bin/m3ta-pi-agent-runner\" "
+		  "to /etc/sudoers.d/x (visudo -f /etc/sudoers.d/x)");
 }
 
 int main(void)
