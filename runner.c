@@ -77,7 +77,7 @@ static int usage(FILE *to, int rc)
 static int check_caller(const struct config *c, const char *named)
 {
 	struct caller who;
-	char why[512], q[128];
+	char why[512], q[AUDIT_QUOTED(256)];
 
 	if (!caller_tool(c->sudo_path)) {
 		pi_say("%s: sudoPath %s is not a tool the runner can learn its caller from (%s); "
@@ -704,15 +704,26 @@ static int claim_account(struct run *r)
 
 static void audit_launch(const struct run *r)
 {
-	char roots[8192], q[4200];
-	size_t i, j = 0;
+	size_t i, j = 0, len = 1;
+	char *roots, *q = NULL;
 
-	roots[0] = '\0';
-	for (i = 0; i < r->pol.nroots && j < sizeof roots; i++)
-		j += (size_t)snprintf(roots + j, sizeof roots - j, "%s%s", i ? "," : "",
-				      r->pol.roots[i]);
+	for (i = 0; i < r->pol.nroots; i++)
+		len += strlen(r->pol.roots[i]) + 1;
+	roots = malloc(len);
+	if (roots && !(q = malloc(AUDIT_QUOTED(len))))
+		free(roots), roots = NULL;
+	if (roots) {
+		roots[0] = '\0';
+		for (i = 0; i < r->pol.nroots; i++)
+			j += (size_t)snprintf(roots + j, len - j, "%s%s", i ? "," : "",
+					      r->pol.roots[i]);
+	}
+	/* all of them: audit() sends lines up to AUDIT_LINE, and says where it had to cut */
 	audit("launch", r->user, r->pol.cwd, "agent=%s unit=%s roots=%s network=%s", r->agent,
-	      r->unit, audit_quote(roots, q, sizeof q), config_network(&r->c, r->host)->mode);
+	      r->unit, roots ? audit_quote(roots, q, AUDIT_QUOTED(len)) : "\"(no memory)\"",
+	      config_network(&r->c, r->host)->mode);
+	free(roots);
+	free(q);
 }
 
 /* The proxy's account (netns.c), or -1 after saying why. */
@@ -873,7 +884,7 @@ static void say_fallbacks(const struct run *r)
  * host user's root, or the agent could reach what its user cannot. */
 static int check_group_roots(const struct run *r)
 {
-	char who[256], q[4200], owner[64];
+	char who[256], q[AUDIT_QUOTED(PATH_MAX)], owner[64];
 	struct passwd *pw;
 	size_t i;
 	int in;
@@ -936,7 +947,7 @@ size_t runner_unpaired(const struct ident *user, const struct ident *agent, char
  * would leave the agent the others' bits where that group's deny the user. */
 static int check_stand_ins(const struct run *r)
 {
-	char names[700], q[800];
+	char names[700], q[AUDIT_QUOTED(sizeof names)];
 	size_t n = runner_unpaired(&r->host_id, &r->agent_held, names, sizeof names);
 
 	if (!n || !mounts_any_idmapped(&r->mnt))
@@ -954,7 +965,7 @@ static int check_stand_ins(const struct run *r)
 static int launch(struct run *r, char **args, size_t nargs)
 {
 	const char *term = plain_term();
-	char term_env[80];
+	char term_env[80], q[AUDIT_QUOTED(PATH_MAX)];
 	char *envp[3] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL, NULL };
 	struct argv a;
 	int rc;
@@ -979,7 +990,7 @@ static int launch(struct run *r, char **args, size_t nargs)
 		       "it was replaced by a link during the launch" : errno == EMEDIUMTYPE ?
 		       "it is on a kernel or runtime filesystem" : strerror(errno));
 		audit("deny", r->user, r->pol.cwd, "reason=root-changed root=%s",
-		      audit_quote(bad, term_env, sizeof term_env));
+		      audit_quote(bad, q, sizeof q));
 		return EXIT_DENIED;
 	}
 	if (check_group_roots(r) < 0 || check_stand_ins(r) < 0) {

@@ -79,3 +79,15 @@ deny user=root"
 	grep -q 'reason=policy-error$' "$LOG/log"
 	grep -q 'cwd="/home/pitest-alice/p/x y\\"z\\x0adeny user=root"' "$LOG/log"
 }
+
+@test "a launch line longer than 1,024 bytes (musl's syslog cuts there) reaches the log whole" {
+	long=$(printf 'd%.0s' $(seq 200))
+	cwd="$A/p/$long/$long/$long/$long/$long/$long/$long"
+	setpriv --reuid pitest-alice --regid pitest-alice --init-groups mkdir -p "$cwd"
+	run in_log_ns setpriv --reuid pitest-alice --regid pitest-alice --init-groups --reset-env \
+		env -C "$cwd" PATH="$FIX/bin:/usr/bin:/bin" pi
+	[ "$status" -eq 0 ]
+	line=$(grep "pi-runner\[[0-9]*\]: launch " "$LOG/log")
+	[ "${#line}" -gt 1100 ]
+	[[ "$line" == *" launch user=pitest-alice cwd=$cwd agent=pitest-agent "*" network=open" ]]
+}
