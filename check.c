@@ -122,21 +122,23 @@ static void printable(const char *s, char *out, size_t n)
  * argument of its own to carry it). */
 static struct {
 	gid_t group;
+	uid_t user;
 	size_t seen, wrong;
 	char first[PATH_MAX];
 } walk;
 
 enum { WALK_MAX = 20000 };      /* entries looked at in one root */
 
-/* An entry the project group cannot use as the agent needs: not in the group, without the
- * group's read and write (and search, and set-gid, for a directory). */
+/* An entry of the user's the project group cannot use as the agent needs: not in the group,
+ * without the group's read and write (and search, and set-gid, for a directory). Entries that
+ * are not the user's are not theirs to fix: the agent's own it writes as their owner. */
 static int walk_one(const char *path, const struct stat *st, int type, struct FTW *f)
 {
 	mode_t need = S_ISDIR(st->st_mode) ? S_IRWXG | S_ISGID : S_IRGRP | S_IWGRP;
 
 	(void)type;
 	(void)f;
-	if ((S_ISDIR(st->st_mode) || S_ISREG(st->st_mode)) &&
+	if ((S_ISDIR(st->st_mode) || S_ISREG(st->st_mode)) && st->st_uid == walk.user &&
 	    (st->st_gid != walk.group || (st->st_mode & need) != need) && !walk.wrong++)
 		printable(path, walk.first, sizeof walk.first);
 	return ++walk.seen >= WALK_MAX;
@@ -178,6 +180,7 @@ static int check_group_mode(const struct config *c, const struct host_user *h, c
 		return 0;       /* named already */
 	memset(&walk, 0, sizeof walk);
 	walk.group = g->gr_gid;
+	walk.user = user;
 	if (id && ident_enter(id) < 0)
 		return 1;
 	rc = nftw(root, walk_one, 16, FTW_PHYS | FTW_MOUNT);
@@ -195,17 +198,22 @@ static int check_group_mode(const struct config *c, const struct host_user *h, c
 	}
 	/* a tree shared in part may be meant so: named with its fix, not a failure. The fix acts
 	 * as the user with the group added: root's own chgrp, chmod or find would follow a link
-	 * the user swaps in for the root or a directory of it, anywhere on the system. */
+	 * the user swaps in for the root or a directory of it, anywhere on the system. It touches
+	 * the user's own entries only (chgrp of another's fails, even to its own group), and
+	 * never a link (chmod would follow it). */
 	pi_say("%s: warning: hostUsers.%s.projectRoots: %s: in group mode the agent works through "
-	       "projectGroup %s, and %zu entr%s lack%s it (%s%s); acting as %s with that group, "
+	       "projectGroup %s, and %zu entr%s of %s's lack%s it (%s%s); acting as %s with that "
+	       "group, "
 	       "so that a link swapped in leads nowhere %s could not go: as root, setpriv "
-	       "--reuid=%s --regid=%s --groups=%s --reset-env sh -c 'cd \"$1\" || exit 1; chgrp -R "
-	       "\"$2\" .; chmod -R g+rwX .; find . -type d -exec chmod g+s {} +' sh %s %s; for what "
+	       "--reuid=%s --regid=%s --groups=%s --reset-env sh -c 'cd \"$1\" || exit 1; find . -user "
+	       "\"$3\" ! -group \"$2\" -exec chgrp -h \"$2\" {} + && find . -user \"$3\" ! -type l "
+	       "-exec chmod g+rwX {} + && find . -user \"$3\" -type d -exec chmod g+s {} +' sh %s %s "
+	       "%s; for what "
 	       "%s makes later, umask 0007 in %s's shell or, as %s, setfacl -R -d -m g:%s:rwX %s",
 	       c->path, h->name, root, c->project_group, walk.wrong, walk.wrong == 1 ? "y" : "ies",
-	       walk.wrong == 1 ? "s" : "", walk.seen >= WALK_MAX ? "of the first 20000; " :
+	       h->name, walk.wrong == 1 ? "s" : "", walk.seen >= WALK_MAX ? "of the first 20000; " :
 	       "first ", walk.first, h->name, h->name, h->name, h->name, c->project_group, q,
-	       c->project_group, h->name, h->name, h->name, c->project_group, q);
+	       c->project_group, h->name, h->name, h->name, h->name, c->project_group, q);
 	return 0;
 }
 

@@ -119,12 +119,12 @@ setup() {
 	run "$FIX/bin/pi-runner" --check
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"hostUsers.pitest-alice.projectRoots: $FIX/shared is root's, not pitest-alice's: in group mode a launch refuses it; give it to pitest-alice (chown -h pitest-alice $FIX/shared) or remove it"* ]]
-	line=$(grep -F "warning: hostUsers.pitest-alice.projectRoots: $A/p: in group mode the agent works through projectGroup pitest-agent, and 2 entries lack it (first $A/p)" <<<"$output")
+	line=$(grep -F "warning: hostUsers.pitest-alice.projectRoots: $A/p: in group mode the agent works through projectGroup pitest-agent, and 2 entries of pitest-alice's lack it (first $A/p)" <<<"$output")
 	[ "$(id -gn pitest-alice)" != pitest-agent ]
 	# the commands it gives, run as they are, make the root work
 	cmd=${line#*: as root, }
 	cmd=${cmd%%; for what*}
-	[[ "$cmd" == "setpriv --reuid=pitest-alice --regid=pitest-alice --groups=pitest-agent --reset-env sh -c 'cd \"\$1\" || exit 1; chgrp -R \"\$2\" .; chmod -R g+rwX .; find . -type d -exec chmod g+s {} +' sh $A/p pitest-agent" ]]
+	[[ "$cmd" == "setpriv --reuid=pitest-alice --regid=pitest-alice --groups=pitest-agent --reset-env sh -c 'cd \"\$1\" || exit 1; find . -user \"\$3\" ! -group \"\$2\" -exec chgrp -h \"\$2\" {} + && find . -user \"\$3\" ! -type l -exec chmod g+rwX {} + && find . -user \"\$3\" -type d -exec chmod g+s {} +' sh $A/p pitest-agent pitest-alice" ]]
 	# alice swaps her root for a link to bob's project before root runs it: nothing of bob's changes
 	B=$(home_of pitest-bob)
 	before=$(stat -c %G:%a "$B/p" "$B/p/sub")
@@ -134,8 +134,12 @@ setup() {
 	[ "$(stat -c %G:%a "$B/p" "$B/p/sub")" = "$before" ]
 	rm "$A/p"
 	mv "$A/p.real" "$A/p"
+	# a file the agent made there (its own, not the group's): not alice's to fix, not counted,
+	# and the command still succeeds (chgrp -R failed on it, even to its own group)
+	install -o pitest-agent -g root -m 0640 /dev/null "$A/p/agent-made"
 	bash -c "$cmd"
 	[ "$(stat -c %G:%A "$A/p/sub")" = pitest-agent:drwxrwsr-x ]
+	[ "$(stat -c %U:%G:%a "$A/p/agent-made")" = pitest-agent:root:640 ]
 	write_config '{"projectAccess": "group", "projectGroup": "pitest-agent",
 		"hostUsers": {"pitest-alice": {"projectRoots": ["~/p"]}}}'
 	# alice's own --check (bob's roots are his and unchanged), her tree walked as she sees it
