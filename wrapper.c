@@ -66,6 +66,27 @@ static void relay(pid_t pid, int sig)
 			;
 }
 
+/* The signals that stop the job. pi stops only once the tool has: sudo, its child in the
+ * job, notes whose the terminal is when its command stops, and gives it back to that group
+ * when it resumes. Had pi stopped first, the shell would have taken the terminal already and
+ * sudo, resumed by fg, would hand it back to the shell: the job stopped again at once. */
+static const int stops[] = { SIGTSTP, SIGTTIN, SIGTTOU };
+
+/* pi stops as the tool did (sig, its stop signal), and once resumed, resumes the tool. */
+static void stop_as(pid_t pid, int sig)
+{
+	sigset_t one;
+
+	if (sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
+		sig = SIGSTOP;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	raise(sig);             /* blocked until the unblock below, which stops pi */
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
+	sigprocmask(SIG_BLOCK, &one, NULL);
+	kill(pid, SIGCONT);
+}
+
 /* Runs the tool and waits for it, so that pi can say why the tool refused: its wait status,
  * or -1 (errno set) when it could not be started. */
 static int run_tool(char **args)
@@ -80,6 +101,8 @@ static int run_tool(char **args)
 	sigemptyset(&set);
 	for (i = 0; i < sizeof relayed / sizeof *relayed; i++)
 		sigaddset(&set, relayed[i]);
+	for (i = 0; i < sizeof stops / sizeof *stops; i++)
+		sigaddset(&set, stops[i]);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	err = posix_spawnattr_init(&at);
@@ -90,8 +113,13 @@ static int run_tool(char **args)
 	while (!err) {
 		sig = sigwaitinfo(&set, &si);
 		if (sig < 0 || sig == SIGCHLD) {
-			if (waitpid(pid, &st, WNOHANG) == pid)
+			g = waitpid(pid, &st, WNOHANG | WUNTRACED);
+			if (g == pid && WIFSTOPPED(st))
+				stop_as(pid, WSTOPSIG(st));
+			else if (g == pid)
 				break;
+		} else if (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+			continue;       /* the job's: pi follows the tool's stop (above) */
 		} else if (si.si_code == SI_USER || si.si_code == SI_QUEUE) {
 			g = getpgid(si.si_pid);
 			if (g <= 0 || g != getpgrp())

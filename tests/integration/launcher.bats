@@ -365,6 +365,47 @@ wait_for() {
 	rm -f "$REC/hold"
 }
 
+# proc_state PID: the state letter of /proc/PID/stat (R, S, T...).
+proc_state() { sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null; }
+# until_state PID STATE: polls for it for at most 10 s (a condition, not a delay).
+until_state() {
+	local i
+	for i in $(seq 200); do [ "$(proc_state "$1")" = "$2" ] && return 0; read -r -t 0.05 <> <(:) || true; done
+	return 1
+}
+
+@test "pi stops when its tool stops and resumes it, and lets the job's own stop signal pass" {
+	# a stand-in sudo that ignores the job's SIGTSTP (sudo handles it itself) and ends when told
+	T=$(mktemp -d)
+	chmod 0755 "$T"
+	install -d -m 0755 "$T/bin"
+	install -d -m 0777 "$T/run"
+	printf '#!/bin/bash\ntrap "" TSTP\necho $$ >%s/tool.pid\nuntil [ -e %s/end ]; do read -r -t 0.05 <> <(:) || true; done\nexit 7\n' \
+		"$T/run" "$T/run" >"$T/bin/sudo"
+	chmod 0755 "$T/bin/sudo"
+	write_config "{\"sudoPath\": \"$T/bin/sudo\"}"
+	setsid setpriv --reuid pitest-alice --regid pitest-alice --init-groups --reset-env \
+		env -C "$A/p" PATH="$FIX/bin:/usr/bin:/bin" pi &
+	pid=$!
+	wait_for "$T/run/tool.pid"
+	tool=$(cat "$T/run/tool.pid")
+	# (on a failure below: the tool ends and nothing is left stopped)
+	release() { touch "$T/run/end"; kill -CONT "$tool" "$pid" 2>/dev/null; wait "$pid"; false; }
+	# the tool stopped (as sudo stops itself when its command does): pi stops after it
+	kill -STOP "$tool"
+	until_state "$pid" T || release
+	# pi resumed (fg): it resumes the tool
+	kill -CONT "$pid"
+	until_state "$tool" S || release
+	# the job's SIGTSTP reaching pi: pi does not stop on its own; the tool ends, pi with it
+	kill -TSTP "$pid"
+	touch "$T/run/end"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 7 ]
+	rm -rf "$T"
+}
+
 @test "host users sharing one agent account never run at the same time" {
 	write_config '{"hostUsers": {"pitest-bob": {"agentUser": null}}}'
 	B=$(home_of pitest-bob)
