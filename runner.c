@@ -661,7 +661,7 @@ static int proxy_identity(const struct run *r, struct ident *id)
 }
 
 /* pi-proxy --fd 3 --user U --unit N --allow E... --deny E..., as the proxy account. */
-static int start_proxy(struct run *r, const struct ident *id)
+static int start_proxy(struct run *r, const struct ident *id, const char **step)
 {
 	const struct config_network *net = config_network(&r->c, r->host);
 	char **v = calloc(8 + 2 * (net->allow.n + net->deny.n), sizeof *v);
@@ -676,7 +676,7 @@ static int start_proxy(struct run *r, const struct ident *id)
 		v[n++] = "--allow", v[n++] = net->allow.v[i];
 	for (i = 0; i < net->deny.n; i++)
 		v[n++] = "--deny", v[n++] = net->deny.v[i];
-	rc = netns_start_proxy(&r->net, id, v);
+	rc = netns_start_proxy(&r->net, id, v, step);
 	free(v);
 	return rc;
 }
@@ -808,8 +808,9 @@ static int launch(struct run *r, char **args, size_t nargs)
 		mounts_release(&r->mnt);
 		return EXIT_DENIED;
 	}
-	if (allowlist && start_proxy(r, &proxy_id) < 0) {
-		pi_say("cannot start the network proxy as '%s': %s", r->c.proxy_user, strerror(errno));
+	if (allowlist && start_proxy(r, &proxy_id, &step) < 0) {
+		pi_say("cannot start the network proxy as '%s': %s%s%s%s", r->c.proxy_user,
+		       step ? "cannot " : "", step ? step : "", step ? ": " : "", strerror(errno));
 		audit("fail", r->user, r->pol.cwd, "reason=proxy-start");
 		sandbox_argv_free(&a);
 		netns_release(&r->net);

@@ -33,7 +33,8 @@ env -0 >"$d/environ"
 grep -E '^Sig(Ign|Blk):' /proc/$$/status >"$d/signals"
 id -u >"$d/uid"
 # network allowlist: @REC@/netprobe, when present, runs in the namespace the unit would join
-# (its output in netprobe.out); @REC@/hold keeps the "unit" up until the file goes
+# (its output in netprobe.out); @REC@/hold keeps the "unit" up until the file goes,
+# @REC@/hold-USER only the units of host user USER
 for a; do
 	case $a in NetworkNamespacePath=*)
 		[ ! -f @REC@/netprobe ] ||
@@ -48,5 +49,7 @@ if [ -f @REC@/marks ] && [ -n "$home" ] && [ -n "$user" ]; then
 	' marks "$(cat @REC@/marks)" "$home"
 	echo done >"$d/marked"
 fi
-while [ -e @REC@/hold ]; do sleep 0.05; done
+host=${unit#pi-agent-}
+host=${host%-*}
+while [ -e @REC@/hold ] || [ -e "@REC@/hold-$host" ]; do sleep 0.05; done
 exit "$(cat @REC@/exit 2>/dev/null || echo 0)"
