@@ -201,7 +201,7 @@ static int child(struct netns *n, const struct ident *id, char *const *argv, pid
 {
 	static char *const envp[] = { NULL };
 	sigset_t none;
-	int null, lfd, efd, sig;
+	int null, lfd, efd, rfd = -1, sig;
 
 	*step = -1;
 	sigemptyset(&none);
@@ -211,11 +211,13 @@ static int child(struct netns *n, const struct ident *id, char *const *argv, pid
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	lfd = fcntl(n->listen_fd, F_DUPFD_CLOEXEC, 10);
 	efd = fcntl(err, F_DUPFD_CLOEXEC, 10);
+	if (n->report_fd >= 0 && (rfd = fcntl(n->report_fd, F_DUPFD_CLOEXEC, 10)) < 0)
+		return err;
 	if (null < 0 || lfd < 0 || efd < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
 	    dup2(null, 2) < 0 || dup2(lfd, 3) < 0 || dup2(efd, 4) < 0 ||
-	    fcntl(4, F_SETFD, FD_CLOEXEC) < 0)
+	    fcntl(4, F_SETFD, FD_CLOEXEC) < 0 || (rfd >= 0 && dup2(rfd, 5) < 0))
 		return err;
-	close_from(5);
+	close_from(rfd >= 0 ? 6 : 5);
 	if (set_limits(step) < 0)
 		return 4;
 	*step = -1;
