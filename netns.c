@@ -7,7 +7,9 @@
  * - the proxy holds none of root's powers (uid, gid and groups of the proxy account only,
  *   no capability, no_new_privs), nothing of the runner's but its listening socket (every
  *   other fd closed, empty environment, default signals, its own session), and it dies
- *   with the runner (PR_SET_PDEATHSIG, checked against a parent that died first).
+ *   with the runner (PR_SET_PDEATHSIG, checked against a parent that died first);
+ * - every resource limit of the proxy is set here, none is the caller's: its processes are
+ *   counted per account, and every user's proxy shares that account.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +24,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -137,6 +140,50 @@ int netns_create(struct netns *n, const char **step)
 	return 0;
 }
 
+/* The proxy's limits. INIT: init's own value (the system's default, which no caller sets). */
+#define INIT ((rlim_t)-2)
+static const struct {
+	int res;
+	rlim_t value;
+	const char *step;
+} proxy_limits[] = {
+	{ RLIMIT_CPU, RLIM_INFINITY, "set its CPU time limit (ulimit -t)" },
+	{ RLIMIT_FSIZE, RLIM_INFINITY, "set its file size limit (ulimit -f)" },
+	{ RLIMIT_DATA, RLIM_INFINITY, "set its data size limit (ulimit -d)" },
+	{ RLIMIT_STACK, 8 << 20, "set its stack size limit (ulimit -s)" },
+	{ RLIMIT_CORE, 0, "set its core size limit (ulimit -c)" },
+	{ RLIMIT_RSS, RLIM_INFINITY, "set its resident set limit (ulimit -m)" },
+	{ RLIMIT_NPROC, INIT, "set its process limit (ulimit -u) to init's" },
+	{ RLIMIT_NOFILE, PROXY_NOFILE, "set its open files limit (ulimit -n)" },
+	{ RLIMIT_MEMLOCK, 0, "set its locked memory limit (ulimit -l)" },
+	{ RLIMIT_AS, RLIM_INFINITY, "set its address space limit (ulimit -v)" },
+	{ RLIMIT_LOCKS, RLIM_INFINITY, "set its file locks limit (ulimit -x)" },
+	{ RLIMIT_SIGPENDING, 128, "set its pending signals limit (ulimit -i)" },
+	{ RLIMIT_MSGQUEUE, 0, "set its message queue limit (ulimit -q)" },
+	{ RLIMIT_NICE, 0, "set its nice limit (ulimit -e)" },
+	{ RLIMIT_RTPRIO, 0, "set its real-time priority limit (ulimit -r)" },
+	{ RLIMIT_RTTIME, RLIM_INFINITY, "set its real-time timeout limit (ulimit -R)" },
+};
+enum { NLIMITS = sizeof proxy_limits / sizeof *proxy_limits };
+
+/* Every limit of proxy_limits, soft and hard, as root: -1 at the index that failed. */
+static int set_limits(int *failed)
+{
+	struct rlimit rl;
+	int i;
+
+	for (i = 0; i < NLIMITS; i++) {
+		*failed = i;
+		rl.rlim_cur = proxy_limits[i].value;
+		if (rl.rlim_cur == INIT && prlimit(1, proxy_limits[i].res, NULL, &rl) < 0)
+			return -1;
+		rl.rlim_max = rl.rlim_cur;
+		if (setrlimit(proxy_limits[i].res, &rl) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static void close_from(int first)
 {
 	int fd;
@@ -148,13 +195,15 @@ static void close_from(int first)
 }
 
 /* Everything between fork and exec; returns only on failure, with the fd its errno goes to
- * (err until the fds are moved, then 4). */
-static int child(struct netns *n, const struct ident *id, char *const *argv, pid_t parent, int err)
+ * (err until the fds are moved, then 4); *step is the index of the limit that failed, or -1. */
+static int child(struct netns *n, const struct ident *id, char *const *argv, pid_t parent, int err,
+		 int *step)
 {
 	static char *const envp[] = { NULL };
 	sigset_t none;
 	int null, lfd, efd, rfd = -1, sig;
 
+	*step = -1;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (sig = 1; sig < NSIG; sig++)
@@ -169,6 +218,9 @@ static int child(struct netns *n, const struct ident *id, char *const *argv, pid
 	    fcntl(4, F_SETFD, FD_CLOEXEC) < 0 || (rfd >= 0 && dup2(rfd, 5) < 0))
 		return err;
 	close_from(rfd >= 0 ? 6 : 5);
+	if (set_limits(step) < 0)
+		return 4;
+	*step = -1;
 	if (setsid() < 0 || setgroups(0, NULL) < 0 || setresgid(id->gid, id->gid, id->gid) < 0 ||
 	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 || setresuid(id->uid, id->uid, id->uid) < 0)
 		return 4;
@@ -182,12 +234,14 @@ static int child(struct netns *n, const struct ident *id, char *const *argv, pid
 	return 4;
 }
 
-int netns_start_proxy(struct netns *n, const struct ident *id, char *const *argv)
+int netns_start_proxy(struct netns *n, const struct ident *id, char *const *argv,
+		      const char **step)
 {
 	pid_t parent = getpid(), pid;
-	int p[2], e = 0;
+	int p[2], e[2] = { 0, -1 };
 	ssize_t got;
 
+	*step = NULL;
 	if (id->uid == 0 || id->gid == 0) {
 		errno = EPERM;
 		return -1;
@@ -199,20 +253,20 @@ int netns_start_proxy(struct netns *n, const struct ident *id, char *const *argv
 		int out;
 
 		close(p[0]);
-		out = child(n, id, argv, parent, p[1]);
-		e = errno;
-		(void)!write(out, &e, sizeof e);
+		out = child(n, id, argv, parent, p[1], &e[1]);
+		e[0] = errno;
+		(void)!write(out, e, sizeof e);
 		_exit(127);
 	}
-	e = errno;
+	e[0] = errno;
 	close(p[1]);
 	if (pid < 0) {
 		close(p[0]);
-		errno = e;
+		errno = e[0];
 		return -1;
 	}
 	do
-		got = read(p[0], &e, sizeof e);
+		got = read(p[0], e, sizeof e);
 	while (got < 0 && errno == EINTR);
 	close(p[0]);
 	n->proxy = pid;
@@ -223,8 +277,10 @@ int netns_start_proxy(struct netns *n, const struct ident *id, char *const *argv
 		n->listen_fd = -1;
 		return 0;
 	}
+	if (got == sizeof e && e[1] >= 0 && e[1] < NLIMITS)
+		*step = proxy_limits[e[1]].step;
 	netns_release(n);
-	errno = e ? e : EIO;
+	errno = got == sizeof e && e[0] ? e[0] : EIO;
 	return -1;
 }
 

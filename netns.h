@@ -23,10 +23,13 @@ int netns_proxy_account(const struct config *c, struct ident *id);
  * ("bring up loopback"). */
 int netns_create(struct netns *n, const char **step);
 /* Forks the proxy: the listening socket as fd 3, stdio on /dev/null, its own session, no
- * other fd, the proxy account's uid and gid alone (no capability, no supplementary group),
- * no_new_privs, killed when the caller dies; then execs this binary with argv and an empty
- * environment. Returns 0, or -1 with errno (the child's, when it failed before the exec). */
-int netns_start_proxy(struct netns *n, const struct ident *id, char *const *argv);
+ * other fd, every resource limit set (netns.c's table: none is the caller's), the proxy
+ * account's uid and gid alone (no capability, no supplementary group), no_new_privs, killed
+ * when the caller dies; then execs this binary with argv and an empty environment. Returns 0,
+ * or -1 with errno (the child's, when it failed before the exec) and, when setting a limit
+ * failed, *step naming it ("set its process limit (ulimit -u) to init's"; else NULL). */
+int netns_start_proxy(struct netns *n, const struct ident *id, char *const *argv,
+		      const char **step);
 /* Kills and reaps the proxy and closes what netns_create opened. */
 void netns_release(struct netns *n);
 #endif

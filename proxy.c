@@ -47,8 +47,6 @@ enum {
 	DIAL_MS = 10000,          /* every address of a destination together */
 	SEND_MS = 10000,          /* a response or head to a peer that does not read */
 	LINGER_MS = 1000,         /* reading what a refused client still sends */
-	FDS_PER_CONN = 6,         /* client, upstream, a pipe each way */
-	CONN_MAX = 1024,
 	BACKLOG = 4096,           /* the kernel caps it at net.core.somaxconn */
 	PIPE_SIZE = 256 * 1024,
 	COPY_SIZE = 16384,        /* a direction's buffer when splice is refused */
@@ -705,10 +703,11 @@ static unsigned conn_cap(void)
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	n = rl.rlim_cur == RLIM_INFINITY ? CONN_MAX : (rl.rlim_cur - 32) / FDS_PER_CONN;
-	if (rl.rlim_cur < 32 + FDS_PER_CONN)
+	n = rl.rlim_cur == RLIM_INFINITY ? PROXY_CONN_MAX
+		: (rl.rlim_cur - PROXY_FDS_SPARE) / PROXY_FDS_PER_CONN;
+	if (rl.rlim_cur < PROXY_FDS_SPARE + PROXY_FDS_PER_CONN)
 		n = 1;
-	return n > CONN_MAX ? CONN_MAX : (unsigned)n;
+	return n > PROXY_CONN_MAX ? PROXY_CONN_MAX : (unsigned)n;
 }
 
 /* --listen ADDR:PORT (IPv4): a listening socket of our own. */

@@ -746,10 +746,11 @@ static int proxy_identity(const struct run *r, struct ident *id)
 	return -1;
 }
 
-/* pi-proxy --fd 3 --user U --unit N --allow E... --deny E..., as the proxy account. */
-/* The proxy, serving the namespace's socket, its refusals reported on a pipe whose read end
- * is *report (or -1 when the pipe could not be made: the launch goes on without the report). */
-static int start_proxy(struct run *r, const struct ident *id, int *report)
+/* pi-proxy --fd 3 --user U --unit N --allow E... --deny E..., as the proxy account, serving
+ * the namespace's socket, its refusals reported on a pipe whose read end is *report (or -1
+ * when the pipe could not be made: the launch goes on without the report); *step names the
+ * limit it could not be given, or is NULL. */
+static int start_proxy(struct run *r, const struct ident *id, int *report, const char **step)
 {
 	const struct config_network *net = config_network(&r->c, r->host);
 	char **v = calloc(10 + 2 * (net->allow.n + net->deny.n), sizeof *v);
@@ -757,6 +758,7 @@ static int start_proxy(struct run *r, const struct ident *id, int *report)
 	int rc, p[2];
 
 	*report = -1;
+	*step = NULL;
 	if (!v)
 		return -1;
 	v[n++] = PROXY_NAME, v[n++] = "--fd", v[n++] = "3";
@@ -771,7 +773,7 @@ static int start_proxy(struct run *r, const struct ident *id, int *report)
 		v[n++] = "--allow", v[n++] = net->allow.v[i];
 	for (i = 0; i < net->deny.n; i++)
 		v[n++] = "--deny", v[n++] = net->deny.v[i];
-	rc = netns_start_proxy(&r->net, id, v);
+	rc = netns_start_proxy(&r->net, id, v, step);
 	free(v);
 	if (r->net.report_fd >= 0)
 		close(r->net.report_fd);
@@ -1011,8 +1013,9 @@ static int launch(struct run *r, char **args, size_t nargs)
 		mounts_release(&r->mnt);
 		return EXIT_DENIED;
 	}
-	if (allowlist && start_proxy(r, &proxy_id, &report) < 0) {
-		pi_say("cannot start the network proxy as '%s': %s", r->c.proxy_user, strerror(errno));
+	if (allowlist && start_proxy(r, &proxy_id, &report, &step) < 0) {
+		pi_say("cannot start the network proxy as '%s': %s%s%s%s", r->c.proxy_user,
+		       step ? "cannot " : "", step ? step : "", step ? ": " : "", strerror(errno));
 		audit("fail", r->user, r->pol.cwd, "reason=proxy-start");
 		sandbox_argv_free(&a);
 		netns_release(&r->net);

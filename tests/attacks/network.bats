@@ -16,9 +16,11 @@ setup() {
 }
 
 teardown() {
-	rm -f "$REC/hold"
+	rm -f "$REC/hold" "$REC"/hold-*
 	# shellcheck disable=SC2086 # one word per pid
 	[ -z "${ORIGIN_PIDS:-}" ] || kill $ORIGIN_PIDS 2>/dev/null || true
+	# shellcheck disable=SC2086 # one word per pid
+	[ -z "${HOLD_PIDS:-}" ] || kill $HOLD_PIDS 2>/dev/null || true
 	pkill -KILL -u pitest-proxy 2>/dev/null || true
 }
 
@@ -197,6 +199,138 @@ sys.exit(0)'
 	[ "$status" -eq 3 ]
 	rm -f "$REC/hold"
 	wait "$launch"
+}
+
+# user_launch USER CMD: USER's launch in the background (its pid in launch), its "unit" held
+# by the stand-in until $REC/hold-USER goes; returns once its network probe has run.
+user_launch() {
+	local u=$1 s
+	shift
+	touch "$REC/hold-$u"
+	T=120 atk_as "$u" "$(home_of "$u")/p" "$@" >"$BATS_TEST_TMPDIR/$u.out" 2>&1 &
+	launch=$!
+	until unit_of "$u" >/dev/null && grep -q '^routes=' "$(unit_of "$u")/netprobe.out" 2>/dev/null; do
+		s=$(ps -o stat= -p "$launch" || true)
+		[ -n "$s" ] && [[ $s != Z* ]] ||
+			{ echo "$u's launch ended: $(cat "$BATS_TEST_TMPDIR/$u.out")" >&2; return 1; }
+	done
+}
+# unit_of USER: the record dir of USER's one launch.
+unit_of() { launches | grep -x ".*/pi-agent-$1-[0-9a-f]*\.service"; }
+threads() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
+# limits PID: each of its limits as 'name|soft|hard'.
+limits() { sed 1d "/proc/$1/limits" | sed -E 's/  +/|/g' | cut -d'|' -f1-3; }
+
+# has_sys_resource: root here may lift a lowered hard limit (some containers withhold it).
+has_sys_resource() { [ $((0x$(sed -n 's/^CapEff:\t//p' /proc/self/status) >> 24 & 1)) -eq 1 ]; }
+
+@test "bob's launch ends the same with alice's agent holding more tunnels than her proxy's cap, the account shared, bob's ulimit -u 300" {
+	local alice ns alone_status alone_output bob
+	eval "$(python3 "$ATK/proxyatk.py" sink)"
+	HOLD_PIDS=$SINK_PID
+	write_config "{\"proxyUser\": \"pitest-proxy\", \"network\": {\"mode\": \"allowlist\", \"allow\": [\"127.0.0.1:$ORIGIN\", \"127.0.0.1:$SINK_PORT\"]}}"
+	probe
+	# bob's hard limit, as a limits.conf line sets it (sudo keeps a lowered soft one from root)
+	run atk_as pitest-bob "$B/p" bash -c 'ulimit -u 300 && exec pi'
+	no_crash
+	alone_status=$status alone_output=$output
+	[ -z "$(proxy_pids)" ]
+	user_launch pitest-alice pi
+	alice=$(proxy_pids)
+	ns=$(tr '\0' '\n' <"$(unit_of pitest-alice)/argv" | sed -n 's/^NetworkNamespacePath=//p')
+	# her agent: 1,100 tunnels to a listed place that never answers, all idle
+	eval "$(timeout 120 nsenter --net="$ns" python3 "$ATK/proxyatk.py" hold 3128 "127.0.0.1:$SINK_PORT" 1100 1024)"
+	HOLD_PIDS="$HOLD_PIDS $HOLD_PID"
+	[ "$HELD" -eq 1024 ]
+	# the cap: one thread per tunnel and the accept thread, the rest wait in the backlog
+	[ "$(threads "$alice")" -eq 1025 ]
+	run atk_as pitest-bob "$B/p" bash -c 'ulimit -u 300 && exec pi'
+	no_crash
+	[ "$status" -eq "$alone_status" ] ||
+		{ echo "bob's launch: status $status: $output; alone: status $alone_status: $alone_output" >&2; false; }
+	if has_sys_resource; then
+		# his limit lifted for his proxy: both launches had one, serving his list
+		[ "$status" -eq 0 ]
+		[ "$(launches | grep -c '/pi-agent-pitest-bob-')" -eq 2 ]
+		for bob in $(launches | grep '/pi-agent-pitest-bob-'); do
+			grep -q "^connect-listed=HTTP/1.1 200.*origin $ORIGIN" "$bob/netprobe.out"
+			grep -q '^connect-unlisted=HTTP/1.1 403' "$bob/netprobe.out"
+		done
+	else
+		# his limit cannot be lifted: refused both times for his own limit, never for alice's use
+		[ "$status" -eq 1 ]
+		[ "$output" = "$alone_output" ]
+		[[ "$output" == *"pi-runner: cannot start the network proxy as 'pitest-proxy': cannot set its process limit (ulimit -u) to init's: Operation not permitted"* ]]
+		[ -z "$(launches | grep '/pi-agent-pitest-bob-')" ]
+	fi
+	# alice's tunnels are all still there
+	[ "$(threads "$alice")" -eq 1025 ]
+	[ "$(proxy_pids)" = "$alice" ]
+	unchanged
+	rm -f "$REC/hold-pitest-alice"
+	wait "$launch"
+}
+
+# The limits the runner gives every proxy, as 'name|soft|hard': processes are init's.
+proxy_limits() {
+	local nproc
+	nproc=$(limits 1 | sed -n 's/^Max processes|\([^|]*\)|.*/\1/p')
+	cat <<-EOF
+		Max cpu time|unlimited|unlimited
+		Max file size|unlimited|unlimited
+		Max data size|unlimited|unlimited
+		Max stack size|8388608|8388608
+		Max core file size|0|0
+		Max resident set|unlimited|unlimited
+		Max processes|$nproc|$nproc
+		Max open files|6176|6176
+		Max locked memory|0|0
+		Max address space|unlimited|unlimited
+		Max file locks|unlimited|unlimited
+		Max pending signals|128|128
+		Max msgqueue size|0|0
+		Max nice priority|0|0
+		Max realtime priority|0|0
+		Max realtime timeout|unlimited|unlimited
+	EOF
+}
+
+@test "the proxy's limits are the runner's table, not what the runner has, whatever the caller's soft limits" {
+	local proxy runner lower='-u 300 -n 512 -s 1024 -i 40 -q 0 -t 3600 -x 5 -m 1000 -f 1000'
+	allowlist
+	probe
+	# ASan's shadow memory does not fit under an address space or data limit
+	grep -qa __asan_init "$PI_BUILD/pi" || lower="$lower -v 4000000 -d 4000000"
+	user_launch pitest-bob bash -c "ulimit -S $lower && exec pi"
+	proxy=$(proxy_pids)
+	run limits "$proxy"
+	[ "$output" = "$(proxy_limits)" ] || { echo "the proxy's limits: $output" >&2; false; }
+	# the runner's own differ (sudo's, the caller's hard ones): the proxy's are not inherited
+	runner=$(awk '/^PPid:/ { print $2 }' "/proc/$proxy/status")
+	[ "$(limits "$runner")" != "$(proxy_limits)" ]
+	grep -q "^connect-listed=HTTP/1.1 200.*origin $ORIGIN" "$(unit_of pitest-bob)/netprobe.out"
+	rm -f "$REC/hold-pitest-bob"
+	wait "$launch"
+}
+
+@test "a caller's lowered hard limit is lifted for the proxy, or the allowlist launch refused naming it" {
+	allowlist
+	probe
+	if has_sys_resource; then
+		user_launch pitest-bob bash -c 'ulimit -u 300 -x 5 -t 3600 && exec pi'
+		run limits "$(proxy_pids)"
+		[ "$output" = "$(proxy_limits)" ] || { echo "the proxy's limits: $output" >&2; false; }
+		rm -f "$REC/hold-pitest-bob"
+		wait "$launch"
+	else
+		run atk_as pitest-bob "$B/p" bash -c 'ulimit -u 300 && exec pi'
+		no_crash
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"pi-runner: cannot start the network proxy as 'pitest-proxy': cannot set its process limit (ulimit -u) to init's: Operation not permitted"* ]]
+		[ "$(nlaunches)" -eq 0 ]
+		[ -z "$(proxy_pids)" ]
+		unchanged
+	fi
 }
 
 @test "a missing, root, agent or host-user proxy account refuses the launch, naming it, with nothing launched" {

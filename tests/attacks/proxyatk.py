@@ -13,12 +13,19 @@
   tunnel PORT TARGET   CONNECT TARGET, then GET / through the tunnel; prints everything.
   slow PORT OK N       N clients trickle a head byte by byte; one allowed request meanwhile.
   many PORT OK N       N concurrent connections, all closed, then one allowed request.
+  sink                 a listener on 127.0.0.1 that accepts every connection and holds it, silent;
+                       prints SINK_PORT=.. SINK_PID=.. once it listens, then holds in the background.
+  hold PORT TARGET N WANT
+                       N connections each send CONNECT TARGET; once WANT of them are tunnels (200),
+                       prints HELD=WANT HOLD_PID=.. and holds them all, idle, in the background;
+                       a refusal, or 60 s without an answer, exits 1 naming it.
   log FILE SKIP N      waits (10 s at most) until FILE has N lines after its first SKIP, prints
                        those (a line is logged just after the client sees the connection end).
 """
 import os
 import resource
 import select
+import signal
 import socket
 import sys
 import threading
@@ -221,6 +228,63 @@ def many(port, ok, n):
     print("allowed after:", allowed(port, ok))
 
 
+def more_fds(n):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, n + 256)), hard))
+
+
+def background(line):
+    """Prints line with the child's pid; the child, detached, returns to hold what it has."""
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid:
+        print(line % pid)
+        sys.exit(0)
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+
+
+def sink():
+    more_fds(8192)
+    s = listener(socket.AF_INET, "127.0.0.1", 0, None)[0]
+    s.listen(4096)
+    background("SINK_PORT=%d SINK_PID=%%d" % s.getsockname()[1])
+    kept = []
+    while True:
+        kept.append(s.accept()[0])
+
+
+def hold(port, target, n, want):
+    more_fds(n)
+    head = b"CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (target.encode(), target.encode())
+    socks, got, p = [], {}, select.poll()
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", port), timeout=60)
+        s.sendall(head)
+        socks.append(s)
+        got[s.fileno()] = b""
+        p.register(s, select.POLLIN)
+    held = 0
+    while held < want:
+        ready = p.poll(60000)
+        if not ready:
+            sys.exit("hold: %d of %d tunnels after 60 s" % (held, want))
+        for fd, _ in ready:
+            data = os.read(fd, 4096)
+            got[fd] += data
+            if data and b"\r\n\r\n" not in got[fd]:
+                continue
+            p.unregister(fd)
+            if not got[fd].startswith(b"HTTP/1.1 200 "):
+                sys.exit("hold: a tunnel was refused: %r" % got[fd][:200])
+            held += 1
+    background("HELD=%d HOLD_PID=%%d" % held)
+    while True:
+        signal.pause()
+
+
 def log(path, skip, n):
     end = time.monotonic() + 10
     while True:
@@ -246,6 +310,10 @@ def main():
         slow(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
     elif cmd == "many":
         many(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+    elif cmd == "sink":
+        sink()
+    elif cmd == "hold":
+        hold(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
     elif cmd == "log":
         log(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     else:

@@ -33,7 +33,8 @@ env -0 >"$d/environ"
 grep -E '^Sig(Ign|Blk):' /proc/$$/status >"$d/signals"
 id -u >"$d/uid"
 # network allowlist: @REC@/netprobe, when present, runs in the namespace the unit would join
-# (its output in netprobe.out); @REC@/hold keeps the "unit" up until the file goes
+# (its output in netprobe.out); @REC@/hold keeps the "unit" up until the file goes,
+# @REC@/hold-USER only the units of host user USER
 for a; do
 	case $a in NetworkNamespacePath=*)
 		[ ! -f @REC@/netprobe ] ||
@@ -87,5 +88,7 @@ if [ -f @REC@/agentprobe ] && [ -n "$user" ]; then
 		setpriv --reuid "$2" --regid "$3" --groups "$4" --reset-env sh -s /mnt/0 <@REC@/agentprobe
 	' probe "$d" "$user" "$gid" "$gids" >"$d/agentprobe.out" 2>&1
 fi
-while [ -e @REC@/hold ]; do sleep 0.05; done
+host=${unit#pi-agent-}
+host=${host%-*}
+while [ -e @REC@/hold ] || [ -e "@REC@/hold-$host" ]; do sleep 0.05; done
 exit "$(cat @REC@/exit 2>/dev/null || echo 0)"
