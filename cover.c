@@ -7,6 +7,9 @@
  *   user's own directories as the agent's);
  * - the mount goes onto that opened entry (/proc/self/fd/N), never onto a path: systemd binds
  *   the staged root with what covers it and resolves nothing the user controls;
+ * - each directory between the root and the entry is bound onto itself on the way down, and
+ *   the entry covered: mount points, which no one can rename, remove or replace while the
+ *   unit runs, so the path the agent reads leads to the cover for the unit's life;
  * - what was mounted is checked on the entry looked up again: the settings are root's file,
  *   read-only, nosuid, nodev, noexec; a hidden directory an empty read-only tmpfs;
  * - a staged root is a slave of the user's tree before anything covers it (mounts.c), so no
@@ -37,13 +40,52 @@ static void close_keep_errno(int fd)
 	errno = err;
 }
 
+static int mount_fd(int from, int to, const char *type, unsigned long flags, const char *data)
+{
+	char src[40], dst[40];
+
+	snprintf(src, sizeof src, "/proc/self/fd/%d", from);
+	snprintf(dst, sizeof dst, "/proc/self/fd/%d", to);
+	return mount(from >= 0 ? src : type, dst, type, flags, data);
+}
+
+/* Moves *dirfd into its directory name, no link followed, bound onto itself first: a mount
+ * point that no one can rename, remove or replace while the unit runs. */
+static int pin_step(int *dirfd, const char *name)
+{
+	struct stat a, b, l;
+	int fd = openat(*dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), in = -1;
+
+	if (fd < 0 && errno == ENOTDIR && fstatat(*dirfd, name, &l, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(l.st_mode))
+		errno = ELOOP;
+	if (fd < 0 || fstat(fd, &a) < 0 || mount_fd(fd, fd, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+	    (in = openat(*dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    fstat(in, &b) < 0) {
+		close_keep_errno(fd);
+		close_keep_errno(in);
+		return -1;
+	}
+	close(fd);
+	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		close(in);
+		errno = ESTALE;
+		return -1;
+	}
+	close(*dirfd);
+	*dirfd = in;
+	return 0;
+}
+
 /* The directory holding rel beneath the staged root at staged (rel's last component into
- * *base), no link followed. rel "" is the staged root itself: its parent is the staging dir. */
+ * *base), each directory on the way pinned (pin_step). rel "" is the staged root itself: its
+ * parent is the staging dir. */
 static int open_parent(const char *staged, const char *rel, char *dir, size_t n,
 		       const char **base)
 {
 	const char *slash = strrchr(rel, '/');
-	int top, fd;
+	char *p, *next;
+	int fd;
 
 	if (!*rel) {
 		slash = strrchr(staged, '/');
@@ -52,17 +94,25 @@ static int open_parent(const char *staged, const char *rel, char *dir, size_t n,
 		return open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	}
 	*base = slash ? slash + 1 : rel;
-	top = open(staged, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (top < 0 || !slash)
-		return top;
+	fd = open(staged, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !slash)
+		return fd;
 	if ((size_t)(slash - rel) >= n) {
-		close(top);
+		close(fd);
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	snprintf(dir, n, "%.*s", (int)(slash - rel), rel);
-	fd = fs_open_beneath(top, dir, O_PATH | O_DIRECTORY, 0);
-	close_keep_errno(top);
+	for (p = dir; p; p = next) {
+		next = strchr(p, '/');
+		if (next)
+			*next++ = '\0';
+		if (!*p || !strcmp(p, ".") || !strcmp(p, "..") ? (errno = EXDEV, -1) :
+		    pin_step(&fd, p) < 0) {
+			close_keep_errno(fd);
+			return -1;
+		}
+	}
 	return fd;
 }
 
@@ -89,15 +139,6 @@ static int open_entry(int parent, const char *base, int want_file)
 		return -1;
 	}
 	return fd;
-}
-
-static int mount_fd(int from, int to, const char *type, unsigned long flags, const char *data)
-{
-	char src[40], dst[40];
-
-	snprintf(src, sizeof src, "/proc/self/fd/%d", from);
-	snprintf(dst, sizeof dst, "/proc/self/fd/%d", to);
-	return mount(from >= 0 ? src : type, dst, type, flags, data);
 }
 
 /* The mount just made on base in parent, looked up again: src's file, then made read-only, or

@@ -1,5 +1,5 @@
 // links: cover.c mounts.c idmap.c fs.c ident.c policy.c
-/* test_cover.c - unit tests for what covers a project inside its staged roots: the merged settings, the hidden dirs, what is refused, and the user's own tree untouched. */
+/* test_cover.c - unit tests for what covers a project inside its staged roots: the merged settings, the hidden dirs, the way to them pinned, what is refused, and the user's own tree untouched. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -115,6 +115,10 @@ static void covers(void)
 	CHECK(mv("p/sub/.pi/other.json", "p/sub/.pi/settings.json") < 0 &&
 	      errno == EBUSY);
 	CHECK(mv("p/sub/.pi/extensions", "p/sub/.pi/ext2") < 0 && errno == EBUSY);
+	/* nor can the directories on the way to them (cwd, .pi) be swapped for others */
+	CHECK(mv("p/sub/.pi", "p/sub/pi2") < 0 && errno == EBUSY);
+	CHECK(mv("p/sub", "p/sub2") < 0 && errno == EBUSY);
+	CHECK_STR(text(in(&m, 0, "sub/.pi/settings.json")), "merged");
 	/* not inside any root: nothing covered */
 	CHECK_INT(cover(&m, roots, at("elsewhere/.pi"), 0), 0);
 
@@ -133,6 +137,7 @@ static void covers(void)
 	mounts_release(&m);
 	CHECK_STR(text(at("p/sub/.pi/settings.json")), "own");
 	CHECK(mv("p/sub/.pi/other.json", "p/sub/.pi/o2.json") == 0);
+	CHECK(mv("p/sub", "p/sub2") == 0 && mv("p/sub2", "p/sub") == 0);
 	free(roots[0]);
 	free(roots[1]);
 }
