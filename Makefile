@@ -6,6 +6,8 @@ DESTDIR     ?=
 CONFIG_PATH ?= /etc/pi-agent/config.json
 RUNTIME_DIR ?= /run/pi-agent
 RUNNER_PATH ?= $(BINDIR)/pi-runner
+# the sudoers drop-in pi and pi-runner --check tell the admin to put the rule in
+SUDOERS_FILE ?= /etc/sudoers.d/pi-agent
 VERSION     ?= 0.1.0
 
 CC          ?= cc
@@ -19,6 +21,7 @@ WARN   = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
          -Wno-format-truncation
 DEFS   = -D_GNU_SOURCE -DPI_CONFIG_PATH='"$(CONFIG_PATH)"' \
          -DPI_RUNTIME_DIR='"$(RUNTIME_DIR)"' -DPI_RUNNER_PATH='"$(RUNNER_PATH)"' \
+         -DPI_SUDOERS_FILE='"$(SUDOERS_FILE)"' \
          -DPI_VERSION='"$(VERSION)"'
 BASE_CFLAGS = -std=c11 $(WARN) $(DEFS) -Ibuild/include
 REL_CFLAGS  = $(BASE_CFLAGS) -Os -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
@@ -28,13 +31,13 @@ REL_LDFLAGS = -static -s -Wl,--gc-sections
 SAN_CFLAGS  = $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
               -fsanitize=address,undefined -fno-sanitize-recover=all
 
-SRCS  = pi.c say.c caller.c wrapper.c runner.c suspend.c agentinit.c prepare.c check.c hide.c mergecmd.c config.c policy.c sync.c merge.c \
+SRCS  = pi.c say.c caller.c sudorule.c wrapper.c runner.c suspend.c agentinit.c prepare.c check.c agentver.c hide.c mergecmd.c config.c policy.c sync.c merge.c \
         json.c sandbox.c fs.c ident.c audit.c mounts.c cover.c inherit.c idmap.c projcfg.c project.c netns.c \
         netpolicy.c proxyreq.c proxy.c
 HDRS  = $(wildcard *.h)
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: FORCE all release asan unit tsan test integration attacks install clean e2e demo bench fuzz deb
+.PHONY: FORCE all release asan unit tsan test integration attacks install clean e2e demo bench fuzz deb man
 all: release
 release: build/pi build/pi-runner build/pi-merge build/pi-agent-init
 
@@ -51,6 +54,18 @@ build/include/jsmn.h: $(JSMN_H)
 build/pi: $(SRCS) $(HDRS) Makefile build/include/jsmn.h build/flags
 	@mkdir -p build
 	$(MUSL_CC) $(REL_CFLAGS) -o $@ $(SRCS) $(REL_LDFLAGS)
+
+# The manual pages name the runner's path of their install (man/ holds @RUNNER_PATH@):
+# build/man for make install, build/deb/man for the package's /usr/bin/pi-runner.
+MANPAGES = pi.1 pi-merge.1 pi-runner.8
+man: $(addprefix build/man/,$(MANPAGES))
+build/man/%: man/% FORCE
+	@mkdir -p $(@D)
+	sed 's|@RUNNER_PATH@|$(RUNNER_PATH)|g' $< >$@
+build/deb/man/%: override PREFIX = /usr
+build/deb/man/%: man/% FORCE
+	@mkdir -p $(@D)
+	sed 's|@RUNNER_PATH@|$(RUNNER_PATH)|g' $< >$@
 
 # pi-agent-init: the agent unit's main process, a name no sudo rule grants; the runner finds it
 # beside its own binary.
@@ -75,10 +90,15 @@ build/unit/%: tests/unit/%.c tests/check.h $(SRCS) $(HDRS) Makefile build/includ
 unit: $(addprefix build/unit/,$(UNITS))
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
 
-# The sync's second thread under ThreadSanitizer (clang's runtime; setarch -R gives it the
+# The sync's second thread, and pi_say that both its threads call, under ThreadSanitizer (clang's runtime; setarch -R gives it the
 # fixed memory layout it needs). Part of make test, not of unit (the Nix check has no clang).
-tsan: build/unit/test_sync-tsan
+tsan: build/unit/test_sync-tsan build/unit/test_say-tsan
 	setarch -R build/unit/test_sync-tsan
+	TSAN_OPTIONS=log_path=build/unit/test_say-tsan.log setarch -R build/unit/test_say-tsan || \
+		{ cat build/unit/test_say-tsan.log.* >&2; false; }
+build/unit/test_say-tsan: tests/unit/test_say.c tests/check.h say.c $(HDRS) Makefile build/include/jsmn.h
+	@mkdir -p build/unit
+	$(CLANG) $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=thread -I. -Itests -o $@ tests/unit/test_say.c say.c
 build/unit/test_sync-tsan: tests/unit/test_sync.c tests/check.h sync.c fs.c ident.c $(HDRS) Makefile build/include/jsmn.h
 	@mkdir -p build/unit
 	$(CLANG) $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=thread -I. -Itests -o $@ tests/unit/test_sync.c sync.c fs.c ident.c
@@ -153,23 +173,26 @@ demo:
 	./build.sh
 	E2E_NO_BUILD=1 tests/e2e/demo.sh
 
-install: release
+install: release man
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 build/pi $(DESTDIR)$(BINDIR)/pi
 	ln -sf pi $(DESTDIR)$(BINDIR)/pi-runner
 	ln -sf pi $(DESTDIR)$(BINDIR)/pi-merge
 	ln -sf pi $(DESTDIR)$(BINDIR)/pi-agent-init
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
-	install -m 0644 man/pi.1 man/pi-merge.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 0644 man/pi-runner.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 build/man/pi.1 build/man/pi-merge.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 build/man/pi-runner.8 $(DESTDIR)$(MANDIR)/man8/
+	ln -sf pi-runner.8 $(DESTDIR)$(MANDIR)/man8/pi-agent-init.8
 
 # The Debian package build/pi-agent-launcher_VERSION_ARCH.deb (deb/build.sh, dpkg-deb): the
-# binary is built for PREFIX=/usr in build/deb, so its runner path is /usr/bin/pi-runner.
+# binary and its manual pages are built for PREFIX=/usr in build/deb, so their runner path is
+# /usr/bin/pi-runner.
 deb:
 	tests/deps.sh build
-	$(MAKE) build/deb/pi
-	deb/build.sh build/deb/pi $(VERSION) build
+	$(MAKE) build/deb/pi $(addprefix build/deb/man/,$(MANPAGES))
+	deb/build.sh build/deb/pi build/deb/man $(VERSION) build
 build/deb/pi: override PREFIX = /usr
+build/deb/pi: override SUDOERS_FILE = /etc/sudoers.d/pi-agent-launcher
 build/deb/pi: $(SRCS) $(HDRS) Makefile build/include/jsmn.h
 	@mkdir -p build/deb
 	$(MUSL_CC) $(REL_CFLAGS) -o $@ $(SRCS) $(REL_LDFLAGS)

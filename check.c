@@ -3,9 +3,12 @@
  * MUST rules kept here:
  * - through sudo, --check reads only the compiled-in config, and looks at the caller's own
  *   host entry alone, its roots with the caller's identity: it never tells whether another
- *   user's paths exist.
+ *   user's paths exist;
+ * - a host user's sudo (or doas) rule is asked of the tool as that user (sudorule.c): through
+ *   sudo the caller's alone, without root the invoking user's alone.
  */
 #include <errno.h>
+#include <ftw.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -16,14 +19,19 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "agentver.h"
 #include "caller.h"
 #include "config.h"
 #include "fs.h"
 #include "ident.h"
+#include "idmap.h"
+#include "mounts.h"
 #include "netns.h"
 #include "pi.h"
 #include "proxy.h"
 #include "runner.h"
+#include "sandbox.h"
+#include "sudorule.h"
 
 static int usage(void)
 {
@@ -73,6 +81,175 @@ static void warn_nested_roots(const struct config *c, const struct host_user *h,
 				       "writes there and can make it a link, and a launch then skips it; "
 				       "configure the outer root alone", c->path, h->name, h->roots.v[j],
 				       h->roots.v[i]);
+}
+
+/* s as one shell word: as it is when plain, else in single quotes; NULL when it does not
+ * fit in n (a word cut short names another path). */
+static const char *shell_word(const char *s, char *out, size_t n)
+{
+	size_t i, j = 0;
+
+	if (s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:@%")] == '\0')
+		return s;
+	out[j++] = '\'';
+	for (i = 0; s[i]; i++) {
+		if (j + 6 > n)
+			return NULL;
+		if (s[i] == '\'') {
+			memcpy(out + j, "'\\''", 4);
+			j += 4;
+		} else
+			out[j++] = s[i];
+	}
+	out[j++] = '\'';
+	out[j] = '\0';
+	return out;
+}
+
+/* A name the user chose, for the admin's terminal: control bytes shown as '?' (a newline
+ * would start a line of its own, an escape sequence would act on the terminal). */
+static void printable(const char *s, char *out, size_t n)
+{
+	size_t i;
+
+	snprintf(out, n, "%s", s);
+	for (i = 0; out[i]; i++)
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+			out[i] = '?';
+}
+
+/* What a group-mode root's tree gives the project group: the walk's state (nftw has no
+ * argument of its own to carry it). */
+static struct {
+	gid_t group;
+	size_t seen, wrong;
+	char first[PATH_MAX];
+} walk;
+
+enum { WALK_MAX = 20000 };      /* entries looked at in one root */
+
+/* An entry the project group cannot use as the agent needs: not in the group, without the
+ * group's read and write (and search, and set-gid, for a directory). */
+static int walk_one(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	mode_t need = S_ISDIR(st->st_mode) ? S_IRWXG | S_ISGID : S_IRGRP | S_IWGRP;
+
+	(void)type;
+	(void)f;
+	if ((S_ISDIR(st->st_mode) || S_ISREG(st->st_mode)) &&
+	    (st->st_gid != walk.group || (st->st_mode & need) != need) && !walk.wrong++)
+		printable(path, walk.first, sizeof walk.first);
+	return ++walk.seen >= WALK_MAX;
+}
+
+/* A root reached in group mode: whether the agent can work there, else the commands that
+ * make it so. Walked with id's eyes when given (the caller through sudo). */
+static int check_group_mode(const struct config *c, const struct host_user *h, const char *root,
+			    uid_t owner, uid_t user, const struct ident *id)
+{
+	char qbuf[4 * PATH_MAX + 3];
+	const char *q = shell_word(root, qbuf, sizeof qbuf);
+	struct passwd *pw;
+	struct group *g;
+	int rc;
+
+	if (!q) {
+		pi_say("%s: hostUsers.%s.projectRoots: %s: too long to print as a shell word",
+		       c->path, h->name, root);
+		return 1;
+	}
+	if (owner != user) {
+		pw = getpwuid(owner);
+		pi_say("%s: hostUsers.%s.projectRoots: %s is %s's, not %s's: in group mode a launch "
+		       "refuses it; give it to %s (chown -h %s %s) or remove it", c->path, h->name, root,
+		       pw ? pw->pw_name : "another account", h->name, h->name, h->name, q);
+		return 1;
+	}
+	if (!c->project_group) {
+		/* the agent may read what others may: a setup for reading, not a broken one */
+		pi_say("%s: warning: hostUsers.%s.projectRoots: %s: in group mode with no "
+		       "projectGroup the agent reaches it only through the others' bits (it can write "
+		       "nothing there); to let it work there set \"projectGroup\" (groupadd --system "
+		       "pi-proj) and run --check again for the commands that give the root to it",
+		       c->path, h->name, root);
+		return 0;
+	}
+	if (!(g = getgrnam(c->project_group)))
+		return 0;       /* named already */
+	memset(&walk, 0, sizeof walk);
+	walk.group = g->gr_gid;
+	if (id && ident_enter(id) < 0)
+		return 1;
+	rc = nftw(root, walk_one, 16, FTW_PHYS | FTW_MOUNT);
+	if (id && ident_enter(NULL) < 0)
+		return pi_root_lost(), 1;
+	if (rc < 0) {
+		pi_say("cannot look through %s: %s", root, strerror(errno));
+		return 1;
+	}
+	if (!walk.wrong) {
+		printf("root of %s: %s: group mode through projectGroup %s; every entry%s is the "
+		       "group's\n", h->name, root, c->project_group, walk.seen >= WALK_MAX ?
+		       " of the first 20000" : "");
+		return 0;
+	}
+	/* a tree shared in part may be meant so: named with its fix, not a failure. The fix acts
+	 * as the user with the group added: root's own chgrp, chmod or find would follow a link
+	 * the user swaps in for the root or a directory of it, anywhere on the system. */
+	pi_say("%s: warning: hostUsers.%s.projectRoots: %s: in group mode the agent works through "
+	       "projectGroup %s, and %zu entr%s lack%s it (%s%s); acting as %s with that group, "
+	       "so that a link swapped in leads nowhere %s could not go: as root, setpriv "
+	       "--reuid=%s --regid=%s --groups=%s --reset-env sh -c 'cd \"$1\" || exit 1; chgrp -R "
+	       "\"$2\" .; chmod -R g+rwX .; find . -type d -exec chmod g+s {} +' sh %s %s; for what "
+	       "%s makes later, umask 0007 in %s's shell or, as %s, setfacl -R -d -m g:%s:rwX %s",
+	       c->path, h->name, root, c->project_group, walk.wrong, walk.wrong == 1 ? "y" : "ies",
+	       walk.wrong == 1 ? "s" : "", walk.seen >= WALK_MAX ? "of the first 20000; " :
+	       "first ", walk.first, h->name, h->name, h->name, h->name, c->project_group, q,
+	       c->project_group, h->name, h->name, h->name, c->project_group, q);
+	return 0;
+}
+
+/* Each existing root as a launch would give it to the agent: tried for an idmapped mount
+ * (on a clone never attached), else group mode and whether it can work. */
+static int check_roots_access(const struct config *c, const struct host_user *h,
+			      const struct passwd *pw, const struct ident *id)
+{
+	uid_t uid = pw->pw_uid;         /* pw and g are the lookups' own: the next reuses them */
+	struct group *g;
+	struct idmap map;
+	struct mounts_access a;
+	struct ident user, held;
+	char home[PATH_MAX], root[PATH_MAX];
+	gid_t group;
+	size_t i;
+	int bad = 0;
+
+	snprintf(home, sizeof home, "%s", pw->pw_dir);
+	if (!getpwnam(config_agent_user(c, h)) || !(g = getgrnam(c->group)))
+		return 0;       /* named already */
+	group = g->gr_gid;
+	if (ident_of_user(&user, h->name, (gid_t)-1) < 0 ||
+	    ident_of_user(&held, config_agent_user(c, h), group) < 0)
+		return 0;       /* named already */
+	/* the map a launch makes (runner_idmap): the unit's Group= and the account's groups */
+	map.host_uid = uid;
+	map.agent_uid = held.uid;
+	idmap_pair(&map, &user, &held, NULL, 0);
+	for (i = 0; i < h->roots.n; i++) {
+		if (policy_expand(h->roots.v[i], home, root, sizeof root) < 0 ||
+		    mounts_probe(root, &user, config_idmap(c) ? &map : NULL, &a) < 0)
+			continue;       /* missing: warned about */
+		if (a.idmapped)
+			printf("root of %s: %s: idmapped: the agent acts there as %s\n", h->name,
+			       root, h->name);
+		else {
+			if (a.call)
+				printf("root of %s: %s: no idmapped mount here (%s: %s): group mode\n",
+				       h->name, root, a.call, strerror(a.err));
+			bad += check_group_mode(c, h, root, a.owner, uid, id);
+		}
+	}
+	return bad;
 }
 
 #define NSCD_SOCKET "/var/run/nscd/socket"
@@ -131,6 +308,7 @@ static int check_network(const struct config *c, const struct host_user *h)
 {
 	const struct config_network *n = config_network(c, h);
 	struct ident id;
+	char cmd[256];
 
 	printf("network of %s: %s%s", h->name, n->mode, h->network ? " (hostUsers.<user>.network)" :
 	       "");
@@ -146,9 +324,30 @@ static int check_network(const struct config *c, const struct host_user *h)
 		pi_say("%s: proxyUser: '%s' must be an account of its own, not root, an agent account "
 		       "or a host user", c->path, c->proxy_user);
 	else
-		pi_say("%s: proxyUser: user '%s' does not exist%s", c->path, c->proxy_user,
-		       errno == ENOENT ? nss_hint() : "");
+		pi_say("%s: proxyUser: user '%s' does not exist%s; create it: %s", c->path,
+		       c->proxy_user, errno == ENOENT ? nss_hint() : "", pi_create_account(cmd,
+		       sizeof cmd, PI_ACCOUNT_PROXY, c->proxy_user, NULL));
 	return 1;
+}
+
+/* idmap mode: a group of the host user's that the agent account cannot stand for refuses
+ * every launch that idmaps a root (runner.c check_stand_ins). */
+static void warn_unpaired(const struct config *c, const struct host_user *h)
+{
+	const char *agent = config_agent_user(c, h);
+	struct ident user, held;
+	char names[700];
+	size_t n;
+
+	if (!config_idmap(c) || ident_of_user(&user, h->name, (gid_t)-1) < 0 ||
+	    ident_of_user(&held, agent, (gid_t)-1) < 0)
+		return;
+	n = runner_unpaired(&user, &held, names, sizeof names);
+	if (n)
+		pi_say("%s: warning: hostUsers.%s: agent account '%s' has no group to stand for %s "
+		       "on the idmapped roots: launches that idmap a root are refused; give it %zu "
+		       "group%s of its own (groupadd --system %s-g1 && usermod -a -G %s-g1 %s)",
+		       c->path, h->name, agent, names, n, n > 1 ? "s" : "", agent, agent, agent);
 }
 
 /* One host user's accounts and roots; id: the identity to look at the roots with, or NULL
@@ -156,6 +355,7 @@ static int check_network(const struct config *c, const struct host_user *h)
 static int check_host(const struct config *c, const struct host_user *h, const struct ident *id)
 {
 	struct passwd *pw = getpwnam(h->name);
+	char cmd[256];
 	int bad = 0;
 
 	if (!pw && ++bad)
@@ -163,10 +363,13 @@ static int check_host(const struct config *c, const struct host_user *h, const s
 	else {
 		warn_missing_roots(c, h, pw->pw_dir, id);
 		warn_nested_roots(c, h, pw->pw_dir);
+		bad += check_roots_access(c, h, pw, id);
+		warn_unpaired(c, h);
 	}
 	if (h->agent_user && !getpwnam(h->agent_user) && ++bad)
-		pi_say("%s: hostUsers.%s.agentUser: user '%s' does not exist%s", c->path, h->name,
-		       h->agent_user, nss_hint());
+		pi_say("%s: hostUsers.%s.agentUser: user '%s' does not exist%s; create it: %s", c->path,
+		       h->name, h->agent_user, nss_hint(), pi_create_account(cmd, sizeof cmd,
+		       PI_ACCOUNT_AGENT, h->agent_user, h->agent_user));
 	return bad + check_network(c, h);
 }
 
@@ -200,6 +403,71 @@ static void warn_missing_files(const struct config *c)
 	}
 }
 
+/* The agent as a launch would run it: the first node on the unit's PATH against the
+ * package's engines.node, then its --version as the agent account. */
+static int check_agent_starts(const struct config *c, const char *agent)
+{
+	char path[8192];
+	struct agentver v;
+	struct ident as;
+	struct group *g = getgrnam(c->group);
+
+	if (!g || sandbox_path(c, path, sizeof path) < 0 ||
+	    ident_of_user(&as, c->user, g->gr_gid) < 0)
+		return 0;       /* named already, or nothing to run the agent with */
+	if (agentver_probe(agent, path, &as, &v) < 0) {
+		pi_say("cannot run %s as %s to see that it starts: %s", agent, c->user,
+		       strerror(errno));
+		return 1;
+	}
+	if (v.too_old) {
+		pi_say("%s: runtimePath: %s needs node %s (engines.node of %s), and the first node "
+		       "on the agent's PATH, %s, is %s: put the directory of a node that satisfies "
+		       "it first in runtimePath", c->path, agent, v.engines, v.package_json, v.node,
+		       v.node_version);
+		return 1;
+	}
+	if (v.status != 0) {
+		pi_say("%s: package: %s --version, run as %s with the agent's PATH, %s %d: %s%s",
+		       c->path, agent, c->user, v.status > 128 ? "ended by signal" : "exited",
+		       v.status > 128 ? v.status - 128 : v.status, v.out[0] ? v.out : "(no output)",
+		       v.node[0] ? "" : " (there is no node on its PATH: add the directory of one "
+		       "to runtimePath)");
+		return 1;
+	}
+	printf("agent: %s starts as %s: %s, on %s%s%s\n", agent, c->user, v.out,
+	       v.node[0] ? v.node : "no node", v.node_version[0] ? " " : "", v.node_version);
+	return 0;
+}
+
+/* Whether host user h may run the runner through sudoPath without a password, asked of the
+ * tool as h: root's own --check for anyone, else only for ourselves. */
+static int check_rule(const struct config *c, const struct host_user *h)
+{
+	char what[PATH_MAX + 128], fix[2 * PATH_MAX + 256];
+	struct passwd *pw = getpwnam(h->name);
+	struct ident id;
+	enum sudorule r;
+
+	if (!pw || !caller_tool(c->sudo_path) || !fs_executable(c->sudo_path))
+		return 0;
+	if (geteuid() != 0 && pw->pw_uid != getuid())
+		return 0;
+	if (geteuid() == 0 && ident_of_user(&id, h->name, (gid_t)-1) < 0) {
+		pi_say("cannot read the groups of user '%s': %s", h->name, strerror(errno));
+		return 1;
+	}
+	r = sudorule_ask(c, geteuid() == 0 ? &id : NULL, NULL);
+	sudorule_describe(c, h->name, what, sizeof what, fix, sizeof fix);
+	if (r == SUDORULE_MISSING)
+		pi_say("%s: hostUsers.%s: %s: %s", c->path, h->name, what, fix);
+	else if (r == SUDORULE_UNKNOWN)
+		pi_say("%s: warning: hostUsers.%s: %s gave no answer whether %s may run %s (doas "
+		       "answers only where %s is readable by %s)", c->path, h->name, c->sudo_path,
+		       h->name, c->runner_path, PI_DOAS_CONF, h->name);
+	return r == SUDORULE_MISSING;
+}
+
 /* The caller's own host entry, its roots looked at with the caller's identity. */
 static int check_caller_host(const struct config *c, const char *caller)
 {
@@ -215,7 +483,7 @@ static int check_caller_host(const struct config *c, const char *caller)
 		pi_say("cannot read the groups of user '%s': %s", caller, strerror(errno));
 		return 1;
 	}
-	return check_host(c, h, &id);
+	return check_host(c, h, &id) + check_rule(c, h);
 }
 
 /* One line per problem the live system shows for a loaded config. Through sudo (caller set),
@@ -223,33 +491,39 @@ static int check_caller_host(const struct config *c, const char *caller)
  * nothing tells whether another user's paths exist. */
 static int check_live(const struct config *c, const char *caller)
 {
-	char path[PATH_MAX];
-	const char *bins[] = { c->binary_name, "pi", "pi-agent" };
+	char path[PATH_MAX], parent[PATH_MAX], cmd[256];
 	const char *exe[] = { c->sudo_path, c->systemd_run_path, c->runner_path };
 	const char *exe_key[] = { "sudoPath", "systemdRunPath", "runnerPath" };
-	int bad = 0, found = 0;
+	int bad = 0;
 	size_t i;
 
 	if (!getgrnam(c->group) && ++bad)
-		pi_say("%s: group: group '%s' does not exist%s", c->path, c->group, nss_hint());
+		pi_say("%s: group: group '%s' does not exist%s; create it: %s", c->path, c->group,
+		       nss_hint(), pi_create_account(cmd, sizeof cmd, PI_ACCOUNT_GROUP, c->group, NULL));
 	if (c->project_group && !getgrnam(c->project_group) && ++bad)
-		pi_say("%s: projectGroup: group '%s' does not exist%s", c->path, c->project_group,
-		       nss_hint());
+		pi_say("%s: projectGroup: group '%s' does not exist%s; create it: %s", c->path,
+		       c->project_group, nss_hint(), pi_create_account(cmd, sizeof cmd,
+		       PI_ACCOUNT_GROUP, c->project_group, NULL));
 	if (!getpwnam(c->user) && ++bad)
-		pi_say("%s: user: user '%s' does not exist%s", c->path, c->user, nss_hint());
+		pi_say("%s: user: user '%s' does not exist%s; create it: %s", c->path, c->user,
+		       nss_hint(), pi_create_account(cmd, sizeof cmd, PI_ACCOUNT_AGENT, c->user,
+		       c->group));
 	for (i = 0; !caller && i < c->nhosts; i++)
-		bad += check_host(c, &c->hosts[i], NULL);
+		bad += check_host(c, &c->hosts[i], NULL) + check_rule(c, &c->hosts[i]);
 	if (caller)
 		bad += check_caller_host(c, caller);
 	if (!caller)
 		bad += shared_groups(c);
-	for (i = 0; i < 3 && !found; i++) {
-		snprintf(path, sizeof path, "%s/bin/%s", c->package, bins[i]);
-		found = fs_executable(path);
-	}
-	if (!found && ++bad)
-		pi_say("%s: package: no executable %s, pi or pi-agent in %s/bin", c->path,
-		       c->binary_name, c->package);
+	if (runner_agent_path(c, path, sizeof path) < 0 && ++bad) {
+		if (runner_package_parent(c, parent, sizeof parent, path, sizeof path) == 0)
+			pi_say("%s: package: no executable %s in %s/bin; %s is itself the bin "
+			       "directory holding the agent (%s): set \"package\": \"%s\"", c->path,
+			       runner_agent_names(c), c->package, c->package, path, parent);
+		else
+			pi_say("%s: package: no executable %s in %s/bin", c->path,
+			       runner_agent_names(c), c->package);
+	} else if (!caller && geteuid() == 0)
+		bad += check_agent_starts(c, path);
 	if (config_idmap(c))
 		printf("projectAccess: idmap: each root becomes an idmapped mount where the kernel "
 		       "and its filesystem allow it, else falls back to group mode with a warning at "
@@ -476,8 +750,14 @@ int runner_explain(struct run *r, char **args, size_t nargs)
 	       "your settings.json" : "the agent's settings.json", r->c.path);
 	explain_env(r);
 	if (runner_find_agent(r, 0) < 0) {
-		printf("agent:          none executable among %s, pi, pi-agent in %s/bin: a launch "
-		       "would exit 127\n", r->c.binary_name, r->c.package);
+		char parent[PATH_MAX], found[PATH_MAX];
+
+		printf("agent:          none executable among %s in %s/bin: a launch would exit "
+		       "127\n", runner_agent_names(&r->c), r->c.package);
+		if (runner_package_parent(&r->c, parent, sizeof parent, found, sizeof found) == 0)
+			printf("                %s is itself the bin directory holding the agent "
+			       "(%s): ask an admin to set \"package\": \"%s\"\n", r->c.package, found,
+			       parent);
 		return EXIT_NO_AGENT;
 	}
 	printf("agent:          %s\n", r->agent_bin);

@@ -377,6 +377,125 @@ static const struct field wrapper_fields[] = {
 };
 #undef F
 
+/* The keys one object knows: a field table's names or a list of names. */
+struct keys {
+	const char *const *names;
+	const struct field *fields;
+	size_t n;
+};
+
+static const char *key_at(const struct keys *ks, size_t i)
+{
+	return ks->fields ? ks->fields[i].name : ks->names[i];
+}
+
+#define KEYS_OF(table) { NULL, table, sizeof table / sizeof *table }
+#define NAMES_OF(table) { table, NULL, sizeof table / sizeof *table }
+
+static int lower(char ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? ch | 0x20 : ch;
+}
+
+/* Edits between a and b (insert, delete, replace, swap two neighbours), letters compared
+ * without case; SIZE_MAX for names longer than any key. */
+static size_t key_distance(const char *a, const char *b)
+{
+	enum { LONGEST = 40 };
+	size_t d[3][LONGEST + 1], na = strlen(a), nb = strlen(b), i, j, best;
+
+	if (na > LONGEST || nb > LONGEST)
+		return (size_t)-1;
+	for (j = 0; j <= nb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= na; i++) {
+		size_t *row = d[i % 3], *up = d[(i - 1) % 3], *up2 = d[(i + 1) % 3];
+
+		row[0] = i;
+		for (j = 1; j <= nb; j++) {
+			best = up[j - 1] + (lower(a[i - 1]) != lower(b[j - 1]));
+			if (up[j] + 1 < best)
+				best = up[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+			    lower(a[i - 2]) == lower(b[j - 1]) && up2[j - 2] + 1 < best)
+				best = up2[j - 2] + 1;
+			row[j] = best;
+		}
+	}
+	return d[na % 3][nb];
+}
+
+/* Nonzero when the shorter of a and b, four letters or more, lies inside the other (case
+ * aside). */
+static int key_part(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b), i, j;
+
+	if (na > nb)
+		return key_part(b, a);
+	if (na < 4)
+		return 0;
+	for (i = 0; i + na <= nb; i++) {
+		for (j = 0; j < na && lower(b[i + j]) == lower(a[j]); j++)
+			;
+		if (j == na)
+			return 1;
+	}
+	return 0;
+}
+
+/* The known key a typed name most likely meant: the nearest within max(1, length / 5)
+ * edits, else the one key it is part of or that is part of it; NULL when none (or when
+ * two keys are parts alike). */
+static const char *key_nearest(const char *name, const struct keys *ks)
+{
+	size_t i, d, best = strlen(name) / 5, parts = 0;
+	const char *near = NULL, *part = NULL;
+
+	if (best < 1)
+		best = 1;
+	for (i = 0; i < ks->n; i++) {
+		d = key_distance(name, key_at(ks, i));
+		if (d <= best && (!near || d < best)) {
+			near = key_at(ks, i);
+			best = d;
+		}
+		if (key_part(name, key_at(ks, i)) && ++parts)
+			part = key_at(ks, i);
+	}
+	return near ? near : parts == 1 ? part : NULL;
+}
+
+/* Index of member key k among the keys of the object at path, or -1 after failing with the
+ * full key (path.name) and the known key it most likely meant, else the keys known there. */
+static int known_key(struct ctx *x, int k, const char *path, const struct keys *ks)
+{
+	char sub[128], known[320], *name, *p;
+	const char *near;
+	size_t i, at = 0;
+
+	for (i = 0; i < ks->n; i++)
+		if (json_streq(&x->c->doc, k, key_at(ks, i)))
+			return (int)i;
+	name = json_str(&x->c->doc, k);
+	if (!name)
+		return fail(x, k, path, "key must not contain NUL or lone surrogates");
+	near = key_nearest(name, ks);
+	for (p = name; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	snprintf(sub, sizeof sub, "%s%s%s", path, path[0] ? "." : "", name);
+	free(name);
+	if (near)
+		return fail(x, k, sub, "unknown key; did you mean %s?", near);
+	for (i = 0; i < ks->n && at < sizeof known; i++)
+		at += (size_t)snprintf(known + at, sizeof known - at, "%s%s", i ? ", " : "",
+				       key_at(ks, i));
+	return fail(x, k, sub, "unknown key (known: %s)", known);
+}
+
 static const char *const limit_names[] = { "MemoryMax", "CPUQuota", "TasksMax" };
 
 /* A positive integer written as digits alone (no sign, fraction or exponent), at most
@@ -401,14 +520,15 @@ static int get_count(struct ctx *x, int tok, const char *key, unsigned long long
 	return 0;
 }
 
-static int parse_object(struct ctx *x, int tok, const char *path, const struct field *f, size_t nf);
+static int parse_object(struct ctx *x, int tok, const char *path, const struct keys *ks);
+static const struct keys top_keys = KEYS_OF(top_fields), wrapper_keys = KEYS_OF(wrapper_fields);
 
 static int parse_limits(struct ctx *x, int tok, const char *path)
 {
+	static const struct keys ks = NAMES_OF(limit_names);
 	struct kvlist *l = &x->c->limits;
 	char sub[128];
-	size_t i;
-	int it = 0, k, v;
+	int it = 0, i, k, v;
 
 	if (want(x, tok, path, JSON_OBJECT) < 0)
 		return -1;
@@ -417,11 +537,9 @@ static int parse_limits(struct ctx *x, int tok, const char *path)
 	if (!l->v)
 		return fail(x, tok, path, "out of memory");
 	while (json_member(&x->c->doc, tok, &it, &k, &v)) {
-		for (i = 0; i < 3 && !json_streq(&x->c->doc, k, limit_names[i]); i++)
-			;
-		snprintf(sub, sizeof sub, "%s.%s", path, i < 3 ? limit_names[i] : "?");
-		if (i == 3)
-			return fail(x, k, path, "unknown key (known: MemoryMax, CPUQuota, TasksMax)");
+		if ((i = known_key(x, k, path, &ks)) < 0)
+			return -1;
+		snprintf(sub, sizeof sub, "%s.%s", path, limit_names[i]);
 		if (unique_key(x, tok, k, v, sub) < 0 || get_str(x, v, sub, V_TEXT, 1, &l->v[l->n].value) < 0)
 			return -1;
 		if (strchr(l->v[l->n].value ? l->v[l->n].value : "", ' '))
@@ -436,27 +554,24 @@ static int parse_limits(struct ctx *x, int tok, const char *path)
  * allowlist that applies them are a mistake, refused rather than silently ignored. */
 static int parse_network(struct ctx *x, int tok, const char *path, struct config_network *n)
 {
-	const struct json_doc *d = &x->c->doc;
+	enum { N_MODE, N_ALLOW, N_DENY };
+	static const char *const names[] = { [N_MODE] = "mode", [N_ALLOW] = "allow", [N_DENY] = "deny" };
+	static const struct keys ks = NAMES_OF(names);
 	char sub[160];
-	int it = 0, k, v, rc;
+	int it = 0, i, k, v, rc;
 
 	if (want(x, tok, path, JSON_OBJECT) < 0)
 		return -1;
 	n->mode = "open";
 	n->allow.n = n->deny.n = 0;
-	while (json_member(d, tok, &it, &k, &v)) {
-		if (json_streq(d, k, "mode")) {
-			snprintf(sub, sizeof sub, "%s.mode", path);
+	while (json_member(&x->c->doc, tok, &it, &k, &v)) {
+		if ((i = known_key(x, k, path, &ks)) < 0)
+			return -1;
+		snprintf(sub, sizeof sub, "%s.%s", path, names[i]);
+		if (i == N_MODE)
 			rc = get_str(x, v, sub, V_NETMODE, 0, &n->mode);
-		} else if (json_streq(d, k, "allow")) {
-			snprintf(sub, sizeof sub, "%s.allow", path);
-			rc = get_list(x, v, sub, V_NETENTRY, &n->allow);
-		} else if (json_streq(d, k, "deny")) {
-			snprintf(sub, sizeof sub, "%s.deny", path);
-			rc = get_list(x, v, sub, V_NETENTRY, &n->deny);
-		} else {
-			return fail(x, k, path, "unknown key (known: mode, allow, deny)");
-		}
+		else
+			rc = get_list(x, v, sub, V_NETENTRY, i == N_ALLOW ? &n->allow : &n->deny);
 		if (rc < 0 || unique_key(x, tok, k, v, sub) < 0)
 			return -1;
 	}
@@ -468,35 +583,37 @@ static int parse_network(struct ctx *x, int tok, const char *path, struct config
 
 static int parse_host(struct ctx *x, int tok, struct host_user *h, const char *path)
 {
-	const struct json_doc *d = &x->c->doc;
+	enum { H_ROOTS, H_CONFIG, H_AGENT, H_PROJCFG, H_NETWORK };
+	static const char *const names[] = { [H_ROOTS] = "projectRoots", [H_CONFIG] = "configPath",
+		[H_AGENT] = "agentUser", [H_PROJCFG] = "projectConfig", [H_NETWORK] = "network" };
+	static const struct keys ks = NAMES_OF(names);
 	char sub[160];
-	int it = 0, k, v;
+	int it = 0, i, k, v, rc = -1;
 
 	if (want(x, tok, path, JSON_OBJECT) < 0)
 		return -1;
-	while (json_member(d, tok, &it, &k, &v)) {
-		int rc;
-
-		if (json_streq(d, k, "projectRoots")) {
-			snprintf(sub, sizeof sub, "%s.projectRoots", path);
+	while (json_member(&x->c->doc, tok, &it, &k, &v)) {
+		if ((i = known_key(x, k, path, &ks)) < 0)
+			return -1;
+		snprintf(sub, sizeof sub, "%s.%s", path, names[i]);
+		switch (i) {
+		case H_ROOTS:
 			rc = get_list(x, v, sub, V_TEXT, &h->roots);
-		} else if (json_streq(d, k, "configPath")) {
-			snprintf(sub, sizeof sub, "%s.configPath", path);
+			break;
+		case H_CONFIG:
 			rc = get_str(x, v, sub, V_TEXT, 1, &h->config_path);
-		} else if (json_streq(d, k, "agentUser")) {
-			snprintf(sub, sizeof sub, "%s.agentUser", path);
+			break;
+		case H_AGENT:
 			rc = get_str(x, v, sub, V_ACCOUNT, 1, &h->agent_user);
-		} else if (json_streq(d, k, "projectConfig")) {
-			snprintf(sub, sizeof sub, "%s.projectConfig", path);
+			break;
+		case H_PROJCFG:
 			rc = get_str(x, v, sub, V_PROJCFG, 1, &h->project_config);
-		} else if (json_streq(d, k, "network")) {
-			snprintf(sub, sizeof sub, "%s.network", path);
+			break;
+		case H_NETWORK:
 			h->network = cfg_alloc(x->c, sizeof *h->network);
 			rc = h->network ? parse_network(x, v, sub, h->network) :
 				fail(x, v, sub, "out of memory");
-		} else {
-			return fail(x, k, path, "unknown key (known: projectRoots, configPath, agentUser, "
-				    "projectConfig, network)");
+			break;
 		}
 		if (rc < 0 || unique_key(x, tok, k, v, sub) < 0)
 			return -1;
@@ -567,34 +684,25 @@ static int parse_field(struct ctx *x, const struct field *f, int v, const char *
 	case T_LIMITS:
 		return parse_limits(x, v, path);
 	case T_WRAPPER:
-		return parse_object(x, v, "wrapper", wrapper_fields,
-				    sizeof wrapper_fields / sizeof *wrapper_fields);
+		return parse_object(x, v, "wrapper", &wrapper_keys);
 	case T_NETWORK:
 		return parse_network(x, v, path, p);
 	}
 	return 0;
 }
 
-static int parse_object(struct ctx *x, int tok, const char *path, const struct field *f, size_t nf)
+static int parse_object(struct ctx *x, int tok, const char *path, const struct keys *ks)
 {
 	char sub[128];
-	size_t i;
-	int it = 0, k, v;
+	int it = 0, i, k, v;
 
 	if (want(x, tok, path[0] ? path : "(top level)", JSON_OBJECT) < 0)
 		return -1;
 	while (json_member(&x->c->doc, tok, &it, &k, &v)) {
-		for (i = 0; i < nf && !json_streq(&x->c->doc, k, f[i].name); i++)
-			;
-		if (i == nf) {
-			char *name = json_str(&x->c->doc, k);
-
-			snprintf(sub, sizeof sub, "%s%s%s", path, path[0] ? "." : "", name ? name : "?");
-			free(name);
-			return fail(x, k, sub, "unknown key");
-		}
-		snprintf(sub, sizeof sub, "%s%s%s", path, path[0] ? "." : "", f[i].name);
-		if (unique_key(x, tok, k, v, sub) < 0 || parse_field(x, &f[i], v, sub) < 0)
+		if ((i = known_key(x, k, path, ks)) < 0)
+			return -1;
+		snprintf(sub, sizeof sub, "%s%s%s", path, path[0] ? "." : "", ks->fields[i].name);
+		if (unique_key(x, tok, k, v, sub) < 0 || parse_field(x, &ks->fields[i], v, sub) < 0)
 			return -1;
 	}
 	return 0;
@@ -745,7 +853,7 @@ int config_load(struct config *c, const char *path, enum config_trust trust, str
 		snprintf(e->msg, sizeof e->msg, "%s", je.msg);
 		return -1;
 	}
-	if (parse_object(&x, 0, "", top_fields, sizeof top_fields / sizeof *top_fields) < 0)
+	if (parse_object(&x, 0, "", &top_keys) < 0)
 		return -1;
 	if (!c->package) {
 		e->line = e->col = 0;

@@ -71,7 +71,7 @@ struct config {
 struct config_err {
 	int line, col;
 	char key[128];
-	char msg[160];
+	char msg[384];
 };
 
 /* Trust rule for the file: CONFIG_TRUST_ROOT refuses a file not owned by root or writable

@@ -10,7 +10,7 @@
  *   the same holds another way: the opened directory is bound through /proc/self/fd;
  * - every staged mount is nosuid and nodev (mount_setattr on the clone and all its submounts
  *   before it is attached; without that call a bind remount keeping the other flags);
- * - an idmapped clone maps the host user to the agent alone (idmap.c) and is idmapped before
+ * - an idmapped clone maps the host user and its groups to the agent alone (idmap.c) and is idmapped before
  *   it is attached; where the kernel or filesystem refuses, the root is staged unmapped and
  *   m->access says why (the caller falls back to group mode and says so);
  * - a staged clone is a slave of the tree it was cloned from (it receives mounts, sends none),
@@ -330,6 +330,16 @@ int mounts_all_idmapped(const struct mounts *m)
 		if (!m->access[i].idmapped)
 			return 0;
 	return m->n > 0 && m->access;
+}
+
+int mounts_any_idmapped(const struct mounts *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n && m->access; i++)
+		if (m->access[i].idmapped)
+			return 1;
+	return 0;
 }
 
 int mounts_probe(const char *root, const struct ident *user, const struct idmap *map,

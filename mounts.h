@@ -33,6 +33,8 @@ int mounts_stage(struct mounts *m, char *const *roots, size_t n, const struct id
 		 const struct idmap *map, const char **bad);
 /* Nonzero when there are staged roots and every one is idmapped. */
 int mounts_all_idmapped(const struct mounts *m);
+/* Nonzero when some staged root is idmapped. */
+int mounts_any_idmapped(const struct mounts *m);
 /* What staging root with map would give, found by trying it on a clone that is never
  * attached (--explain). Returns -1 with errno when the root cannot be opened. */
 int mounts_probe(const char *root, const struct ident *user, const struct idmap *map,

@@ -153,7 +153,7 @@ static int child(struct netns *n, const struct ident *id, char *const *argv, pid
 {
 	static char *const envp[] = { NULL };
 	sigset_t none;
-	int null, lfd, efd, sig;
+	int null, lfd, efd, rfd = -1, sig;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -162,11 +162,13 @@ static int child(struct netns *n, const struct ident *id, char *const *argv, pid
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	lfd = fcntl(n->listen_fd, F_DUPFD_CLOEXEC, 10);
 	efd = fcntl(err, F_DUPFD_CLOEXEC, 10);
+	if (n->report_fd >= 0 && (rfd = fcntl(n->report_fd, F_DUPFD_CLOEXEC, 10)) < 0)
+		return err;
 	if (null < 0 || lfd < 0 || efd < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
 	    dup2(null, 2) < 0 || dup2(lfd, 3) < 0 || dup2(efd, 4) < 0 ||
-	    fcntl(4, F_SETFD, FD_CLOEXEC) < 0)
+	    fcntl(4, F_SETFD, FD_CLOEXEC) < 0 || (rfd >= 0 && dup2(rfd, 5) < 0))
 		return err;
-	close_from(5);
+	close_from(rfd >= 0 ? 6 : 5);
 	if (setsid() < 0 || setgroups(0, NULL) < 0 || setresgid(id->gid, id->gid, id->gid) < 0 ||
 	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 || setresuid(id->uid, id->uid, id->uid) < 0)
 		return 4;

@@ -9,6 +9,7 @@ struct netns {
 	int ns_fd;        /* the namespace, held open for the unit to join */
 	int listen_fd;    /* the proxy's socket: 127.0.0.1:PROXY_PORT inside it */
 	pid_t proxy;      /* the proxy's pid while it runs, else 0 */
+	int report_fd;    /* a pipe's write end the proxy reports refusals to (its fd 5), or -1 */
 	char path[64];    /* /proc/<runner pid>/fd/<ns_fd>: the unit's NetworkNamespacePath= */
 };
 

@@ -400,6 +400,20 @@ static int env_add_proxy(struct buf *b, const struct config_network *net)
 	return rc;
 }
 
+/* network allowlist: the agent's own start-up calls (update and package checks, tool
+ * downloads, telemetry) would only meet the allowlist's refusals, and Node warns on every
+ * start that its proxy agent is experimental; first in <user>.env, so an admin's
+ * `environment` entry of the same name wins. */
+static int env_add_quiet(struct buf *b)
+{
+	static const char quiet[] = "PI_OFFLINE=1\nNODE_NO_WARNINGS=1\n";
+
+	if (buf_add(b, quiet, sizeof quiet - 1) == 0)
+		return 0;
+	pi_say("cannot write the environment: %s", strerror(errno));
+	return -1;
+}
+
 /* The env files systemd reads, in the seed's order (later ones win), each on its own so that
  * a stray quote or a trailing backslash in one cannot swallow the next: the host .env in
  * <user>.env.host, `environment` in <user>.env, environmentFiles entry i in <user>.env.<i>
@@ -409,7 +423,7 @@ static int write_env(struct run *r)
 	struct buf b = { 0 };
 	char path[PATH_MAX + 8], sfx[32];
 	size_t i, n = r->c.environment_files.n;
-	int rc;
+	int rc, allowlist;
 
 	snprintf(path, sizeof path, "%s/.env", r->source);
 	if (ident_enter(&r->host_id) < 0)
@@ -421,8 +435,11 @@ static int write_env(struct run *r)
 	}
 	if (rc == 0)
 		rc = put_env(r, ".env.host", &b);
+	allowlist = config_allowlist(&r->c, r->host);
+	if (rc == 0 && allowlist)
+		rc = env_add_quiet(&b);
 	if (rc == 0 && (rc = env_add_config(&b, &r->c.environment)) == 0 &&
-	    (!config_allowlist(&r->c, r->host) || (rc = env_add_proxy(&b, config_network(&r->c, r->host))) == 0))
+	    (!allowlist || (rc = env_add_proxy(&b, config_network(&r->c, r->host))) == 0))
 		rc = put_env(r, ".env", &b);
 	for (i = 0; rc == 0 && i < n; i++) {
 		if (access(r->c.environment_files.v[i], F_OK) < 0 && errno == ENOENT)

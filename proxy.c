@@ -63,6 +63,7 @@ struct proxy {
 	struct netpol pol;
 	const char *user, *unit;
 	int lfd;
+	int report_fd;  /* the runner's pipe: each policy refusal's host:port, or -1 */
 	unsigned cap;
 	sem_t slots;    /* connections that may still start */
 };
@@ -184,6 +185,21 @@ static void respond(struct conn *c, int status)
 		linger(c->cfd);
 }
 
+/* A policy refusal's target, one line to the runner, which says it to the user when the
+ * session ends; never waits (a full pipe drops the line). */
+static void report(const struct conn *c)
+{
+	char line[NETPOL_HOST_MAX + 16];
+	int n;
+
+	if (c->px->report_fd < 0 || !c->host[0])
+		return;
+	n = snprintf(line, sizeof line, strchr(c->host, ':') ? "[%s]:%d\n" : "%s:%d\n", c->host,
+		     c->port);
+	if (n > 0 && (size_t)n < sizeof line)
+		(void)!write(c->px->report_fd, line, (size_t)n);
+}
+
 /* Records a refusal (event, reason) and returns its status. */
 static int refuse(struct conn *c, const char *event, int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -195,6 +211,8 @@ static int refuse(struct conn *c, const char *event, int status, const char *fmt
 	vsnprintf(c->why, sizeof c->why, fmt, ap);
 	va_end(ap);
 	c->event = event;
+	if (status == 403)
+		report(c);
 	return status;
 }
 
@@ -742,10 +760,24 @@ static int inherited(const char *s)
 	return (int)fd;
 }
 
+/* --report-fd N: a pipe's write end, made non-blocking; -1 for anything else. */
+static int report_fd(const char *arg)
+{
+	struct stat st;
+	char *end;
+	long fd = strtol(arg, &end, 10);
+
+	if (*end || fd < 3 || fd > 1023 || fstat((int)fd, &st) || !S_ISFIFO(st.st_mode) ||
+	    fcntl((int)fd, F_SETFL, O_WRONLY | O_NONBLOCK) < 0)
+		return -1;
+	fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+	return (int)fd;
+}
+
 static int usage(void)
 {
 	pi_say("usage: %s (--fd N | --listen ADDR:PORT) --user USER --unit UNIT "
-	       "[--allow ENTRY]... [--deny ENTRY]...", pi_prog);
+	       "[--report-fd N] [--allow ENTRY]... [--deny ENTRY]...", pi_prog);
 	return EXIT_USAGE;
 }
 
@@ -779,6 +811,8 @@ static int parse_args(int argc, char **argv, struct proxy *px, struct netpol_ent
 			px->user = argv[++i];
 		else if (!strcmp(argv[i], "--unit"))
 			px->unit = argv[++i];
+		else if (!strcmp(argv[i], "--report-fd"))
+			px->report_fd = report_fd(argv[++i]);
 		else if (!strcmp(argv[i], "--allow")) {
 			if (add_entry(argv[i], argv[i + 1], allow, &px->pol.nallow) < 0)
 				return EXIT_DENIED;
@@ -829,7 +863,7 @@ static int run(int argc, char **argv, struct proxy *px, struct netpol_entry *all
 
 int proxy_main(int argc, char **argv)
 {
-	struct proxy px = { 0 };
+	struct proxy px = { .report_fd = -1 };
 	struct netpol_entry *allow, *deny;
 	int rc;
 

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include <spawn.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -44,12 +46,18 @@
 #include "ident.h"
 #include "inherit.h"
 #include "merge.h"
+#include "netpolicy.h"
 #include "pi.h"
 #include "policy.h"
 #include "proxy.h"
 #include "sandbox.h"
 #include "runner.h"
 #include "suspend.h"
+
+enum {
+	REPORT_MAX = 1 << 20,     /* bytes of the proxy's refusal report read after a session */
+	REPORT_TARGETS = 16,      /* distinct refused targets said to the user */
+};
 
 static int usage(FILE *to, int rc)
 {
@@ -129,6 +137,7 @@ static int check_groups(struct run *r)
 /* Identities, home, and the policy re-check with the host user's eyes. */
 static int check_policy(struct run *r, const char *cwd)
 {
+	char cmd[256];
 	struct passwd *pw = getpwnam(r->user);
 	struct group *gr;
 	enum policy_result res;
@@ -145,8 +154,10 @@ static int check_policy(struct run *r, const char *cwd)
 		return -1;
 	}
 	if (ident_of_user(&r->agent_id, r->agent, (gid_t)-1) < 0) {
-		pi_say("agent account '%s' (group '%s') does not exist: create it or fix user/group "
-		       "in %s", r->agent, r->c.group, r->c.path);
+		pi_say("agent account '%s' (group '%s') does not exist: create it (%s) or fix "
+		       "user/group in %s", r->agent, r->c.group, pi_create_account(cmd, sizeof cmd,
+		       PI_ACCOUNT_AGENT, r->agent, r->host->agent_user ? r->agent : r->c.group),
+		       r->c.path);
 		return -1;
 	}
 	gr = getgrgid(r->agent_id.gid);
@@ -156,6 +167,7 @@ static int check_policy(struct run *r, const char *cwd)
 		return -1;
 	}
 	snprintf(r->agent_group, sizeof r->agent_group, "%s", gr->gr_name);
+	r->agent_held = r->agent_id;
 	r->agent_id.ngroups = 1;
 	r->agent_id.groups[0] = r->agent_id.gid;
 	if (check_groups(r) < 0)
@@ -198,23 +210,61 @@ static int check_policy(struct run *r, const char *cwd)
 	return res == POLICY_OK ? 0 : -1;
 }
 
-int runner_find_agent(struct run *r, int loud)
+/* The agent in dir: binaryName, then pi, then pi-agent; 0 with its path in out, else -1 with
+ * the first name's. */
+static int agent_in(const struct config *c, const char *dir, char *out, size_t n)
 {
-	const char *names[] = { r->c.binary_name, "pi", "pi-agent" };
-	char dir[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
+	const char *names[] = { c->binary_name, "pi", "pi-agent" };
 	size_t i;
 
-	snprintf(dir, sizeof dir, "%s/bin", r->c.package);
 	for (i = 0; i < 3; i++) {
-		snprintf(r->agent_bin, sizeof r->agent_bin, "%s/%s", dir, names[i]);
-		if (fs_executable(r->agent_bin))
+		snprintf(out, n, "%s/%s", dir, names[i]);
+		if (fs_executable(out))
 			return 0;
 	}
-	snprintf(r->agent_bin, sizeof r->agent_bin, "%s/%s", dir, names[0]);
+	snprintf(out, n, "%s/%s", dir, names[0]);
+	return -1;
+}
+
+int runner_agent_path(const struct config *c, char *out, size_t n)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof dir, "%s/bin", c->package);
+	return agent_in(c, dir, out, n);
+}
+
+const char *runner_agent_names(const struct config *c)
+{
+	static char buf[96];
+
+	if (!strcmp(c->binary_name, "pi") || !strcmp(c->binary_name, "pi-agent"))
+		return !strcmp(c->binary_name, "pi") ? "pi or pi-agent" : "pi-agent or pi";
+	snprintf(buf, sizeof buf, "%s, pi or pi-agent", c->binary_name);
+	return buf;
+}
+
+int runner_package_parent(const struct config *c, char *parent, size_t n, char *found, size_t nf)
+{
+	const char *base = strrchr(c->package, '/');
+
+	if (strcmp(base + 1, "bin") || agent_in(c, c->package, found, nf) < 0)
+		return -1;
+	snprintf(parent, n, "%.*s", base == c->package ? 1 : (int)(base - c->package), c->package);
+	return 0;
+}
+
+int runner_find_agent(struct run *r, int loud)
+{
+	char dir[PATH_MAX], parent[PATH_MAX], found[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if (runner_agent_path(&r->c, r->agent_bin, sizeof r->agent_bin) == 0)
+		return 0;
 	if (!loud)
 		return -1;
+	snprintf(dir, sizeof dir, "%s/bin", r->c.package);
 	pi_plain("Pi binary not found or not executable: %s", r->agent_bin);
 	pi_plain("Available executables in %s:", dir);
 	d = opendir(dir);
@@ -223,6 +273,9 @@ int runner_find_agent(struct run *r, int loud)
 			pi_plain("%s", de->d_name);
 	if (d)
 		closedir(d);
+	if (runner_package_parent(&r->c, parent, sizeof parent, found, sizeof found) == 0)
+		pi_say("package %s is itself the bin directory holding the agent (%s): ask an admin "
+		       "to set \"package\": \"%s\" in %s", r->c.package, found, parent, r->c.path);
 	return -1;
 }
 
@@ -380,15 +433,10 @@ static int foreground(void)
 }
 
 /* A watch on the agent home for the mark of the agent's Ctrl-Z (agentinit.c, suspend.c),
- * signalled with SIGIO (blocked here, waited for by supervise); only on a terminal, as its
- * foreground job. Else -1: the unit's main process undoes the agent's stops at once. */
+ * polled by supervise; only on a terminal, as its foreground job. Else -1: the unit's main
+ * process undoes the agent's stops at once. */
 static int watch_home(const struct run *r)
 {
-	sigset_t io;
-
-	sigemptyset(&io);
-	sigaddset(&io, SIGIO);
-	sigprocmask(SIG_BLOCK, &io, NULL);
 	return foreground() ? suspend_watch(r->home_fd) : -1;
 }
 
@@ -437,8 +485,10 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 {
 	sigset_t set, old;
 	pid_t pid, stopper = -1, w;
-	int sig, status = 0, got = 0;
+	int sig, status = 0, got = 0, sfd;
 	struct lookup lk = { r, envp, &old };
+	struct signalfd_siginfo si;
+	struct pollfd p[2];
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -446,25 +496,37 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGIO);
 	sigprocmask(SIG_BLOCK, &set, &old);
-	sigdelset(&old, SIGIO);
-	pid = spawn(argv, envp, &old);
-	if (pid < 0)
+	/* the signals and the Ctrl-Z watch in one poll (fanotify has no SIGIO to send) */
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		pi_say("cannot wait for signals: %s", strerror(errno));
 		return EXIT_DENIED;
+	}
+	pid = spawn(argv, envp, &old);
+	if (pid < 0) {
+		close(sfd);
+		return EXIT_DENIED;
+	}
+	p[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = r->watch_fd, .events = POLLIN };
 	for (;;) {
-		sig = sigwaitinfo(&set, NULL);
-		if (sig == SIGIO) {
-			if (suspend_marked(r->watch_fd, AGENTINIT_MARK, unit_main_pid, &lk) == 1 &&
-			    pid > 0 && !got && foreground())
-				suspend_job(r, envp, &old);
-			continue;
-		}
-		if (sig > 0 && sig != SIGCHLD && got && pid > 0)
-			kill(pid, SIGTERM);    /* asked twice: stop waiting for the unit */
-		if (sig > 0 && sig != SIGCHLD && !got) {
-			got = sig;
-			stopper = systemctl(r, "stop", NULL, envp, &old, -1);
+		if (poll(p, r->watch_fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+			break;
+		if (r->watch_fd >= 0 && (p[1].revents & POLLIN) &&
+		    suspend_marked(r->watch_fd, AGENTINIT_MARK, unit_main_pid, &lk) == 1 &&
+		    pid > 0 && !got && foreground())
+			suspend_job(r, envp, &old);
+		while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+			sig = (int)si.ssi_signo;
+			if (sig == SIGCHLD)
+				continue;
+			if (got && pid > 0)
+				kill(pid, SIGTERM);    /* asked twice: stop waiting for the unit */
+			if (!got) {
+				got = sig;
+				stopper = systemctl(r, "stop", NULL, envp, &old, -1);
+			}
 		}
 		while ((w = waitpid(-1, &sig, WNOHANG)) > 0)
 			if (w == pid)
@@ -477,6 +539,7 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 		if (!pid && stopper <= 0)
 			break;
 	}
+	close(sfd);
 	if (got)
 		status = (128 + got) << 8;
 	return finish(r, status, envp, &old);
@@ -646,38 +709,117 @@ static void audit_launch(const struct run *r)
 /* The proxy's account (netns.c), or -1 after saying why. */
 static int proxy_identity(const struct run *r, struct ident *id)
 {
+	char cmd[256];
+
 	if (netns_proxy_account(&r->c, id) == 0)
 		return 0;
 	if (errno == EPERM)
 		pi_say("cannot start the network proxy as '%s': proxyUser must be an account of its "
 		       "own, not root, an agent account or a host user", r->c.proxy_user);
+	else if (errno == ENOENT)
+		pi_say("cannot start the network proxy: its account '%s' does not exist (create it: "
+		       "%s, or set proxyUser in %s)", r->c.proxy_user, pi_create_account(cmd,
+		       sizeof cmd, PI_ACCOUNT_PROXY, r->c.proxy_user, NULL), r->c.path);
 	else
-		pi_say("cannot start the network proxy: its account '%s' %s", r->c.proxy_user,
-		       errno == ENOENT ? "does not exist (create it: useradd --system "
-		       "--no-create-home --shell /usr/sbin/nologin NAME, or set proxyUser)" :
+		pi_say("cannot start the network proxy: its account '%s': %s", r->c.proxy_user,
 		       strerror(errno));
 	return -1;
 }
 
 /* pi-proxy --fd 3 --user U --unit N --allow E... --deny E..., as the proxy account. */
-static int start_proxy(struct run *r, const struct ident *id)
+/* The proxy, serving the namespace's socket, its refusals reported on a pipe whose read end
+ * is *report (or -1 when the pipe could not be made: the launch goes on without the report). */
+static int start_proxy(struct run *r, const struct ident *id, int *report)
 {
 	const struct config_network *net = config_network(&r->c, r->host);
-	char **v = calloc(8 + 2 * (net->allow.n + net->deny.n), sizeof *v);
+	char **v = calloc(10 + 2 * (net->allow.n + net->deny.n), sizeof *v);
 	size_t i, n = 0;
-	int rc;
+	int rc, p[2];
 
+	*report = -1;
 	if (!v)
 		return -1;
 	v[n++] = PROXY_NAME, v[n++] = "--fd", v[n++] = "3";
 	v[n++] = "--user", v[n++] = (char *)r->user, v[n++] = "--unit", v[n++] = r->unit;
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0) {
+		fcntl(p[0], F_SETPIPE_SZ, REPORT_MAX);
+		r->net.report_fd = p[1];
+		*report = p[0];
+		v[n++] = "--report-fd", v[n++] = "5";
+	}
 	for (i = 0; i < net->allow.n; i++)
 		v[n++] = "--allow", v[n++] = net->allow.v[i];
 	for (i = 0; i < net->deny.n; i++)
 		v[n++] = "--deny", v[n++] = net->deny.v[i];
 	rc = netns_start_proxy(&r->net, id, v);
 	free(v);
+	if (r->net.report_fd >= 0)
+		close(r->net.report_fd);
+	r->net.report_fd = -1;
+	if (rc < 0 && *report >= 0) {
+		close(*report);
+		*report = -1;
+	}
 	return rc;
+}
+
+/* A reported target as the proxy writes it: a host name or address, then :port. */
+static int plain_target(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 2 && n < NETPOL_HOST_MAX + 10 && strchr(s, ':') &&
+	       s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]")] == '\0';
+}
+
+/* After the session: the allowlist's refusals the proxy reported, once each with a count (the
+ * agent saw a 403 or a retry; the reason is in the journal, which the user cannot read). */
+static void say_refusals(const struct run *r, int fd)
+{
+	struct { char target[NETPOL_HOST_MAX + 10]; unsigned n; } seen[REPORT_TARGETS];
+	char *buf = NULL, *line, *next;
+	size_t len = 0, nseen = 0, i, more = 0;
+
+	if (fd < 0)
+		return;
+	buf = malloc(REPORT_MAX + 1);
+	while (buf && len < REPORT_MAX) {
+		ssize_t got = read(fd, buf + len, REPORT_MAX - len);
+
+		if (got <= 0 && !(got < 0 && errno == EINTR))
+			break;
+		if (got > 0)
+			len += (size_t)got;
+	}
+	close(fd);
+	if (!buf)
+		return;
+	buf[len] = '\0';
+	for (line = buf; line < buf + len; line = next) {
+		next = strchr(line, '\n');
+		if (!next)
+			break;
+		*next++ = '\0';
+		if (!plain_target(line))
+			continue;
+		for (i = 0; i < nseen && strcmp(seen[i].target, line); i++)
+			;
+		if (i < nseen)
+			seen[i].n++;
+		else if (nseen < REPORT_TARGETS) {
+			snprintf(seen[nseen].target, sizeof seen[nseen].target, "%s", line);
+			seen[nseen++].n = 1;
+		} else
+			more++;
+	}
+	free(buf);
+	for (i = 0; i < nseen; i++)
+		pi_say("the allowlist refused %s (%ux): ask an admin to add it to %s%s%snetwork.allow "
+		       "in %s", seen[i].target, seen[i].n, r->host->network ? "hostUsers." : "",
+		       r->host->network ? r->user : "", r->host->network ? "." : "", r->c.path);
+	if (more)
+		pi_say("the allowlist refused %zu more connections to other targets (the journal "
+		       "names them: pi-proxy's deny lines)", more);
 }
 
 const struct idmap *runner_idmap(const struct run *r, struct idmap *map)
@@ -685,9 +827,9 @@ const struct idmap *runner_idmap(const struct run *r, struct idmap *map)
 	if (!config_idmap(&r->c))
 		return NULL;
 	map->host_uid = r->host_id.uid;
-	map->host_gid = r->host_id.gid;
 	map->agent_uid = r->agent_id.uid;
-	map->agent_gid = r->agent_id.gid; /* the unit's Group= */
+	/* the unit's Group= and the account's groups, which systemd gives it (initgroups) */
+	idmap_pair(map, &r->host_id, &r->agent_held, NULL, 0);
 	return map;
 }
 
@@ -758,6 +900,48 @@ static int check_group_roots(const struct run *r)
 	return 0;
 }
 
+size_t runner_unpaired(const struct ident *user, const struct ident *agent, char *out, size_t n)
+{
+	gid_t left[8];
+	struct idmap map;
+	size_t k = idmap_pair(&map, user, agent, left, 8), i;
+	char one[72];
+	struct group *gr;
+
+	out[0] = '\0';
+	for (i = 0; i < k && i < 8; i++) {
+		gr = getgrgid(left[i]);
+		if (gr)
+			snprintf(one, sizeof one, "'%.64s'", gr->gr_name);
+		else
+			snprintf(one, sizeof one, "%u", (unsigned)left[i]);
+		snprintf(out + strlen(out), n - strlen(out), "%s%s", i ? ", " : "", one);
+	}
+	if (k > 8)
+		snprintf(out + strlen(out), n - strlen(out), " and %zu more", k - 8);
+	return k;
+}
+
+/* On an idmapped root the agent falls in a file's group class only through a group it holds
+ * that stands for one of its user's (idmap.c): a group of the user's with none to stand for it
+ * would leave the agent the others' bits where that group's deny the user. */
+static int check_stand_ins(const struct run *r)
+{
+	char names[700], q[800];
+	size_t n = runner_unpaired(&r->host_id, &r->agent_held, names, sizeof names);
+
+	if (!n || !mounts_any_idmapped(&r->mnt))
+		return 0;
+	pi_say("refused: agent account '%s' has no group to stand for your group%s %s on the "
+	       "idmapped project roots: there it would read by the others' permissions what %s "
+	       "from you; give it %zu group%s of its own (groupadd --system %s-g1 && usermod -a -G "
+	       "%s-g1 %s)", r->agent, n > 1 ? "s" : "", names, n > 1 ? "those groups keep" :
+	       "that group keeps", n, n > 1 ? "s" : "", r->agent, r->agent, r->agent);
+	audit("deny", r->user, r->pol.cwd, "reason=idmap-groups agent=%s groups=%s", r->agent,
+	      audit_quote(names, q, sizeof q));
+	return -1;
+}
+
 static int launch(struct run *r, char **args, size_t nargs)
 {
 	const char *term = plain_term();
@@ -769,7 +953,7 @@ static int launch(struct run *r, char **args, size_t nargs)
 	const char *bad, *step;
 	struct idmap map;
 	struct ident proxy_id;
-	int allowlist = config_allowlist(&r->c, r->host);
+	int allowlist = config_allowlist(&r->c, r->host), report = -1;
 
 	if (allowlist && proxy_identity(r, &proxy_id) < 0) {
 		audit("fail", r->user, r->pol.cwd, "reason=proxy-account");
@@ -789,7 +973,7 @@ static int launch(struct run *r, char **args, size_t nargs)
 		      audit_quote(bad, term_env, sizeof term_env));
 		return EXIT_DENIED;
 	}
-	if (check_group_roots(r) < 0) {
+	if (check_group_roots(r) < 0 || check_stand_ins(r) < 0) {
 		mounts_release(&r->mnt);
 		return EXIT_DENIED;
 	}
@@ -812,7 +996,7 @@ static int launch(struct run *r, char **args, size_t nargs)
 		mounts_release(&r->mnt);
 		return EXIT_DENIED;
 	}
-	if (allowlist && start_proxy(r, &proxy_id) < 0) {
+	if (allowlist && start_proxy(r, &proxy_id, &report) < 0) {
 		pi_say("cannot start the network proxy as '%s': %s", r->c.proxy_user, strerror(errno));
 		audit("fail", r->user, r->pol.cwd, "reason=proxy-start");
 		sandbox_argv_free(&a);
@@ -831,9 +1015,13 @@ static int launch(struct run *r, char **args, size_t nargs)
 	close(r->agent_dir_fd);
 	audit_launch(r);
 	rc = supervise(r, a.v, envp);
+	/* the agent's full-screen interface cleared what was said before it: say it again */
+	if (isatty(2))
+		pi_say_again();
 	if (r->watch_fd >= 0)
 		close(r->watch_fd);
 	netns_release(&r->net);
+	say_refusals(r, report);
 	mounts_release(&r->mnt);
 	audit("end", r->user, r->pol.cwd, "unit=%s status=%d", r->unit, rc);
 	sandbox_argv_free(&a);
@@ -963,6 +1151,7 @@ int runner_main(int argc, char **argv)
 
 	memset(&r, 0, sizeof r);
 	r.runtime_fd = r.home_fd = r.agent_dir_fd = r.lock_fd = r.account_fd = r.watch_fd = -1;
+	r.net.report_fd = -1;
 	r.net.ns_fd = r.net.listen_fd = -1;
 	switch (parse(argc, argv, &r, &f)) {
 	case -1:

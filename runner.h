@@ -33,6 +33,7 @@ struct run {
 	char host_settings[PATH_MAX + 16];
 	int synced;                       /* the host config dir was copied */
 	struct ident host_id, agent_id;
+	struct ident agent_held;          /* the agent account's groups, as the unit gets them */
 	struct policy pol;
 	int runtime_fd, home_fd, agent_dir_fd, lock_fd;
 	int account_fd;                   /* shared lock on the agent account, held to the end */
@@ -55,11 +56,22 @@ int runner_prepare(struct run *r);
 /* The agent in <package>/bin: binaryName, then pi, then pi-agent (runner.c). With loud, a
  * miss is printed with the seed's listing of bin/. */
 int runner_find_agent(struct run *r, int loud);
+/* The same search for a config: 0 with the agent's path in out, else -1 with the first
+ * name's path. */
+int runner_agent_path(const struct config *c, char *out, size_t n);
+/* The names it tries, for a message: "pi-agent or pi", "NAME, pi or pi-agent". */
+const char *runner_agent_names(const struct config *c);
+/* A package that is itself the bin/ directory holding the agent ("/opt/pi/bin"): 0 with the
+ * directory to set instead in parent and the agent's path in found; else -1. */
+int runner_package_parent(const struct config *c, char *parent, size_t n, char *found, size_t nf);
 /* The full systemd-run command line of a launch (runner.c). */
 int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a);
 /* The idmap of the host user to the agent account, when projectAccess asks for it; NULL in
  * group mode (runner.c). */
 const struct idmap *runner_idmap(const struct run *r, struct idmap *map);
+/* How many of user's groups no group of agent's can stand for on an idmapped root
+ * (idmap_pair); their names, quoted and comma-separated, into out. */
+size_t runner_unpaired(const struct ident *user, const struct ident *agent, char *out, size_t n);
 /* Why a root that was to be idmapped is reached through the group instead, and what the
  * admin can do: "idmapped mounts are not available here (…); the agent reaches it …". */
 void runner_no_idmap(const struct run *r, const struct mounts_access *a, char *out, size_t n);

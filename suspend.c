@@ -25,9 +25,7 @@ int suspend_watch(int dirfd)
 
 	if (fd < 0)
 		return -1;
-	if (fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_ONLYDIR, FAN_CREATE, dirfd, NULL) < 0 ||
-	    fcntl(fd, F_SETOWN, getpid()) < 0 ||
-	    fcntl(fd, F_SETFL, O_ASYNC | O_NONBLOCK) < 0) {
+	if (fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_ONLYDIR, FAN_CREATE, dirfd, NULL) < 0) {
 		e = errno;
 		close(fd);
 		errno = e;

@@ -4,7 +4,7 @@
 #include <sys/types.h>
 
 /* A watch (fanotify, reporting who acted) for files created in the directory dirfd, its
- * readiness signalled to this process with SIGIO; or -1 with errno (no fanotify here: then
+ * readiness seen by poll (fanotify sends no SIGIO); or -1 with errno (no fanotify here: then
  * there is no suspending, the agent's stops are undone in the unit). */
 int suspend_watch(int dirfd);
 /* Reads every pending event of the watch: 1 when one of them is the creation of name by the

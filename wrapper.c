@@ -1,8 +1,11 @@
 /* wrapper.c - pi: run by the host user; checks the policy, then hands over to the runner via sudo. */
 #include <errno.h>
 #include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -14,10 +17,12 @@
 #include "policy.h"
 #include "runner.h"
 #include "sandbox.h"
+#include "sudorule.h"
 
 extern char **environ;
 
-/* `pi --help` and `pi --version` belong to the agent: the launcher adds a note on stderr. */
+/* `pi --help` and `pi --version` belong to the agent: the launcher adds a note on stderr,
+ * once the policy lets the launch go ahead. */
 static void launcher_note(int argc, char **argv, const char *agent_user)
 {
 	if (argc != 2)
@@ -36,6 +41,88 @@ static int explaining(void)
 	const char *e = getenv("PI_AGENT_EXPLAIN");
 
 	return e && *e && strcmp(e, "0") != 0;
+}
+
+/* Signals that end the session: one sent to pi alone is relayed to the tool (which relays it
+ * to the runner); one sent to the whole job (the terminal's Ctrl-C, kill of the group)
+ * reached the tool already. A sender whose group pi cannot see (0: it lies in a parent pid
+ * namespace, as does pi's own when it was started through nsenter) counts as outside. */
+static const int relayed[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+
+/* sudo drops a signal sent from its own process group (the terminal's, it takes it, which
+ * reached the command already), and pi is in that group: the relay is sent from a process
+ * of a group of its own. */
+static void relay(pid_t pid, int sig)
+{
+	pid_t r = fork();
+
+	if (r == 0) {
+		setpgid(0, 0);
+		kill(pid, sig);
+		_exit(0);
+	}
+	if (r > 0)
+		while (waitpid(r, NULL, 0) < 0 && errno == EINTR)
+			;
+}
+
+/* Runs the tool and waits for it, so that pi can say why the tool refused: its wait status,
+ * or -1 (errno set) when it could not be started. */
+static int run_tool(char **args)
+{
+	posix_spawnattr_t at;
+	sigset_t set, old;
+	siginfo_t si;
+	pid_t pid = -1, g;
+	int st = 0, sig, err;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof relayed / sizeof *relayed; i++)
+		sigaddset(&set, relayed[i]);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	err = posix_spawnattr_init(&at);
+	if (!err && !(err = posix_spawnattr_setsigmask(&at, &old)) &&
+	    !(err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK)))
+		err = posix_spawn(&pid, args[0], NULL, &at, args, environ);
+	posix_spawnattr_destroy(&at);
+	while (!err) {
+		sig = sigwaitinfo(&set, &si);
+		if (sig < 0 || sig == SIGCHLD) {
+			if (waitpid(pid, &st, WNOHANG) == pid)
+				break;
+		} else if (si.si_code == SI_USER || si.si_code == SI_QUEUE) {
+			g = getpgid(si.si_pid);
+			if (g <= 0 || g != getpgrp())
+				relay(pid, sig);
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = err;
+	return err ? -1 : st;
+}
+
+/* pi ends as the tool did: its exit code, or the signal that ended it; after sudo's (or
+ * doas's) own refusal, with the rule that is missing and the file that takes it. */
+static int end_as(const struct config *c, const char *user, char **args, int st)
+{
+	char what[PATH_MAX + 128], fix[2 * PATH_MAX + 256];
+
+	if (st < 0) {
+		pi_say("cannot run %s: %s", c->sudo_path, strerror(errno));
+		return EXIT_DENIED;
+	}
+	if (WIFSIGNALED(st)) {
+		signal(WTERMSIG(st), SIG_DFL);
+		raise(WTERMSIG(st));
+		return 128 + WTERMSIG(st);
+	}
+	if (WEXITSTATUS(st) == EXIT_DENIED && sudorule_ask(c, NULL, args + 3) == SUDORULE_MISSING) {
+		sudorule_describe(c, user, what, sizeof what, fix, sizeof fix);
+		pi_say("%s: ask an admin to %s", what, fix);
+	}
+	return WEXITSTATUS(st);
 }
 
 static int run_runner(const struct config *c, const char *user, const char *cwd, int argc,
@@ -70,9 +157,7 @@ static int run_runner(const struct config *c, const char *user, const char *cwd,
 	args[n++] = (char *)cwd;
 	for (i = 1; i < argc; i++)
 		args[n++] = argv[i];
-	execve(c->sudo_path, args, environ);
-	pi_say("cannot run %s: %s", c->sudo_path, strerror(errno));
-	return EXIT_DENIED;
+	return end_as(c, user, args, run_tool(args));
 }
 
 int wrapper_main(int argc, char **argv)
@@ -102,7 +187,6 @@ int wrapper_main(int argc, char **argv)
 		return EXIT_DENIED;
 	}
 	h = config_host(&c, pw->pw_name);
-	launcher_note(argc, argv, h ? config_agent_user(&c, h) : c.user);
 	if (!h) {
 		pi_say_not_allowed(pw->pw_name, c.command_name, c.path);
 		audit("deny", pw->pw_name, NULL, "reason=not-in-hostUsers");
@@ -134,5 +218,6 @@ int wrapper_main(int argc, char **argv)
 		      r == POLICY_OUTSIDE ? "outside-roots" : "no-existing-roots");
 		return EXIT_DENIED;
 	}
+	launcher_note(argc, argv, config_agent_user(&c, h));
 	return run_runner(&c, pw->pw_name, p.cwd, argc, argv);
 }

@@ -1,9 +1,8 @@
 #!/bin/sh
-# build.sh - assembles the .deb from deb/ and a binary built for /usr: build.sh BINARY VERSION OUTDIR (make deb).
+# build.sh - assembles the .deb from deb/ and a binary and manual pages built for /usr: build.sh BINARY MANDIR VERSION OUTDIR (make deb).
 set -eu
-bin=$1 version=$2 out=$3
+bin=$1 man=$2 version=$3 out=$4
 src=$(cd "$(dirname "$0")" && pwd)
-repo=$(dirname "$src")
 pkg=pi-agent-launcher
 arch=$(dpkg --print-architecture)
 root=$out/deb/root
@@ -23,8 +22,10 @@ ln -s pi "$root/usr/bin/pi-runner"
 ln -s pi "$root/usr/bin/pi-merge"
 ln -s pi "$root/usr/bin/pi-agent-init"
 for m in pi.1:man1 pi-merge.1:man1 pi-runner.8:man8; do
-	gzip -9n <"$repo/man/${m%%:*}" >"$root/usr/share/man/${m#*:}/${m%%:*}.gz"
+	gzip -9n <"$man/${m%%:*}" >"$root/usr/share/man/${m#*:}/${m%%:*}.gz"
 done
+# pi-agent-init, the unit's main process, is described in pi-runner(8) (INTERNAL NAMES)
+ln -s pi-runner.8.gz "$root/usr/share/man/man8/pi-agent-init.8.gz"
 head1 "$src/copyright" >"$doc/copyright"
 head1 "$src/changelog" | gzip -9n >"$doc/changelog.gz"
 head1 "$src/config.json" >"$doc/examples/config.json"

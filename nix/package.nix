@@ -3,7 +3,6 @@
   lib,
   stdenv,
   jsmn,
-  installShellFiles,
   # Compiled-in path of the configuration file; the NixOS module writes it there.
   configPath ? "/etc/pi-agent/config.json",
 }: let
@@ -30,8 +29,6 @@ in
     pname = "pi-agent-launcher";
     inherit version src;
 
-    nativeBuildInputs = [installShellFiles];
-
     dontConfigure = true;
 
     makeFlags = [
@@ -55,13 +52,6 @@ in
     checkTarget = "unit";
     preCheck = ''
       checkFlagsArray+=('UNIT_CFLAGS=$(BASE_CFLAGS) -O1')
-    '';
-
-    # `make install` puts bin/pi and the pi-runner and pi-merge links under PREFIX.
-    postInstall = ''
-      if [ -d man ]; then
-        installManPage man/*.[1-8]
-      fi
     '';
 
     meta = {

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # argv.py - reads a recorded systemd-run argv as systemd would: the BindPaths destinations.
-"""argv.py - reads a recorded systemd-run argv (NUL-separated) the way systemd would: `binds FILE` prints each BindPaths destination."""
+"""argv.py - reads a recorded systemd-run argv (NUL-separated) the way systemd would: `binds FILE` prints each BindPaths destination, `staged FILE` the source of each bind of a staged project root."""
 import sys
 
 SEPARATORS = ":" + " \t\n\r"
@@ -60,8 +60,14 @@ def main():
             if i and argv[i - 1] == "-p" and a.startswith("BindPaths="):
                 for _, dst in bind_pairs(a[len("BindPaths="):]):
                     print(dst)
+    elif cmd == "staged":
+        for i, a in enumerate(argv):
+            if i and argv[i - 1] == "-p" and a.startswith("BindPaths="):
+                for src, _ in bind_pairs(a[len("BindPaths="):]):
+                    if src.startswith("/run/pi-agent-binds/"):
+                        print(src)
     else:
-        sys.exit("usage: argv.py binds FILE")
+        sys.exit("usage: argv.py binds|staged FILE")
 
 
 if __name__ == "__main__":

@@ -16,9 +16,14 @@ atk_install() {
 	fixture_users $ATK_USERS
 	atk_umount_all
 	fixture_tree
-	sed -e "s|@REC@|$REC|g" -e "s|@ATK@|$ATK|g" "$ATK/stand-in.sh" >"$FIX/bin/systemd-run"
-	printf '#!/bin/sh\n# systemctl stand-in: records its argv\nprintf "%%s\\n" "$*" >>%s/systemctl\n' "$REC" \
-		>"$FIX/bin/systemctl"
+	sed "s|@REC@|$REC|g; s|@ATK@|$ATK|g" "$ATK/stand-in.sh" >"$FIX/bin/systemd-run"
+	# systemctl stand-in: records its argv; the unit's MainPID is what REC/mainpid holds
+	cat >"$FIX/bin/systemctl" <<EOF
+#!/bin/sh
+printf "%s\\n" "\$*" >>$REC/systemctl
+case "\$*" in "show --property=MainPID "*) [ ! -f $REC/mainpid ] || echo "MainPID=\$(cat $REC/mainpid)" ;; esac
+exit 0
+EOF
 	chmod 0755 "$FIX/bin/systemd-run" "$FIX/bin/systemctl"
 	printf '%s ALL=(root) NOPASSWD: %s\n' "$(echo "$ATK_USERS" | tr ' ' ,)" "$FIX/bin/pi-runner" >"$SUDOERS.new"
 	chmod 0440 "$SUDOERS.new"

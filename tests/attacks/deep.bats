@@ -116,16 +116,20 @@ relaunch() {
 	[ "$(readlink "$H/projects/$SLUG")" = "$A/p" ]
 }
 
-# peak_fd FILE: the highest descriptor any call in the strace log FILE returned.
+# peak_fd FILE: the highest descriptor the runner's own process got in the
+# strace log FILE (sudo's, whose PAM modules vary from run to run, do not count).
 peak_fd() {
-	grep -oE '^[0-9]+ +(<... )?(openat|open|dup|dup2|dup3|fcntl|socket|pipe2|memfd_create|accept4?)[( ].*\) = [0-9]+' "$1" |
+	local pid
+	pid=$(grep -E '^[0-9]+ +execve\("[^"]*/pi-runner",' "$1" | tail -1 | cut -d' ' -f1)
+	[ -n "$pid" ] || return 1
+	grep -oE "^$pid +(<... )?(openat2?|open|dup|dup2|dup3|fcntl|socket|pipe2|memfd_create|accept4?)[( ].*\\) = [0-9]+" "$1" |
 		sed -E 's/.* = //' | sort -n | tail -1
 }
 
 @test "the runner's open fds while it prunes a 5,000-level chain: as few as with a 2-level one" {
 	chain pitest-agent "$H/projects/junk" 2
 	rm -rf "${REC:?}/launch"/*
-	run strace -f -qq -o "$BATS_TEST_TMPDIR/shallow" -e trace=%desc -e status=successful \
+	run strace -f -qq -o "$BATS_TEST_TMPDIR/shallow" -e trace=%desc,execve -e status=successful \
 		prlimit --nofile=1024 setpriv --reuid pitest-alice --regid pitest-alice --init-groups --reset-env \
 		env -C "$A/p" PATH="$FIX/bin:/usr/bin:/bin" pi
 	launched
@@ -133,7 +137,7 @@ peak_fd() {
 	chain pitest-agent "$H/projects/junk" 5000
 	chain pitest-agent "$H/.pi/agent/junk" 5000
 	rm -rf "${REC:?}/launch"/*
-	run strace -f -qq -o "$BATS_TEST_TMPDIR/deep" -e trace=%desc -e status=successful \
+	run strace -f -qq -o "$BATS_TEST_TMPDIR/deep" -e trace=%desc,execve -e status=successful \
 		prlimit --nofile=1024 setpriv --reuid pitest-alice --regid pitest-alice --init-groups --reset-env \
 		env -C "$A/p" PATH="$FIX/bin:/usr/bin:/bin" pi
 	launched

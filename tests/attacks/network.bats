@@ -73,6 +73,8 @@ def connect(target):
     return data.decode(errors="replace").replace("\r", "").replace("\n", "|")
 line("connect-listed", connect("127.0.0.1:$ORIGIN"))
 line("connect-unlisted", connect("127.0.0.1:$OTHER"))
+line("connect-unlisted-again", connect("127.0.0.1:$OTHER"))
+line("connect-invalid", connect("exa\x1b[31mmple.org:443"))
 # no route out (a send off loopback is not tried here: the e2e suite does that, in a container
 # whose own namespace keeps even a failure of this one on the machine)
 line("routes", len(open("/proc/net/route").read().splitlines()) - 1)
@@ -105,7 +107,13 @@ held_launch() {
 	grep -qx 'direct-origin=failed' <<<"$out"
 	grep -q "^connect-listed=HTTP/1.1 200.*origin $ORIGIN" <<<"$out"
 	grep -q '^connect-unlisted=HTTP/1.1 403' <<<"$out"
+	grep -q '^connect-invalid=HTTP/1.1 400' <<<"$out"
 	grep -qx 'routes=0' <<<"$out"
+	# after the session the user is told what the allowlist refused, once, with a count; a
+	# target that is no host name is no line, and nothing of it reaches the terminal
+	[ "$(grep -c 'the allowlist refused' <<<"$output")" = 1 ]
+	[[ "$output" == *"pi-runner: the allowlist refused 127.0.0.1:$OTHER (2x): ask an admin to add it to network.allow in /etc/pi-agent/config.json"* ]]
+	[[ "$output" != *$'\x1b'* ]]
 	# the listed origin saw exactly the proxied connection, the other none
 	[ "$(cat "$ORIGIN_LOG")" = "$ORIGIN" ]
 	[ -z "$(proxy_pids)" ]
@@ -122,6 +130,26 @@ held_launch() {
 	[ "$(grep '^HTTPS_PROXY=' "$(rec)/env" | tail -n 1)" = HTTPS_PROXY=http://127.0.0.1:3128 ]
 	[ "$(grep '^NO_PROXY=' "$(rec)/env" | tail -n 1)" = 'NO_PROXY=localhost,::1' ]
 	grep -qx 'https_proxy=http://127.0.0.1:3128' "$(rec)/env"
+}
+
+@test "allowlist: the agent starts offline and without Node's warnings, unless the admin's environment says otherwise" {
+	allowlist
+	run pi_as pitest-alice "$A/p"
+	launched
+	[ "$(grep '^PI_OFFLINE=' "$(rec)/env" | tail -n 1)" = PI_OFFLINE=1 ]
+	[ "$(grep '^NODE_NO_WARNINGS=' "$(rec)/env" | tail -n 1)" = NODE_NO_WARNINGS=1 ]
+	rm -rf "${REC:?}"/launch/*
+	write_config "{\"proxyUser\": \"pitest-proxy\", \"environment\": {\"PI_OFFLINE\": \"0\"},
+		\"network\": {\"mode\": \"allowlist\", \"allow\": [\"127.0.0.1:$ORIGIN\"]}}"
+	run pi_as pitest-alice "$A/p"
+	launched
+	[ "$(grep '^PI_OFFLINE=' "$(rec)/env" | tail -n 1)" = PI_OFFLINE=0 ]
+	rm -rf "${REC:?}"/launch/*
+	# open mode: the agent's own start-up calls go where they go
+	write_config
+	run pi_as pitest-alice "$A/p"
+	launched
+	! grep -q '^PI_OFFLINE=\|^NODE_NO_WARNINGS=' "$(rec)/env"
 }
 
 @test "open mode: no namespace, no proxy, no proxy variables" {

@@ -51,5 +51,44 @@ if [ -f @REC@/marks ] && [ -n "$home" ] && [ -n "$user" ]; then
 	' marks "$(cat @REC@/marks)" "$home"
 	echo done >"$d/marked"
 fi
+# @REC@/mainmark: a process of the agent account whose pid the systemctl stand-in then gives
+# as the unit's MainPID creates the mark once, as pi-agent-init announces the agent's Ctrl-Z;
+# the "unit" ends when the test has resumed the stopped job (@REC@/resumed)
+if [ -f @REC@/mainmark ] && [ -n "$home" ] && [ -n "$user" ]; then
+	go=$(mktemp -u /tmp/pi-mainmark.XXXXXX)
+	mkfifo -m 0644 "$go"
+	setpriv --reuid "$user" --regid "$user" --clear-groups sh -c '
+		read -r _ <"$1"; : >"$2/.pi-agent-suspended"; rm -f "$2/.pi-agent-suspended"
+	' mainmark "$go" "$home" &
+	echo "$!" >@REC@/mainpid
+	echo go >"$go"
+	wait "$!"
+	rm -f "$go"
+	while [ ! -e @REC@/resumed ]; do sleep 0.05; done
+fi
+# @REC@/agentprobe, when present: run as the unit's account would run (User=, Group=, the
+# account's groups from the group database and SupplementaryGroups=, as systemd sets them),
+# with each staged project root bound at /mnt/<i> as the unit binds it (the clone, idmap and
+# all); its output in agentprobe.out
+if [ -f @REC@/agentprobe ] && [ -n "$user" ]; then
+	group='' supp=''
+	prev=''
+	for a; do
+		case $prev/$a in -p/Group=*) group=${a#Group=} ;; -p/SupplementaryGroups=*) supp=${a#SupplementaryGroups=} ;; esac
+		prev=$a
+	done
+	gid=$(getent group "$group" | cut -d: -f3)
+	gids=$(for g in $gid $(id -G "$user") $supp; do getent group "$g" | cut -d: -f3; done | sort -un | paste -sd, -)
+	python3 @ATK@/argv.py staged "$d/argv" >"$d/staged"
+	unshare -m sh -c '
+		mount -t tmpfs -o mode=0755 none /mnt || exit 1
+		i=0
+		while IFS= read -r src; do
+			mkdir /mnt/$i && mount --bind "$src" /mnt/$i || exit 1
+			i=$((i + 1))
+		done <"$1/staged"
+		setpriv --reuid "$2" --regid "$3" --groups "$4" --reset-env sh -s /mnt/0 <@REC@/agentprobe
+	' probe "$d" "$user" "$gid" "$gids" >"$d/agentprobe.out" 2>&1
+fi
 while [ -e @REC@/hold ]; do sleep 0.05; done
 exit "$(cat @REC@/exit 2>/dev/null || echo 0)"

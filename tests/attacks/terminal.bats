@@ -65,12 +65,34 @@ ctl_calls() { { cat "$REC/systemctl" 2>/dev/null || true; } | grep -c -- "$1" ||
 
 @test "on a terminal, a mark the agent makes itself (not the unit's main process) stops nothing" {
 	echo 300 >"$REC/marks"
-	T=60 run atk_as pitest-alice "$A/p" script -qec "timeout 30 pi" /dev/null
+	echo 1 >"$REC/mainpid"     # the unit's main process is not the agent
+	T=60 run atk_as pitest-alice "$A/p" script -qec "timeout --foreground 30 pi" /dev/null
 	no_crash
 	[ "$status" -eq 0 ] || { echo "status $status: $output" >&2; return 1; }
 	[ "$(nlaunches)" -eq 1 ]
 	[ -e "$(rec)/marked" ]
 	[ "$(ctl_calls kill)" -eq 0 ]
-	# the main process was asked of systemd a bounded number of times, not per mark
+	# the marks were seen (the watch works) and the main process asked of systemd a bounded
+	# number of times, not per mark
+	[ "$(ctl_calls show)" -ge 1 ]
 	[ "$(ctl_calls show)" -le 3 ]
+}
+
+@test "on a terminal, the unit's main process's mark stops the job, and the resume reaches the unit" {
+	: >"$REC/mainmark"
+	atk_as pitest-alice "$A/p" script -qec "timeout --foreground 30 pi" /dev/null \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 &
+	job=$!
+	# the runner stops its job (script, no shell of its own, resumes it at once) and then sends
+	# the unit the SIGCONT of fg
+	for _ in $(seq 400); do
+		[ "$(ctl_calls 'kill --signal=SIGCONT')" -ge 1 ] && break
+		read -r -t 0.05 <> <(:) || true
+	done
+	: >"$REC/resumed"
+	wait "$job" || true
+	[ "$(ctl_calls 'kill --signal=SIGCONT')" -eq 1 ]
+	# the main process, asked once, was the mark's creator
+	[ "$(ctl_calls show)" -eq 1 ]
+	rm -f "$REC/mainmark" "$REC/resumed"
 }

@@ -285,6 +285,12 @@ world_setup() {
 		# and a group of its own: agents of different host users share no group
 		groupadd --system pi-agent-bob
 		useradd --system --gid pi-agent-bob --home-dir /nonexistent --shell /usr/sbin/nologin pi-agent-bob
+		# alice and bob are in piproj: on an idmapped root each agent account needs a group of
+		# its own to stand for it (idmap.c), or the launch is refused
+		for a in pi-agent pi-agent-bob; do
+			groupadd --system "$a-g1"
+			usermod -a -G "$a-g1" "$a"
+		done
 		groupadd piproj
 		for u in alice bob carol; do
 			useradd --create-home --shell /bin/bash --groups piproj "$u"

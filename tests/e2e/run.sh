@@ -37,7 +37,7 @@ done
 exec 8>/run/lock/pi-e2e.lock
 flock 8
 need_tools
-ALL=(smoke 1 2 3 4 5 6 idmap roots envquote install nss deb tui projcfg network)
+ALL=(smoke 1 2 3 4 5 6 idmap roots envquote install nss deb tui projcfg network check)
 want=("$@")
 [ ${#want[@]} -gt 0 ] || want=("${ALL[@]}")
 for w in "${want[@]}"; do
@@ -60,7 +60,7 @@ mkdir -p "$E2E_DIR"
 timings=()
 t=$(now_ms); rootfs_ensure; timings+=("rootfs $(($(now_ms) - t)) ms")
 if [[ " ${want[*]} " == *" 2 "* || " ${want[*]} " == *" idmap "* || " ${want[*]} " == *" tui "* ||
-	" ${want[*]} " == *" projcfg "* || " ${want[*]} " == *" network "* ]]; then
+	" ${want[*]} " == *" projcfg "* || " ${want[*]} " == *" network "* || " ${want[*]} " == *" check "* ]]; then
 	t=$(now_ms); agent_ensure; timings+=("agent-install $(($(now_ms) - t)) ms")
 fi
 if [[ " ${want[*]} " == *" projcfg "* || " ${want[*]} " == *" network "* ]]; then

@@ -1,4 +1,4 @@
-# scenario-deb.sh - make deb's package: lintian clean; dpkg -i on a fresh container, a launch, dpkg --purge leaves nothing.
+# scenario-deb.sh - make deb's package: lintian clean; dpkg -i on a fresh container, a launch, README's setup word for word, dpkg --purge leaves nothing.
 # shellcheck shell=bash disable=SC2016
 
 SD_PROJ=/home/alice/p/proj
@@ -23,9 +23,10 @@ scenario_deb() {
 	check "deb: dpkg -i installs it" ctr dpkg -i "$C_BUILD/${deb##*/}"
 	sd_installed
 	sd_launch
+	sd_readme_setup
 	check "deb: dpkg --purge removes it" ctr dpkg --purge pi-agent-launcher
-	# the admin's own config (not the package's) goes with the admin
-	ctr rm -rf /etc/pi-agent
+	# the admin's own config and sudo rule (not the package's) go with the admin
+	ctr rm -rf /etc/pi-agent /etc/sudoers.d/pi-agent
 	sd_snapshot >"$E2E_DIR/deb-after.txt"
 	check_eq "deb: nothing is left behind (files, dirs, modes, owners, accounts, sudoers)" "" \
 		"$(diff "$E2E_DIR/deb-before.txt" "$E2E_DIR/deb-after.txt")"
@@ -52,8 +53,9 @@ sd_world() {
 		groupadd --system pi-agent
 		useradd --system -g pi-agent -d /var/empty -s /usr/sbin/nologin pi-agent
 		useradd --create-home --shell /bin/bash alice
-		install -d -o alice -g alice '"$SD_PROJ"'
+		install -d -o alice -g alice /home/alice/p '"$SD_PROJ"'
 		install -D -m 0755 '"$C_SRC"'/fake-agent.sh /opt/fake-agent/bin/pi
+		install -D -m 0755 '"$C_SRC"'/fake-agent.sh /opt/pi/bin/pi
 	'
 }
 
@@ -70,6 +72,11 @@ sd_installed() {
 	local st
 	check "deb: /usr/bin/pi-runner is the binary" ctr test "$(ctr readlink -f /usr/bin/pi-runner)" = /usr/bin/pi
 	check "deb: its man pages are installed" ctr test -s /usr/share/man/man8/pi-runner.8.gz
+	check_eq "deb: pi-runner(8) gives the sudo rule for the package's runner" \
+		"alice,bob ALL=(root) NOPASSWD: /usr/bin/pi-runner" \
+		"$(ctr bash -c 'zcat /usr/share/man/man8/pi-runner.8.gz | grep NOPASSWD')"
+	check_eq "deb: no manual page names another runner path" "" \
+		"$(ctr bash -c 'zcat /usr/share/man/man[18]/pi*.gz | grep bin/pi-runner | grep -v /usr/bin/pi-runner || true')"
 	check "deb: the example config is a valid config" ctr /usr/bin/pi-runner --check --offline \
 		/usr/share/doc/pi-agent-launcher/examples/config.json
 	check "deb: no active config is installed" ctr test ! -e /etc/pi-agent/config.json
@@ -87,17 +94,39 @@ sd_launch() {
   "hostUsers": { "alice": { "projectRoots": ["~/p"] } }
 }
 JSON
-	check "deb: --check accepts the admin's config" ctr /usr/bin/pi-runner --check
+	local rule='"alice ALL=(root) NOPASSWD: /usr/bin/pi-runner" to /etc/sudoers.d/pi-agent-launcher (visudo -f /etc/sudoers.d/pi-agent-launcher)'
+	local out rc=0
+	out=$(ctr /usr/bin/pi-runner --check 2>&1) || rc=$?
+	check_eq "deb: before the drop-in is edited, --check fails" 1 "$rc"
+	check_has "deb: --check names alice's missing rule and the package's drop-in" "$out" \
+		"hostUsers.alice: no sudo rule lets alice run /usr/bin/pi-runner without a password: add $rule"
 	run_as alice "cd $SD_PROJ && /usr/bin/pi --quiet"
 	check_ne "deb: before the drop-in is edited, the launch is refused" 0 "$RC"
-	check_has "deb: refused by sudo" "$ERR" "sudo"
+	check_has "deb: refused by sudo" "$ERR" "sudo: a password is required"
+	check_has "deb: pi names the rule and the drop-in" "$ERR" \
+		"pi: no sudo rule lets alice run /usr/bin/pi-runner without a password: ask an admin to add $rule"
 	ctr sed -i 's|^#alice,bob ALL=|alice ALL=|' /etc/sudoers.d/pi-agent-launcher
 	check "deb: the edited drop-in is visudo clean" ctr visudo -c
+	check "deb: --check accepts the admin's config and the rule" ctr /usr/bin/pi-runner --check
 	run_as alice "cd $SD_PROJ && /usr/bin/pi"
 	check_eq "deb: alice's launch exits 0" 0 "$RC"
 	check_eq "deb: the agent runs as pi-agent" pi-agent "$(field user "$OUT")"
 	check_eq "deb: in alice's project" "$SD_PROJ" "$(field cwd "$OUT")"
 	check "deb: the agent home was made" ctr test -d /var/lib/pi-agent/users/alice/.pi/agent
+}
+
+# sd_readme_setup: README's setup block word for word after dpkg -i (the package made the state
+# directory, the account exists): it runs, its rule names the package's runner, alice launches.
+sd_readme_setup() {
+	local rc=0
+	ctr bash -euo pipefail -c "$(readme_block install-setup)" >"$E2E_DIR/deb-setup.log" 2>&1 || rc=$?
+	check_eq "deb: README's setup runs word for word after dpkg -i (log: $E2E_DIR/deb-setup.log)" 0 "$rc"
+	check_eq "deb: its sudo rule names the package's runner" \
+		"alice ALL=(root) NOPASSWD: /usr/bin/pi-runner" "$(ctr cat /etc/sudoers.d/pi-agent)"
+	ctr sed -i 's|^alice ALL=|#alice,bob ALL=|' /etc/sudoers.d/pi-agent-launcher
+	run_as alice "cd $SD_PROJ && pi"
+	check_eq "deb: alice's launch through README's rule exits 0" 0 "$RC"
+	check_eq "deb: the agent runs in alice's project" "$SD_PROJ" "$(field cwd "$OUT")"
 }
 
 # fresh_container: a new boot of the rootfs (the overlay starts empty: nothing of earlier scenarios).

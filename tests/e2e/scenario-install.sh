@@ -71,6 +71,11 @@ si_variant() {
 	check_eq "install $name: README's commands run word for word (log: $E2E_DIR/install-$name.log)" \
 		0 "$rc"
 	[ "$rc" -eq 0 ] || { tail -n 15 "$E2E_DIR/install-$name.log"; return 0; }
+	T=300 ctr env HOME=/root bash -euo pipefail -c "$(readme_block install-setup)" \
+		>>"$E2E_DIR/install-$name.log" 2>&1 || rc=$?
+	check_eq "install $name: README's setup runs again without harm" 0 "$rc"
+	check_eq "install $name: the sudo rule names make install's runner" \
+		"alice ALL=(root) NOPASSWD: /usr/local/bin/pi-runner" "$(ctr cat /etc/sudoers.d/pi-agent)"
 	node=$(ctr /opt/pi-node/bin/node --version 2>&1)
 	log "install $name: /opt/pi-node/bin/node is $node"
 	check_has "install $name: /opt/pi-node/bin/node is Node $major" "$node" "v$major."

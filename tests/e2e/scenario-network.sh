@@ -125,6 +125,10 @@ nw_unlisted() {
 	check_eq "network: unlisted: nothing reached the mock" 0 "$(($(s2_requests) - n0))"
 	check_has "network: unlisted: the proxy logged the denial" "$(nw_proxy_log "$cur")" \
 		"deny user=alice"
+	check_has "network: unlisted: after the session pi names the refused target and where to add it" \
+		"$ERR" "pi-runner: the allowlist refused 127.0.0.1:$S2_PORT ("
+	check_has "network: unlisted: ... the key and the file" "$ERR" \
+		"ask an admin to add it to hostUsers.alice.network.allow in /etc/pi-agent/config.json"
 }
 
 # The probe the real agent's bash tool runs inside its unit: each way out, one line each.

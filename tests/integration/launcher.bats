@@ -81,6 +81,24 @@ setup() {
 	[ "$status" -eq 3 ]
 }
 
+@test "on a terminal, the launch's warnings are said again when the agent's screen is gone" {
+	run as pitest-alice "$A/p" script -qec pi /dev/null
+	[ "$status" -eq 0 ]
+	warn="pi-runner: warning: environment file $FIX/missing.env is missing; skipped"
+	again="pi-runner:   warning: environment file $FIX/missing.env is missing; skipped"
+	# once before the agent, once after it, under the heading
+	[ "$(grep -c -F -- "$warn" <<<"$output")" = 1 ]
+	[ "$(grep -c -F -- "$again" <<<"$output")" = 1 ]
+	head=$(grep -n -F "pi-runner: before the agent started, this launch said:" <<<"$output" | cut -d: -f1)
+	[ "$(grep -n -F -- "$again" <<<"$output" | cut -d: -f1)" = $((head + 1)) ]
+	[ "$head" -gt "$(grep -n -F -- "$warn" <<<"$output" | cut -d: -f1)" ]
+	# without a terminal nothing hid them: said once
+	run as pitest-alice "$A/p" pi
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$warn"* ]]
+	[[ "$output" != *"this launch said"* ]]
+}
+
 @test "the env files are root-only and keep the seed's order: host .env, environment, environmentFiles" {
 	install -d -o pitest-alice "$A/.pi" "$A/.pi/agent"
 	printf 'HOST=1\nSHARED=host' >"$A/.pi/agent/.env"

@@ -154,7 +154,7 @@ static void bad(const char *text, const char *key, const char *want, int line, i
 static void test_errors(void)
 {
 	bad("{}", "package", "required", 0, 0);
-	bad("{\"package\": \"/p\", \"usr\": 1}", "usr", "unknown key", 1, 19);
+	bad("{\"package\": \"/p\", \"usr\": 1}", "usr", "unknown key; did you mean user?", 1, 19);
 	bad("{\"package\": \"p\"}", "package", "absolute", 1, 13);
 	bad("{\"package\": \"/p/../q\"}", "package", "absolute", 0, 0);
 	bad("{\"package\": \"/p//q\"}", "package", "absolute", 0, 0);
@@ -167,7 +167,7 @@ static void test_errors(void)
 	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"projectRoots\": \"~/p\"}}}",
 	    "hostUsers.a.projectRoots", "must be an array", 0, 0);
 	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"roots\": []}}}",
-	    "hostUsers.a", "unknown key", 0, 0);
+	    "hostUsers.a.roots", "unknown key; did you mean projectRoots?", 0, 0);
 	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"projectRoots\": [\"x\\ny\"]}}}",
 	    "hostUsers.a.projectRoots[0]", "control", 0, 0);
 	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"projectRoots\": [\"x\\u0000\"]}}}",
@@ -227,10 +227,12 @@ static void test_errors(void)
 	bad("{\"package\": \"/p\", \"wrapper\": {\"syncMaxBytes\": 1, \"syncMaxBytes\": 2}}",
 	    "wrapper.syncMaxBytes", "duplicate", 0, 0);
 	bad("{\"package\": \"/p\", \"wrapper\": {\"syncMaxFiles\": 2}}",
-	    "wrapper.syncMaxFiles", "unknown key", 0, 0);
+	    "wrapper.syncMaxFiles", "unknown key (known: commandName, runnerName, "
+	    "syncConfigFromHost, syncMaxBytes, syncMaxEntries, hostConfigPath, extraRunArgs, "
+	    "extraEnvironment, extraProperties)", 0, 0);
 	bad("{\"package\": \"/p\", \"extraPackages\": [\"/a:b\"]}", "extraPackages[0]", "':'", 0, 0);
-	bad("{\"package\": \"/p\", \"resourceLimits\": {\"Memory\": \"1G\"}}", "resourceLimits",
-	    "unknown key", 0, 0);
+	bad("{\"package\": \"/p\", \"resourceLimits\": {\"Memory\": \"1G\"}}",
+	    "resourceLimits.Memory", "unknown key; did you mean MemoryMax?", 0, 0);
 	bad("{\"package\": \"/p\", \"settings\": []}", "settings", "must be an object", 0, 0);
 	bad("{\"package\": \"/p\", \"package\": \"/q\"}", "package", "duplicate", 1, 19);
 	bad("{\"package\": \"/p\",}", "", "", 1, 18);
@@ -239,6 +241,52 @@ static void test_errors(void)
 	    "must be \"idmap\" or \"group\"", 1, 36);
 	bad("{\"package\": \"/p\", \"projectAccess\": null}", "projectAccess", "must be a string",
 	    0, 0);
+}
+
+/* An unknown key is named in full, with the nearest known key of its own object when one is
+ * near (a case slip, a few edits, a part of it), else with the keys that object knows. */
+static void test_unknown_keys(void)
+{
+	bad("{\"package\": \"/p\", \"hostUsers\": {\"alice\": {\"projectRoot\": [\"~/p\"]}}}",
+	    "hostUsers.alice.projectRoot", "unknown key; did you mean projectRoots?", 1, 43);
+	bad("{\"package\": \"/p\", \"hostUsers\": {\"alice\": {\"agentuser\": \"x\"}}}",
+	    "hostUsers.alice.agentuser", "unknown key; did you mean agentUser?", 0, 0);
+	bad("{\"package\": \"/p\", \"hostUsers\": {\"alice\": {\"netwrok\": {}}}}",
+	    "hostUsers.alice.netwrok", "unknown key; did you mean network?", 0, 0);
+	bad("{\"package\": \"/p\", \"hostUsers\": {\"alice\": {\"home\": \"/h\"}}}",
+	    "hostUsers.alice.home", "unknown key (known: projectRoots, configPath, agentUser, "
+	    "projectConfig, network)", 0, 0);
+	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"network\": {\"alow\": []}}}}",
+	    "hostUsers.a.network.alow", "unknown key; did you mean allow?", 0, 0);
+	bad("{\"package\": \"/p\", \"network\": {\"Mode\": \"open\"}}", "network.Mode",
+	    "unknown key; did you mean mode?", 0, 0);
+	bad("{\"Package\": \"/p\"}", "Package", "unknown key; did you mean package?", 1, 2);
+	bad("{\"package\": \"/p\", \"runtimepaths\": []}", "runtimepaths",
+	    "unknown key; did you mean runtimePath?", 0, 0);
+	bad("{\"package\": \"/p\", \"hostUser\": {}}", "hostUser",
+	    "unknown key; did you mean hostUsers?", 0, 0);
+	bad("{\"package\": \"/p\", \"enviroment\": {}}", "enviroment",
+	    "unknown key; did you mean environment?", 0, 0);
+	bad("{\"package\": \"/p\", \"stateDirectory\": \"/s\"}", "stateDirectory",
+	    "unknown key; did you mean stateDir?", 0, 0);
+	bad("{\"package\": \"/p\", \"xyz\": 1}", "xyz", "unknown key (known: user, group, "
+	    "stateDir, package, binaryName, hostUsers, settings, environment, environmentFiles, "
+	    "extraPackages, runtimePath, projectGroup, projectAccess, projectConfig, network, "
+	    "proxyUser, runnerPath, sudoPath, systemdRunPath, resourceLimits, wrapper)", 0, 0);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"comandName\": \"x\"}}",
+	    "wrapper.comandName", "unknown key; did you mean commandName?", 1, 31);
+	bad("{\"package\": \"/p\", \"wrapper\": {\"extraEnv\": {}}}", "wrapper.extraEnv",
+	    "unknown key; did you mean extraEnvironment?", 0, 0);
+	/* "name" is part of commandName and runnerName alike: no guess */
+	bad("{\"package\": \"/p\", \"wrapper\": {\"name\": \"x\"}}", "wrapper.name",
+	    "unknown key (known: commandName", 0, 0);
+	bad("{\"package\": \"/p\", \"resourceLimits\": {\"tasksmax\": \"9\"}}",
+	    "resourceLimits.tasksmax", "unknown key; did you mean TasksMax?", 0, 0);
+	bad("{\"package\": \"/p\", \"resourceLimits\": {\"IOWeight\": \"9\"}}",
+	    "resourceLimits.IOWeight", "unknown key (known: MemoryMax, CPUQuota, TasksMax)", 0, 0);
+	/* a control character in a key is not printed as is */
+	bad("{\"package\": \"/p\", \"us\\u001ber\": 1}", "us?er", "unknown key; did you mean "
+	    "user?", 0, 0);
 }
 
 /* idmap unless the file says group */
@@ -373,7 +421,7 @@ static void test_network(void)
 	bad("{\"package\": \"/p\", \"network\": {\"mode\": \"allowlist\", \"deny\": [\"a b\"]}}",
 	    "network.deny[0]", "", 0, 0);
 	bad("{\"package\": \"/p\", \"network\": {\"mode\": \"allowlist\", \"ports\": []}}",
-	    "network", "unknown key (known: mode, allow, deny)", 0, 0);
+	    "network.ports", "unknown key (known: mode, allow, deny)", 0, 0);
 	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"network\": {\"mode\": \"allowlist\", "
 	    "\"allow\": [\"127.1\"]}}}}", "hostUsers.a.network.allow[0]", "", 0, 0);
 	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"network\": \"open\"}}}",
@@ -394,6 +442,7 @@ int main(void)
 	test_project_config();
 	test_network();
 	test_errors();
+	test_unknown_keys();
 	test_access_default();
 	if (geteuid() == 0)
 		test_trust();

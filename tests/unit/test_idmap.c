@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <dirent.h>
+#include <stdint.h>
 #include <sys/mount.h>
+#include <sys/xattr.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -24,11 +27,12 @@
 #include "ident.h"
 #include "mounts.h"
 
-/* Ids no account on a test machine has: the host user, the agent, someone else. */
-enum { HOST = 41000, AGENT = 41001, OTHER = 41002 };
+/* Ids no account on a test machine has: the host user, the agent, someone else; a group of
+ * the host user's (INTERNS) and one of the agent account's own that stands for it (SPARE). */
+enum { HOST = 41000, AGENT = 41001, OTHER = 41002, INTERNS = 41003, SPARE = 41004 };
 
-static const struct idmap map = { .host_uid = HOST, .agent_uid = AGENT, .host_gid = HOST,
-				  .agent_gid = AGENT };
+static const struct idmap map = { .host_uid = HOST, .agent_uid = AGENT, .ngroups = 2,
+				  .host_gid = { HOST, INTERNS }, .agent_gid = { AGENT, SPARE } };
 static const struct ident root_id = { .uid = 0, .gid = 0 };
 static char top[64];
 static unsigned overflow_uid = 65534;
@@ -52,6 +56,66 @@ static void test_line(void)
 	CHECK_INT(errno, ENAMETOOLONG);
 }
 
+static struct ident who(gid_t gid, int n, const gid_t *groups)
+{
+	struct ident id = { .uid = HOST, .gid = gid, .ngroups = n };
+
+	memcpy(id.groups, groups, (size_t)n * sizeof *groups);
+	return id;
+}
+
+/* Whether map pairs host group h with agent group a. */
+static int paired(const struct idmap *m, gid_t h, gid_t a)
+{
+	size_t i;
+
+	for (i = 0; i < m->ngroups; i++)
+		if (m->host_gid[i] == h)
+			return m->agent_gid[i] == a;
+	return 0;
+}
+
+/* Every group of the user finds one of the agent's, one to one, or is named as left over. */
+static void test_pair(void)
+{
+	const gid_t u1[] = { 100, 200, 300 }, a1[] = { 900, 901, 902, 903 };
+	const gid_t u2[] = { 100, 200, 300, 400 }, a2[] = { 900, 300, 901 };
+	const gid_t u3[] = { 100, 900, 100 }, a3[] = { 900 };
+	struct ident user = who(100, 3, u1), agent = who(900, 4, a1);
+	struct idmap m;
+	gid_t left[4] = { 0 };
+	char text[4096];
+
+	/* the primaries together; the rest onto the agent's other groups, in order */
+	CHECK_INT(idmap_pair(&m, &user, &agent, left, 4), 0);
+	CHECK_INT(m.ngroups, 3);
+	CHECK(m.host_gid[0] == 100 && m.agent_gid[0] == 900);
+	CHECK(paired(&m, 200, 901) && paired(&m, 300, 902));
+	CHECK_INT(idmap_gid_lines(text, sizeof text, &m), 30);
+	CHECK_STR(text, "100 900 1\n200 901 1\n300 902 1\n");
+	CHECK_INT(idmap_gid_lines(text, 20, &m), -1);
+	CHECK_INT(errno, ENAMETOOLONG);
+	/* a group both hold stands for itself and is no one else's; what is left over is named */
+	user = who(100, 4, u2);
+	agent = who(900, 3, a2);
+	CHECK_INT(idmap_pair(&m, &user, &agent, left, 4), 1);
+	CHECK(paired(&m, 100, 900) && paired(&m, 300, 300) && paired(&m, 200, 901));
+	CHECK_INT(m.ngroups, 3);
+	CHECK_INT(left[0], 400);
+	/* the user in the agent's own primary group: that group needs another of the agent's */
+	user = who(100, 3, u3);
+	agent = who(900, 1, a3);
+	CHECK_INT(idmap_pair(&m, &user, &agent, left, 4), 1);
+	CHECK_INT(m.ngroups, 1);
+	CHECK_INT(left[0], 900);
+	/* more left over than left holds: all counted, none written past it */
+	user = who(100, 4, u2);
+	agent = who(900, 1, a3);
+	left[1] = 7;
+	CHECK_INT(idmap_pair(&m, &user, &agent, left, 1), 3);
+	CHECK(left[0] == 200 && left[1] == 7);
+}
+
 /* Whether /proc/self/<name> holds the one line "<inside> <outside> 1". */
 static int one_line(const char *name, unsigned long inside, unsigned long outside)
 {
@@ -70,7 +134,26 @@ static int one_line(const char *name, unsigned long inside, unsigned long outsid
 	       out == outside && count == 1 && used == n;
 }
 
-/* The namespace maps the one uid and the one gid, and nothing else; setgroups is denied. */
+/* Whether /proc/self/<name> holds exactly the map's two group lines. */
+static int two_lines(const char *name)
+{
+	char path[64], text[256];
+	unsigned long v[6];
+	int fd, used = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof path, "/proc/self/%s", name);
+	fd = open(path, O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
+	if (fd >= 0)
+		close(fd);
+	text[n < 0 ? 0 : n] = '\0';
+	return sscanf(text, "%lu %lu %lu\n%lu %lu %lu\n%n", &v[0], &v[1], &v[2], &v[3], &v[4],
+		      &v[5], &used) == 6 && used == n && v[0] == HOST && v[1] == AGENT && v[2] == 1 &&
+	       v[3] == INTERNS && v[4] == SPARE && v[5] == 1;
+}
+
+/* The namespace maps the one uid and the user's groups, and nothing else; setgroups is denied. */
 static void test_userns(void)
 {
 	int fd = idmap_userns(&map), status, bad = 0;
@@ -85,7 +168,7 @@ static void test_userns(void)
 		if (setns(fd, CLONE_NEWUSER) < 0)
 			_exit(1);
 		bad |= !one_line("uid_map", HOST, AGENT) << 1;
-		bad |= !one_line("gid_map", HOST, AGENT) << 2;
+		bad |= !two_lines("gid_map") << 2;
 		status = open("/proc/self/setgroups", O_RDONLY);
 		bad |= (status < 0 || read(status, text, sizeof text - 1) < 0 ||
 			strcmp(text, "deny\n")) << 3;
@@ -185,6 +268,81 @@ static void test_clone(void)
 	CHECK(stat(at("t/other"), &st) == 0 && st.st_uid == OTHER && (st.st_mode & 07777) == 0644);
 	mounts_release(&m);
 	unlink(at("t/new"));
+}
+
+/* In a child that is fully the agent, holding its primary group and SPARE when spare: what
+ * it reaches in dir, a bit each: 1 payroll read, 2 team read, 4 acl read, 8 hr listed. */
+static int agent_reaches(const char *dir, int spare)
+{
+	const gid_t held[] = { AGENT, SPARE };
+	int got = 0, status, fd;
+	pid_t pid = fork();
+	DIR *d;
+
+	if (pid != 0)
+		return pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ? -1 :
+		       WEXITSTATUS(status);
+	if (chdir(dir) < 0 || setgroups(spare ? 2 : 1, held) < 0 || setgid(AGENT) < 0 ||
+	    setuid(AGENT) < 0)
+		_exit(255);
+	if ((fd = open("payroll", O_RDONLY)) >= 0 && close(fd) == 0)
+		got |= 1;
+	if ((fd = open("team", O_RDONLY)) >= 0 && close(fd) == 0)
+		got |= 2;
+	if ((fd = open("acl", O_RDONLY)) >= 0 && close(fd) == 0)
+		got |= 4;
+	if ((d = opendir("hr")) && closedir(d) == 0)
+		got |= 8;
+	_exit(got);
+}
+
+/* A file of someone else's in a group of the host user's: the agent gets the group's bits
+ * (team read; payroll, the ACL's named group and hr denied, as the user is), not the
+ * others'; without the pairing it got the others' (the hole of issue 21 item 4). */
+static void test_groups(void)
+{
+	static const struct { const char *name; mode_t mode; } f[] = {
+		{ "payroll", 0604 }, { "team", 0640 }, { "acl", 0644 },
+	};
+	/* u::rw- g::r-- g:INTERNS:--- m::r-- o::r-- */
+	const uint32_t acl[] = { 2, 0x01 | 6 << 16, ~0u, 0x04 | 4 << 16, ~0u, 0x08, INTERNS,
+				 0x10 | 4 << 16, ~0u, 0x20 | 4 << 16, ~0u };
+	struct idmap alone = map;
+	struct mounts m;
+	const char *bad = NULL;
+	char root[4096], *roots[] = { root, NULL };
+	size_t i;
+	int fd;
+
+	snprintf(root, sizeof root, "%s", at("t/g"));
+	CHECK(mkdir(at("t/g"), 0755) == 0 && chown(at("t/g"), HOST, HOST) == 0);
+	for (i = 0; i < 3; i++) {
+		char rel[32];
+
+		snprintf(rel, sizeof rel, "t/g/%s", f[i].name);
+		fd = open(at(rel), O_WRONLY | O_CREAT, 0600);
+		CHECK(fd >= 0 && fchown(fd, OTHER, i == 2 ? OTHER : INTERNS) == 0 &&
+		      fchmod(fd, f[i].mode) == 0);
+		if (fd >= 0)
+			close(fd);
+	}
+	CHECK(mkdir(at("t/g/hr"), 0705) == 0 && chown(at("t/g/hr"), OTHER, INTERNS) == 0);
+	if (setxattr(at("t/g/acl"), "system.posix_acl_access", acl, sizeof acl, 0) < 0) {
+		printf("idmap: the ACL case skipped: %s\n", strerror(errno));
+		fflush(stdout);
+		CHECK(chmod(at("t/g/acl"), 0604) == 0);
+	}
+	CHECK_INT(mounts_stage(&m, roots, 1, &root_id, &map, &bad), 0);
+	if (m.n == 1 && m.access[0].idmapped)
+		CHECK_INT(agent_reaches(m.staged[0], 1), 2);
+	if (m.n == 1)
+		mounts_release(&m);
+	alone.ngroups = 1;
+	CHECK_INT(mounts_stage(&m, roots, 1, &root_id, &alone, &bad), 0);
+	if (m.n == 1 && m.access[0].idmapped)
+		CHECK_INT(agent_reaches(m.staged[0], 1), 1 | 4 | 8);
+	if (m.n == 1)
+		mounts_release(&m);
 }
 
 /* Group mode (no map): the same clone, unmapped, still nosuid and nodev. */
@@ -325,10 +483,12 @@ int main(void)
 	if (geteuid() != 0) {
 		printf("idmap: skipped the mounts, needs root\n");
 		test_line();
+		test_pair();
 		return check_done("idmap");
 	}
 	umask(022);
 	test_line();
+	test_pair();
 	if (setup() < 0) {
 		fprintf(stderr, "setup: %s\n", strerror(errno));
 		return 1;
@@ -336,6 +496,7 @@ int main(void)
 	test_userns();
 	test_clone();
 	test_group_mode();
+	test_groups();
 	test_fallback();
 	CHECK_INT(without_mount_setattr(), 0);
 	umount2(at("t"), MNT_DETACH);

@@ -1,0 +1,139 @@
+// links: sudorule.c caller.c say.c
+/* test_sudorule.c - unit tests for asking the elevation tool about the runner's rule: each tool's form and answers, what the tool gets, the rule's words. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "sudorule.h"
+
+static char dir[64];
+
+/* A stand-in tool named name in dir: records its argv, environment and open fds, prints
+ * dir/out, exits with dir/rc. */
+static void tool(const char *name)
+{
+	FILE *f = fopen(check_path(dir, name), "w");
+
+	fprintf(f, "#!/bin/sh\nprintf '%%s\\n' \"$@\" >%s/argv\nenv >%s/env\n"
+		"ls /proc/$$/fd >%s/fds\npwd >%s/cwd\ncat %s/out 2>/dev/null\nexit $(cat %s/rc)\n",
+		dir, dir, dir, dir, dir, dir);
+	fclose(f);
+	chmod(check_path(dir, name), 0755);
+}
+
+static void put(const char *name, const char *text)
+{
+	FILE *f = fopen(check_path(dir, name), "w");
+
+	fputs(text, f);
+	fclose(f);
+}
+
+static const char *got(const char *name)
+{
+	static char buf[4096];
+	FILE *f = fopen(check_path(dir, name), "r");
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void test_sudo(void)
+{
+	struct config c = { 0 };
+	char *args[] = { "alice", "/home/alice/p", "--x", NULL }, path[128];
+	int leak = open("/dev/null", O_RDONLY);
+
+	snprintf(path, sizeof path, "%s/sudo", dir);
+	c.sudo_path = path;
+	c.runner_path = "/usr/bin/pi-runner";
+	tool("sudo");
+	put("rc", "0\n");
+	CHECK_INT(sudorule_ask(&c, NULL, args), SUDORULE_OK);
+	CHECK_STR(got("argv"), "-n\n-l\n/usr/bin/pi-runner\nalice\n/home/alice/p\n--x\n");
+	/* an environment of its own, fds 0-2 only (ls's own aside), in / */
+	CHECK_STR(got("env"), "PATH=/usr/sbin:/usr/bin:/sbin:/bin\nPWD=/\n");
+	/* our fd without close-on-exec is not the tool's (the shell's own are 10 and up) */
+	CHECK(leak >= 3 && leak < 10);
+	CHECK(!strncmp(got("fds"), "0\n1\n", 4) && strstr(got("fds"), "\n2\n"));
+	snprintf(path, sizeof path, "\n%d\n", leak);
+	CHECK(!strstr(got("fds"), path));
+	snprintf(path, sizeof path, "%s/sudo", dir);
+	close(leak);
+	CHECK_STR(got("cwd"), "/\n");
+	put("rc", "1\n");
+	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_MISSING);
+	CHECK_STR(got("argv"), "-n\n-l\n/usr/bin/pi-runner\n");
+	put("rc", "2\n");
+	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_UNKNOWN);
+	snprintf(path, sizeof path, "%s/missing/sudo", dir);
+	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_UNKNOWN);
+	c.sudo_path = "/usr/bin/env";
+	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_UNKNOWN);
+}
+
+static void test_doas(void)
+{
+	struct config c = { 0 };
+	char path[128];
+
+	snprintf(path, sizeof path, "%s/doas", dir);
+	c.sudo_path = path;
+	c.runner_path = "/usr/bin/pi-runner";
+	tool("doas");
+	put("rc", "0\n");
+	put("out", "permit nopass\n");
+	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_OK);
+	CHECK_STR(got("argv"), "-C\n/etc/doas.conf\n/usr/bin/pi-runner\n");
+	put("out", "permit\n");
+	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_MISSING);
+	put("rc", "1\n");
+	put("out", "deny\n");
+	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_MISSING);
+	/* the config unreadable: doas says so on stderr, nothing on stdout */
+	put("out", "");
+	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_UNKNOWN);
+	/* a rule's answer with something after it is no answer */
+	put("rc", "0\n");
+	put("out", "permit nopass\npermit nopass\n");
+	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_UNKNOWN);
+}
+
+static void test_describe(void)
+{
+	struct config c = { 0 };
+	char what[256], fix[512];
+
+	c.sudo_path = "/usr/bin/sudo";
+	c.runner_path = "/usr/bin/pi-runner";
+	sudorule_describe(&c, "alice", what, sizeof what, fix, sizeof fix);
+	CHECK_STR(what, "no sudo rule lets alice run /usr/bin/pi-runner without a password");
+	CHECK_STR(fix, "add \"alice ALL=(root) NOPASSWD: /usr/bin/pi-runner\" to " PI_SUDOERS_FILE
+		  " (visudo -f " PI_SUDOERS_FILE ")");
+	c.sudo_path = "/usr/bin/doas";
+	sudorule_describe(&c, "bob", what, sizeof what, fix, sizeof fix);
+	CHECK_STR(what, "no doas rule lets bob run /usr/bin/pi-runner without a password");
+	CHECK_STR(fix, "add \"permit nopass bob as root cmd /usr/bin/pi-runner\" to /etc/doas.conf");
+}
+
+int main(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/test_sudorule.XXXXXX");
+	if (!mkdtemp(dir))
+		return 1;
+	test_sudo();
+	test_doas();
+	test_describe();
+	put("rm", "");
+	if (fork() == 0)
+		execl("/bin/rm", "rm", "-rf", dir, (char *)NULL);
+	printf("test_sudorule: %d checks, %d failed\n", check_run, check_failed);
+	return check_failed != 0;
+}
