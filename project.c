@@ -125,8 +125,9 @@ static int hide_agents_skills(struct run *r)
 	}
 }
 
-/* The project's settings (read as the user) merged under the admin's, into a memory file. */
-static int merge_settings(struct run *r, int pi, int *out)
+/* The project's settings (read as the user) merged under the admin's, into a memory file.
+ * A link there now (swapped in since kind_at looked) is refused as one. */
+static int merge_settings(struct run *r, int pi, const char *dotpi, int *out)
 {
 	struct json_val over = { &r->c.doc, r->c.settings };
 	struct json_err e;
@@ -134,6 +135,8 @@ static int merge_settings(struct run *r, int pi, int *out)
 	size_t len;
 	int fd = fs_open_regular(pi, "settings.json", 0), rc;
 
+	if (fd < 0 && errno == ELOOP)
+		return refuse_link(r, dotpi, "settings.json");
 	if (fd < 0 || fs_read_all(fd, PROJECT_SETTINGS_MAX, &text, &len) < 0) {
 		pi_say("cannot read %s/.pi/settings.json as %s: %s", r->pol.cwd, r->user,
 		       errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
@@ -180,7 +183,7 @@ static int admin_wins(struct run *r, int pi, const char *dotpi, int *settings)
 		return say_cannot(r, dotpi);
 	if (k != 'f')
 		return 0;
-	if (merge_settings(r, pi, settings) < 0)
+	if (merge_settings(r, pi, dotpi, settings) < 0)
 		return -1;
 	return asprintf(&r->pc.settings_to, "%s/settings.json", dotpi) < 0 ? -1 : 0;
 }
@@ -204,7 +207,8 @@ static int read_project(struct run *r, int *settings)
 	else if (r->pc.mode == PROJCFG_DENY)
 		rc = add_hide(&r->pc, r->pol.cwd, ".pi");
 	else if ((pi = fs_open_dir(cwd, ".pi")) < 0)
-		rc = say_cannot(r, dotpi);
+		rc = kind_at(cwd, ".pi") == 'l' ? refuse_link(r, r->pol.cwd, ".pi") :
+		     say_cannot(r, dotpi);
 	else {
 		rc = admin_wins(r, pi, dotpi, settings);
 		close(pi);

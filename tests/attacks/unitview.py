@@ -8,7 +8,9 @@ Applies the BindPaths=, BindReadOnlyPaths= and TemporaryFileSystem= entries of t
 systemd-run argv ARGV whose destination lies in WITHIN, parents first, the way systemd 252 did
 when it set up the unit: each destination is resolved by path when it is mounted (a link is
 followed), and one that cannot be reached is skipped and the unit starts all the same. Then
-prints, for each PATH, a file's content or a directory's sorted entries, or "(nothing)".
+prints, for each PATH, a line "== PATH" and then a file's content as it is or a directory's
+sorted entries one a line (an empty file or directory: no line), or "(nothing)"; a last line
+without its newline gets one.
 """
 import os
 import subprocess
@@ -67,7 +69,9 @@ def main():
                 print(f"skipped: {dst}", file=sys.stderr)
                 break
     for p in paths:
-        print(f"== {p}\n{view(p)}")
+        text = view(p)
+        end = "" if not text or text.endswith("\n") else "\n"
+        sys.stdout.write(f"== {p}\n{text}{end}")
 
 
 if __name__ == "__main__":

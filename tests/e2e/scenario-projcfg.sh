@@ -217,6 +217,8 @@ sp_explain() {
 		"$SP_CWD/.pi/extensions: seen empty and read-only"
 	check_lacks "projcfg: explain hands systemd no project path to mount over" "$OUT" \
 		"BindReadOnlyPaths"
+	check_has "projcfg: explain says the covers are the runner's, inside the staged roots" "$OUT" \
+		"(covered inside the staged roots before the unit starts; until it ends these and the directories above them up to the root cannot be renamed or removed)"
 	check_has "projcfg: explain adds -na after the user's -a" "$OUT" "/opt/pi-real16/bin/pi -a -p hi -na -na"
 	sp_config 1.6.0 deny
 	run_as alice "cd $SP_CWD && PI_AGENT_EXPLAIN=1 pi install x"
