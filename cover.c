@@ -10,7 +10,8 @@
  * - each directory between the root and the entry is bound onto itself on the way down, and
  *   the entry covered: mount points, which no one can rename, remove or replace while the
  *   unit runs, so the path the agent reads leads to the cover for the unit's life;
- * - what was mounted is checked on the entry looked up again: the settings are root's file,
+ * - what was mounted is checked on the entry looked up again, after any rename in its directory
+ *   that was under way when it was mounted has ended (settle): the settings are root's file,
  *   read-only, nosuid, nodev, noexec; a hidden directory an empty read-only tmpfs;
  * - a staged root is a slave of the user's tree before anything covers it (mounts.c), so no
  *   cover reaches the user's own view of the project.
@@ -22,6 +23,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -49,6 +51,22 @@ static int mount_fd(int from, int to, const char *type, unsigned long flags, con
 	return mount(from >= 0 ? src : type, dst, type, flags, data);
 }
 
+/* Waits for any rename or removal in the directory dirfd that is under way: the kernel checks
+ * that the entry it moves is no mount point before it moves it, holding the directory's lock
+ * until it has, and reading the directory takes that lock. A mount made on the entry in
+ * between would otherwise be moved away after its check. */
+static int settle(int dirfd)
+{
+	char buf[512];
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = syscall(SYS_getdents64, fd, buf, sizeof buf) < 0 ? -1 : 0;
+	close_keep_errno(fd);
+	return rc;
+}
+
 /* Moves *dirfd into its directory name, no link followed, bound onto itself first: a mount
  * point that no one can rename, remove or replace while the unit runs. */
 static int pin_step(int *dirfd, const char *name)
@@ -60,7 +78,7 @@ static int pin_step(int *dirfd, const char *name)
 	    S_ISLNK(l.st_mode))
 		errno = ELOOP;
 	if (fd < 0 || fstat(fd, &a) < 0 || mount_fd(fd, fd, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-	    (in = openat(*dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    settle(*dirfd) < 0 || (in = openat(*dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 	    fstat(in, &b) < 0) {
 		close_keep_errno(fd);
 		close_keep_errno(in);
@@ -190,7 +208,7 @@ static int cover_one(const char *staged, const char *rel, int src)
 	fd = open_entry(parent, base, src >= 0);
 	if (fd >= 0 && (src >= 0 ? mount_fd(src, fd, NULL, MS_BIND, NULL) :
 			mount_fd(-1, fd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-				 "mode=0755,size=4k")) == 0)
+				 "mode=0755,size=4k")) == 0 && settle(parent) == 0)
 		rc = check_cover(parent, base, src);
 	close_keep_errno(fd);
 	close_keep_errno(parent);
