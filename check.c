@@ -709,6 +709,10 @@ static void explain_project(const struct run *r)
 		       "npmCommand, packages, extensions");
 	for (i = 0; i < p->nhide; i++)
 		printf("                %s: seen empty and read-only\n", p->hide[i]);
+	if (p->settings_to || p->nhide > p->nunit_hide)
+		printf("                (covered inside the staged roots before the unit starts; "
+		       "until it ends these and the directories above them up to the root cannot be "
+		       "renamed or removed)\n");
 	printf("                trust: %s\n", p->trust ? "trust.json written by the launcher; "
 	       "-na added so -a/--approve takes no effect" : "the agent has no project trust "
 	       "(pi < 1); trust.json written by the launcher");

@@ -17,6 +17,10 @@ struct hide {
  * or holding a path of forbid is hidden. */
 int hide_path(const char *root, const char *home, uid_t uid, const char *const *keep,
 	      const char *const *forbid, char *out, size_t n);
+/* Nonzero when only root can replace path (resolved, a directory) and each directory on the
+ * way to it: each one root's, in a directory of root's that no one else may write (or a
+ * sticky one, the entry being root's). */
+int hide_fixed(const char *path);
 /* hide_path for every root of every host user of c but self, each with that user's identity
  * (ident_enter; back to the saved one after). Returns 0, or -1 with errno. */
 int hide_roots(struct hide *h, const struct config *c, const char *self,

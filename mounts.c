@@ -13,6 +13,8 @@
  * - an idmapped clone maps the host user and its groups to the agent alone (idmap.c) and is idmapped before
  *   it is attached; where the kernel or filesystem refuses, the root is staged unmapped and
  *   m->access says why (the caller falls back to group mode and says so);
+ * - a staged clone is a slave of the tree it was cloned from (it receives mounts, sends none),
+ *   so what is mounted over the project inside it (cover.c) never reaches the user's own view;
  * - the staging dir belongs to root alone (0700) and is emptied when the unit ends;
  * - a root on a kernel or runtime filesystem (policy_kernel_fs, decided on the opened fd) is
  *   never staged, and each staged root's owner is recorded for the group-mode rule.
@@ -160,7 +162,7 @@ static int remount_hardened(const char *path)
 	return mount(NULL, path, NULL, flags, NULL);
 }
 
-/* Attaches a nosuid, nodev clone of the directory fd at name under dirfd (whose path is
+/* Attaches a nosuid, nodev slave clone of the directory fd at name under dirfd (whose path is
  * dir), idmapped with userns when userns >= 0 and the kernel allows. Without the new mount
  * calls: a bind mount whose source is the fd itself, /proc/self/fd/N, which the kernel
  * resolves to the opened directory, never to a path. */
@@ -191,7 +193,8 @@ static int attach(int fd, int dirfd, const char *dir, const char *name, int user
 	err = errno;
 	if (tree >= 0)
 		close(tree);
-	if (rc == 0 && later && remount_hardened(dst) < 0) {
+	if (rc == 0 && ((later && remount_hardened(dst) < 0) ||
+			mount(NULL, dst, NULL, MS_SLAVE | MS_REC, NULL) < 0)) {
 		err = errno;
 		umount2(dst, MNT_DETACH);
 		rc = -1;

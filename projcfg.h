@@ -12,15 +12,19 @@
 enum projcfg_mode { PROJCFG_ADMIN_WINS, PROJCFG_DENY, PROJCFG_ALLOW };
 enum { PROJCFG_MAX_HIDE = 64 };
 
-/* The plan of one launch (project.c fills it, sandbox.c turns it into unit properties). */
+/* The plan of one launch (project.c fills it and covers the staged roots with it, cover.c;
+ * sandbox.c turns what lies outside them into unit properties). */
 struct projcfg {
 	enum projcfg_mode mode;
 	int trust;                     /* the agent decides project trust (pi >= 1): the launcher owns it */
 	char *settings_from;           /* the merged settings, root-owned, or NULL */
-	char *settings_to;             /* <cwd>/.pi/settings.json, bound read-only over it */
+	char *settings_to;             /* <cwd>/.pi/settings.json, covered by it read-only */
 	int written;                   /* settings_from was written by this launch */
 	char *hide[PROJCFG_MAX_HIDE];  /* directories the unit sees empty and read-only */
 	size_t nhide;
+	char *unit_hide[PROJCFG_MAX_HIDE]; /* those outside every root, whose paths only root can
+					    * change: hidden by the unit (borrowed from hide) */
+	size_t nunit_hide;
 	char **args;                   /* the user's arguments with the trust flags (borrowed strings) */
 	size_t nargs;
 };

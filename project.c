@@ -5,7 +5,10 @@
  *   never following a link at .pi, .pi/settings.json, .pi/extensions or .agents (a link there
  *   refuses the launch: the unit would mount over wherever it leads) nor a magic link;
  * - nothing of the user's on disk is written: the merged settings are root's, in a root-only
- *   directory, bound read-only into the unit; hidden dirs are the unit's own empty tmpfs;
+ *   directory, mounted read-only over the project's inside its staged roots, and hidden dirs
+ *   are empty read-only tmpfs there (cover.c), so systemd resolves no path of the user's for
+ *   them; a hidden dir outside every root is left to the unit only when no one but root can
+ *   change its path (hide_fixed), else the launch is refused;
  * - trust.json in the agent dir is written by the launcher at every launch under admin-wins
  *   and deny (as the agent, temp file + rename), never copied from the user.
  */
@@ -20,7 +23,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cover.h"
 #include "fs.h"
+#include "hide.h"
 #include "pi.h"
 #include "projcfg.h"
 #include "runner.h"
@@ -120,8 +125,9 @@ static int hide_agents_skills(struct run *r)
 	}
 }
 
-/* The project's settings (read as the user) merged under the admin's, into a memory file. */
-static int merge_settings(struct run *r, int pi, int *out)
+/* The project's settings (read as the user) merged under the admin's, into a memory file.
+ * A link there now (swapped in since kind_at looked) is refused as one. */
+static int merge_settings(struct run *r, int pi, const char *dotpi, int *out)
 {
 	struct json_val over = { &r->c.doc, r->c.settings };
 	struct json_err e;
@@ -129,6 +135,8 @@ static int merge_settings(struct run *r, int pi, int *out)
 	size_t len;
 	int fd = fs_open_regular(pi, "settings.json", 0), rc;
 
+	if (fd < 0 && errno == ELOOP)
+		return refuse_link(r, dotpi, "settings.json");
 	if (fd < 0 || fs_read_all(fd, PROJECT_SETTINGS_MAX, &text, &len) < 0) {
 		pi_say("cannot read %s/.pi/settings.json as %s: %s", r->pol.cwd, r->user,
 		       errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
@@ -175,7 +183,7 @@ static int admin_wins(struct run *r, int pi, const char *dotpi, int *settings)
 		return say_cannot(r, dotpi);
 	if (k != 'f')
 		return 0;
-	if (merge_settings(r, pi, settings) < 0)
+	if (merge_settings(r, pi, dotpi, settings) < 0)
 		return -1;
 	return asprintf(&r->pc.settings_to, "%s/settings.json", dotpi) < 0 ? -1 : 0;
 }
@@ -199,7 +207,8 @@ static int read_project(struct run *r, int *settings)
 	else if (r->pc.mode == PROJCFG_DENY)
 		rc = add_hide(&r->pc, r->pol.cwd, ".pi");
 	else if ((pi = fs_open_dir(cwd, ".pi")) < 0)
-		rc = say_cannot(r, dotpi);
+		rc = kind_at(cwd, ".pi") == 'l' ? refuse_link(r, r->pol.cwd, ".pi") :
+		     say_cannot(r, dotpi);
 	else {
 		rc = admin_wins(r, pi, dotpi, settings);
 		close(pi);
@@ -288,11 +297,39 @@ static int put_settings(struct run *r, int mfd)
 	return rc;
 }
 
+/* Each hidden dir is covered inside the staged roots that hold it; one outside every root is
+ * left to the unit (TemporaryFileSystem=) only where no one but root can change its path. */
+static int plan_hides(struct run *r)
+{
+	struct projcfg *p = &r->pc;
+	size_t i, j;
+	int in;
+
+	for (i = 0; i < p->nhide; i++) {
+		for (in = 0, j = 0; j < r->pol.nroots && !in; j++)
+			in = policy_within(p->hide[i], r->pol.roots[j]);
+		if (in)
+			continue;
+		if (strchr(p->hide[i], ':')) {
+			pi_say("cannot hide %s from the agent: its path has a ':'", p->hide[i]);
+			return -1;
+		}
+		if (!hide_fixed(p->hide[i])) {
+			pi_say("cannot hide %s from the agent: it lies outside your project roots, where "
+			       "someone other than root can replace it or a directory above it, and the "
+			       "unit would hide whatever is there when it starts; remove its skills or "
+			       "ask an admin to make its parents root's", p->hide[i]);
+			return -1;
+		}
+		p->unit_hide[p->nunit_hide++] = p->hide[i];
+	}
+	return 0;
+}
+
 int runner_project(struct run *r, int launch)
 {
 	struct projcfg *p = &r->pc;
 	int settings = -1, rc = 0, err;
-	size_t i;
 
 	p->mode = projcfg_mode(config_project_config(&r->c, r->host));
 	p->trust = p->mode != PROJCFG_ALLOW && projcfg_agent_trusts(r->agent_bin);
@@ -308,11 +345,8 @@ int runner_project(struct run *r, int launch)
 		}
 		errno = err;
 	}
-	for (i = 0; rc == 0 && i < p->nhide; i++)
-		if (strchr(p->hide[i], ':')) {
-			pi_say("cannot hide %s from the agent: its path has a ':'", p->hide[i]);
-			rc = -1;
-		}
+	if (rc == 0)
+		rc = plan_hides(r);
 	if (rc == 0 && p->settings_to &&
 	    asprintf(&p->settings_from, "%s/%s-%ld.json", PI_PROJECT_DIR, r->user, (long)getpid()) < 0)
 		rc = -1;
@@ -327,6 +361,43 @@ int runner_project(struct run *r, int launch)
 	if (rc == 0)
 		rc = projcfg_args(p->mode, p->trust, r->args, r->nargs, &p->args, &p->nargs);
 	return rc;
+}
+
+static const char *changed(int err)
+{
+	return err == ELOOP ? "it was replaced by a link during the launch" :
+	       err == ENOENT ? "it was removed during the launch" :
+	       err == EISDIR || err == ENOTDIR || err == EINVAL ?
+	       "it changed kind during the launch" :
+	       err == ESTALE ? "it was replaced during the launch" : strerror(err);
+}
+
+int runner_project_cover(struct run *r)
+{
+	struct projcfg *p = &r->pc;
+	const char *what = NULL;
+	size_t i;
+	int src, n = 0;
+
+	for (i = 0; n >= 0 && i < p->nhide; i++) {
+		what = p->hide[i];
+		n = cover_path(&r->mnt, r->pol.roots, what, -1);
+	}
+	if (n >= 0 && p->settings_to) {
+		what = p->settings_to;
+		src = open(p->settings_from, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		n = src < 0 ? -1 : cover_path(&r->mnt, r->pol.roots, what, src);
+		if (n == 0) {
+			errno = EXDEV;
+			n = -1;
+		}
+		if (src >= 0)
+			close(src);
+	}
+	if (n >= 0)
+		return 0;
+	pi_say("cannot show the agent %s as planned: %s", what, changed(errno));
+	return -1;
 }
 
 void runner_project_release(struct run *r)

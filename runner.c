@@ -624,8 +624,7 @@ int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 		.term_vars = r->term_vars, .nterm_vars = r->nterm_vars,
 		.args = r->pc.args ? r->pc.args : args, .nargs = r->pc.args ? r->pc.nargs : nargs,
 		.unit = r->unit,
-		.settings_from = r->pc.settings_from, .settings_to = r->pc.settings_to,
-		.hide_ro = r->pc.hide, .nhide_ro = r->pc.nhide,
+		.hide_ro = r->pc.unit_hide, .nhide_ro = r->pc.nunit_hide,
 		.bind_from = r->mnt.n == r->pol.nroots ? r->mnt.staged : NULL,
 		.idmapped = r->mnt.n == r->pol.nroots && mounts_all_idmapped(&r->mnt),
 		.netns = !config_allowlist(&r->c, r->host) ? NULL :
@@ -996,6 +995,11 @@ static int launch(struct run *r, char **args, size_t nargs)
 		return EXIT_DENIED;
 	}
 	if (check_group_roots(r) < 0 || check_stand_ins(r) < 0) {
+		mounts_release(&r->mnt);
+		return EXIT_DENIED;
+	}
+	if (runner_project_cover(r) < 0) {
+		audit("deny", r->user, r->pol.cwd, "reason=project-changed");
 		mounts_release(&r->mnt);
 		return EXIT_DENIED;
 	}

@@ -79,6 +79,9 @@ void runner_no_idmap(const struct run *r, const struct mounts_access *a, char *o
  * plans what the unit sees of it; with launch, writes the merged settings and trust.json.
  * Needs r->agent_bin. Returns 0, or -1 after printing why. */
 int runner_project(struct run *r, int launch);
+/* Mounts the plan over the project inside the staged roots (r->mnt): the merged settings, the
+ * hidden dirs (cover.c). Returns 0, or -1 after printing why; the caller releases r->mnt. */
+int runner_project_cover(struct run *r);
 /* Removes what runner_project wrote for the launch. */
 void runner_project_release(struct run *r);
 /* --check [--offline] [FILE] (check.c). */

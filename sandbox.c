@@ -243,19 +243,13 @@ static int push_prop_path(struct argv *a, const char *prop, const char *path)
 	return push(a, "-p") < 0 ? -1 : push_quoted(a, prop, path);
 }
 
-/* projectConfig: -p BindReadOnlyPaths="<from>":"<to>" and -p TemporaryFileSystem="<dir>:ro" */
+/* projectConfig: -p TemporaryFileSystem="<dir>:ro" */
 static int push_project(struct argv *a, const struct launch *l)
 {
-	char qf[2 * 4096 + 3], qt[2 * 4096 + 3], ro[4096 + 4];
+	char ro[4096 + 4];
 	size_t i;
 	int rc = 0;
 
-	if (l->settings_from && l->settings_to) {
-		if (sandbox_quote_path(l->settings_from, qf, sizeof qf) < 0 ||
-		    sandbox_quote_path(l->settings_to, qt, sizeof qt) < 0)
-			return -1;
-		rc |= push(a, "-p") | push(a, "BindReadOnlyPaths=%s:%s", qf, qt);
-	}
 	for (i = 0; i < l->nhide_ro; i++) {
 		if (snprintf(ro, sizeof ro, "%s:ro", l->hide_ro[i]) >= (int)sizeof ro)
 			return -1;

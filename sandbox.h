@@ -31,9 +31,8 @@ struct launch {
 	size_t nterm_vars;
 	int pty;                   /* 1: --pty, 0: --pipe */
 	const char *unit;          /* --unit= name, or NULL */
-	const char *settings_from; /* projectConfig: a file bound read-only over settings_to */
-	const char *settings_to;
-	char *const *hide_ro;      /* projectConfig: directories the unit sees empty, read-only */
+	char *const *hide_ro;      /* projectConfig: directories the unit sees empty, read-only
+				    * (outside the roots: those inside are covered when staged) */
 	size_t nhide_ro;
 	const char *netns;         /* network allowlist: the namespace the unit joins, or NULL */
 	char *const *args;         /* the user's arguments, untouched */

@@ -1,5 +1,5 @@
 #!/bin/sh
-# stand-in.sh - systemd-run stand-in: records each launch in @REC@/launch/<unit>/ (argv, env files, environ, settings.json the agent would see, the project settings bound for it, its signal state; a network probe in its namespace), exits with @REC@/exit or 0.
+# stand-in.sh - systemd-run stand-in: records each launch in @REC@/launch/<unit>/ (argv, env files, environ, settings.json the agent would see, what the unit and the host see at given paths, its signal state; a network probe in its namespace), exits with @REC@/exit or 0.
 unit=none home='' prev='' user=''
 for a; do
 	case $a in
@@ -21,13 +21,16 @@ for a; do
 	esac
 done
 [ -z "$home" ] || cp "$home/.pi/agent/settings.json" "$d/settings.json" 2>/dev/null
-# projectConfig: the file bound read-only over the project's settings.json
-for a; do
-	case $a in BindReadOnlyPaths=*)
-		src=${a#BindReadOnlyPaths=\"}
-		cp "${src%%\"*}" "$d/project-settings.json" ;;
-	esac
-done
+# @REC@/view (its first line a directory, then paths): what the unit would see at those
+# paths, its mounts in that directory applied as systemd applies them (unitview.py), and what
+# the host shows there meanwhile
+if [ -f @REC@/view ]; then
+	{ read -r top; paths=$(cat); } <@REC@/view
+	# shellcheck disable=SC2086 # one path a line, no spaces in the tests' paths
+	unshare -m --propagation private python3 @ATK@/unitview.py "$d/argv" "$top" $paths >"$d/view" 2>"$d/view.err"
+	# shellcheck disable=SC2086
+	python3 @ATK@/unitview.py - "$top" $paths >"$d/host"
+fi
 env -0 >"$d/environ"
 # the signal state systemd-run would start with: ignored and blocked sets
 grep -E '^Sig(Ign|Blk):' /proc/$$/status >"$d/signals"

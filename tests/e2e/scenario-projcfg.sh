@@ -211,16 +211,23 @@ sp_explain() {
 	sp_config 1.6.0 admin-wins
 	run_as alice "cd $SP_CWD && PI_AGENT_EXPLAIN=1 pi -a -p hi"
 	check_has "projcfg: explain names the mode" "$OUT" "project config: admin-wins (projectConfig)"
-	check_has "projcfg: explain binds the merged settings read-only" "$OUT" \
-		"BindReadOnlyPaths=\"/run/pi-agent-project/alice-"
-	check_has "projcfg: explain hides the project's extensions" "$OUT" "$SP_CWD/.pi/extensions:ro"
+	check_has "projcfg: explain shows the merged settings read-only" "$OUT" \
+		"$SP_CWD/.pi/settings.json: seen merged under the managed settings, read-only"
+	check_has "projcfg: explain hides the project's extensions" "$OUT" \
+		"$SP_CWD/.pi/extensions: seen empty and read-only"
+	check_lacks "projcfg: explain hands systemd no project path to mount over" "$OUT" \
+		"BindReadOnlyPaths"
+	check_has "projcfg: explain says the covers are the runner's, inside the staged roots" "$OUT" \
+		"(covered inside the staged roots before the unit starts; until it ends these and the directories above them up to the root cannot be renamed or removed)"
 	check_has "projcfg: explain adds -na after the user's -a" "$OUT" "/opt/pi-real16/bin/pi -a -p hi -na -na"
 	sp_config 1.6.0 deny
 	run_as alice "cd $SP_CWD && PI_AGENT_EXPLAIN=1 pi install x"
 	check_has "projcfg: explain (deny) names alice's own key" "$OUT" \
 		"project config: deny (hostUsers.<user>.projectConfig)"
-	check_has "projcfg: explain (deny) hides .pi" "$OUT" "$SP_CWD/.pi:ro"
-	check_has "projcfg: explain (deny) hides the ancestor's .agents" "$OUT" "$SP_TOP/.agents:ro"
+	check_has "projcfg: explain (deny) hides .pi" "$OUT" "$SP_CWD/.pi: seen empty and read-only"
+	check_has "projcfg: explain (deny) hides the ancestor's .agents" "$OUT" \
+		"$SP_TOP/.agents: seen empty and read-only"
+	check_lacks "projcfg: explain (deny) leaves systemd no project path to hide" "$OUT" ".pi:ro"
 	check_has "projcfg: explain (deny) keeps the subcommand first" "$OUT" "/opt/pi-real16/bin/pi install x -na -na"
 }
 
