@@ -6,8 +6,10 @@
 # footer (the model's name) first arrives. The sides alternate, the order swapped each round, so
 # the machine's drift (several hundred ms between runs that are not alternated) hits both alike.
 # Open mode, then alice on an allowlist (the proxy in the unit); pi run directly has neither.
+# LT_AGENT=1.6.0 measures pi 1.6.0 on Node 22 instead (its compile cache: NODE_COMPILE_CACHE).
 
 LT_ROUNDS=${LT_ROUNDS:-10}
+LT_AGENT=${LT_AGENT:-0.73.1}
 LT_MARK=mock-model
 declare -A LT=() # LT[SIDE]=the side's times of this mode, one per round
 
@@ -18,14 +20,15 @@ scenario_latency() {
 		return 0
 	fi
 	agent_ensure
+	[ "$LT_AGENT" = 0.73.1 ] || agent16_ensure
 	s2_mock_start || return 0
 	s2_user_config alice
 	st_direct_home
 	ctr bash -c 'id pi-proxy >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin pi-proxy'
 	ST_SOCK=$E2E_DIR/latency-tmux.sock
-	write_config /opt/pi-real
+	lt_config
 	lt_mode open
-	write_config /opt/pi-real
+	lt_config
 	ctr sed -i "s|\"alice\": { \"projectRoots\": \[\"~/p\"\] }|\"alice\": { \"projectRoots\": [\"~/p\"], \"network\": { \"mode\": \"allowlist\", \"allow\": [\"127.0.0.1:$S2_PORT\"] } }|" \
 		/etc/pi-agent/config.json
 	check_has "latency: alice is on an allowlist" "$(ctr cat /etc/pi-agent/config.json)" '"mode": "allowlist"'
@@ -33,6 +36,15 @@ scenario_latency() {
 	tm kill-server 2>/dev/null || true
 	write_config /opt/fake-agent
 	ctr systemctl stop e2e-mock-llm.service 2>/dev/null || true
+}
+
+# lt_config: the scenarios' config with the agent measured.
+lt_config() {
+	if [ "$LT_AGENT" = 0.73.1 ]; then write_config /opt/pi-real; else E2E_NODE_BIN=$C_NODE22/bin write_config /opt/pi-real16; fi
+}
+# lt_pi SIDE: the pi command of each side.
+lt_pi() {
+	if [ "$1" != D ]; then echo pi; elif [ "$LT_AGENT" = 0.73.1 ]; then echo /opt/pi-real/bin/pi; else echo /opt/pi-real16/bin/pi; fi
 }
 
 # lt_mode MODE: a warm-up launch on each side, then LT_ROUNDS alternated rounds; the benchmark line.
@@ -61,7 +73,7 @@ lt_mode() {
 lt_pane() {
 	local s=$1
 	tm kill-session -t "st$s" 2>/dev/null || true
-	st_shell_cmd "$s"
+	if [ "$LT_AGENT" = 0.73.1 ]; then st_shell_cmd "$s"; else C_NODE=$C_NODE22 st_shell_cmd "$s"; fi
 	tm new-session -d -s "st$s" -x "$ST_COLS" -y "$ST_ROWS" "${ST_CMD[@]}"
 	if ! st_wait "$s" 'st$' || ! st_run "$s" "cd $ST_PROJ"; then
 		fail "latency $s: the pane's shell starts" "$(st_screen "$s")"
@@ -76,7 +88,7 @@ lt_pane() {
 lt_once() {
 	local s=$1 t0
 	st_run "$s" clear || return 1
-	st_type "$s" "$(st_pi "$s")"
+	st_type "$s" "$(lt_pi "$s")"
 	t0=$(now_ms)
 	st_keys "$s" Enter
 	poll "$ST_WAIT" _lt_frame "$s" "$t0" || return 1
@@ -107,7 +119,7 @@ lt_report() {
 			printf "launcher %d ms, direct %d ms (%+d ms, %.2fx); pairs: median %+d ms, launcher slower in %d of %d",
 				ml, md, ml - md, ml / md, median(z, n), slower, n
 		}')
-	printf 'bench latency %s: first TUI frame after Enter, median of %d: %s\n' "$1" "$LT_ROUNDS" "$line"
+	printf 'bench latency %s (pi %s): first TUI frame after Enter, median of %d: %s\n' "$1" "$LT_AGENT" "$LT_ROUNDS" "$line"
 	printf '      direct:   %s\n      launcher: %s\n' "$2" "$3"
-	E2E_BENCH+=("latency $1: $line")
+	E2E_BENCH+=("latency $1 (pi $LT_AGENT): $line")
 }
