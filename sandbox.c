@@ -348,6 +348,8 @@ static int push_identity(const struct launch *l, struct argv *a)
 	rc |= push_env(a, "PATH", path);
 	rc |= push_env_home(a, "NPM_CONFIG_CACHE", l->home, "/.npm");
 	rc |= push_env_home(a, "NPM_CONFIG_PREFIX", l->home, "/.npm-global");
+	/* Node's compile cache (enableCompileCache) would go to the unit's new PrivateTmp */
+	rc |= push_env_home(a, "NODE_COMPILE_CACHE", l->home, "/.cache/node-compile-cache");
 	rc |= push_env(a, "PI_AGENT_INVOKING_USER", l->host_user);
 	/* the projects belong to the host user: without this, git refuses them to the agent */
 	rc |= push_env(a, "GIT_CONFIG_COUNT", "1");

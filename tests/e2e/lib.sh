@@ -28,6 +28,7 @@ CPID=""
 E2E_PASS=0
 E2E_FAIL=0
 E2E_FAILED=()
+E2E_BENCH=() # benchmark lines, printed again by summary
 
 log() { printf 'e2e: %s\n' "$*" >&2; }
 die() { log "FATAL: $*"; exit 1; }
@@ -265,6 +266,8 @@ check_exposure() {
 }
 
 summary() {
+	local b
+	for b in "${E2E_BENCH[@]}"; do printf 'e2e: bench %s\n' "$b"; done
 	printf 'e2e: %d passed, %d failed\n' "$E2E_PASS" "$E2E_FAIL"
 	[ "$E2E_FAIL" -eq 0 ]
 }

@@ -133,6 +133,8 @@ static void test_argv(void)
 	CHECK(find(&a, "PATH=/opt/pi/bin:/opt/extra/bin:/usr/bin:/bin", 0) > 0);
 	CHECK(find(&a, "NPM_CONFIG_CACHE=/var/lib/pi-agent/users/alice/.npm", 0) > 0);
 	CHECK(find(&a, "NPM_CONFIG_PREFIX=/var/lib/pi-agent/users/alice/.npm-global", 0) > 0);
+	/* Node's compile cache outlives the unit's PrivateTmp, in the agent home */
+	CHECK(find(&a, "NODE_COMPILE_CACHE=/var/lib/pi-agent/users/alice/.cache/node-compile-cache", 0) > 0);
 	CHECK(find(&a, "PI_AGENT_INVOKING_USER=alice", 0) > 0);
 	CHECK(find(&a, "TERM=xterm", 0) < 0);
 	CHECK(find(&a, "SupplementaryGroups=users", 0) < 0);
