@@ -1,9 +1,14 @@
 /* sync.c - copy the host user's config dir into the agent's dir, like rsync -a --delete.
  *
  * MUST rules kept here:
- * - everything under src (listing, lstat, readlink, open) happens with o->reader's identity,
- *   everything under dst (listing, lstat, create, rename, chmod, remove) with o->writer's;
- *   the switch is made per phase of a batch of entries, never left to chance;
+ * - everything under src (listing, lstat, readlink, open) happens on a reader thread that
+ *   takes o->reader's identity once, first, and keeps it to its end; everything under dst
+ *   (listing, lstat, create, rename, chmod, remove) on a walker thread that takes
+ *   o->writer's once, first, and keeps it until sync_tree returns to the saved identity; no
+ *   thread switches back and forth, and none assumes the identity it was started with;
+ * - a walker hands its reader one step at a time and waits for it (a semaphore each way):
+ *   the two never run at once, so the step's batch, path and counts need no other lock;
+ *   source fds the reader opens are O_CLOEXEC and closed by the walker;
  * - no link is ever followed on either side: entries are lstat'ed, files and directories
  *   opened O_NOFOLLOW, links copied as links; a dst link or file where a directory should
  *   be is removed, never written through;
@@ -28,15 +33,16 @@
  *   (source, dst) per level, at most SYNC_MAX_DEPTH levels; a source directory deeper is
  *   skipped with a warning and dst's copy of it removed; what dst has beyond the source's
  *   levels is removed by fs_remove, which never recurses;
- * - once o->share_after entries are synced, a second thread syncs every other remaining top
- *   directory under the same rules: credentials are per thread (ident.c makes the kernel's calls, never musl's
- *   all-threads setgroups), it starts with no identity assumed, and it has its own context
- *   (path, batches, counts, error) and disjoint subtrees; it is joined before the top is
- *   pruned or given its attributes.
+ * - once o->share_after entries are synced, a second walker (with a reader of its own) syncs
+ *   every other remaining top directory under the same rules: credentials are per thread
+ *   (ident.c makes the kernel's calls, never musl's all-threads setgroups), and it has its
+ *   own context (path, batches, counts, error) and disjoint subtrees; it and its reader are
+ *   joined before the top is pruned or given its attributes.
  *
- * Speed (each counted with strace -c): a directory that did not change costs two identity
- * switches (the reader opens it and reads its first batch, the writer does the rest) and
- * an entry two lstats, one per side, the quick check being size + mtime; directories are
+ * Speed (each counted with strace -c): a directory that did not change costs one round trip
+ * to the reader (it opens the directory and reads its first batch, the writer does the
+ * rest; an identity switch is seven calls, a round trip two or three futex calls) and an
+ * entry two lstats, one per side, the quick check being size + mtime; directories are
  * listed with getdents64 into the level's buffer (no DIR, no allocation), the dst listing
  * only counted unless the count is off; a copied file costs eleven calls: lstat, open,
  * fstat, fcntl, create, copy_file_range up to the size seen, futimens, fchmod, rename and
@@ -47,6 +53,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,12 +124,14 @@ struct tally {
 	atomic_ullong bytes, entries;
 };
 
+struct reader;
+
 struct ctx {
 	const struct sync_opts *o;
 	struct tally *tally;
 	struct sync_stats *st;
 	struct sync_err *e;
-	const struct ident *cur;               /* identity in force; &unknown_id if not known */
+	struct reader *rd;                     /* the reader thread of this walker */
 	unsigned long files;                   /* regular files committed so far */
 	long pid;                              /* for temp names */
 	uid_t wuid;                            /* owner of everything we write */
@@ -130,8 +139,6 @@ struct ctx {
 	char path[PATH_MAX];                   /* relative path of the directory being synced */
 	struct batch *level[SYNC_MAX_DEPTH + 1];   /* each depth's batch, made on first use */
 };
-
-static const struct ident unknown_id;
 
 static int sync_dir(struct ctx *c, int src, int dst, int depth, const struct stat *want,
 		    int fresh, int same, struct batch *b);
@@ -220,15 +227,113 @@ static long long room_for(const struct ctx *c, const struct ent *x)
 	return left >= (unsigned long long)(LLONG_MAX - x->size) ? LLONG_MAX : x->size + (long long)left;
 }
 
-static int as(struct ctx *c, const struct ident *id)
+/* A step of the reader, run on its thread: its arguments and what it gives back. */
+struct step {
+	int src;                               /* the source directory (open_dir: the parent) */
+	const char *name;                      /* open_dir: the directory to open; NULL: src */
+	struct batch *b;
+	int top;                               /* b lists the top directory */
+	int fd;                                /* open_dir: the opened directory, or -1 */
+	struct stat s;                         /* open_dir: its fstat */
+	size_t old;                            /* open_dir: c->path before name was pushed */
+};
+
+typedef int (*step_fn)(struct ctx *c, struct step *p);
+
+/* A thread that holds o->reader's credentials from its start to its end and runs the reader
+ * steps of one walker (which holds o->writer's), one at a time while the walker waits: no
+ * thread ever switches back and forth. */
+struct reader {
+	pthread_t t;
+	sem_t go, done;
+	const struct ident *id;
+	step_fn fn;                            /* NULL: end the thread */
+	struct ctx *c;
+	struct step *p;
+	int rc, err;
+};
+
+static void wait_sem(sem_t *s)
 {
-	if (c->cur == id)
-		return 0;
-	c->cur = &unknown_id;
-	if (ident_enter(id) < 0)
+	while (sem_wait(s) < 0 && errno == EINTR)
+		;
+}
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+
+	/* it starts with its creator's credentials, whatever they are: it takes the reader's */
+	r->rc = ident_enter(r->id) < 0 ? -1 : 0;
+	r->err = errno;
+	sem_post(&r->done);
+	if (r->rc < 0)
+		return NULL;
+	for (;;) {
+		wait_sem(&r->go);
+		if (!r->fn)
+			return NULL;
+		r->rc = r->fn(r->c, r->p);
+		r->err = errno;
+		sem_post(&r->done);
+	}
+}
+
+/* Starts c's reader thread; it has taken the reader's identity when this returns 0. */
+static int reader_start(struct ctx *c, struct reader *r)
+{
+	pthread_attr_t at;
+	int err = -1;
+
+	memset(r, 0, sizeof *r);
+	r->id = c->o->reader;
+	if (sem_init(&r->go, 0, 0) < 0 || sem_init(&r->done, 0, 0) < 0 ||
+	    pthread_attr_init(&at) != 0)
+		return fail(c, "thread", NULL);
+	/* room for the warning callback's own frames */
+	if (pthread_attr_setstacksize(&at, 1 << 18) == 0)
+		err = pthread_create(&r->t, &at, reader_main, r);
+	pthread_attr_destroy(&at);
+	if (err) {
+		errno = err > 0 ? err : ENOMEM;
+		return fail(c, "thread", NULL);
+	}
+	wait_sem(&r->done);
+	if (r->rc < 0) {
+		pthread_join(r->t, NULL);
+		errno = r->err;
 		return fail(c, "ident", NULL);
-	c->cur = id;
+	}
+	c->rd = r;
 	return 0;
+}
+
+static void reader_stop(struct ctx *c)
+{
+	struct reader *r = c->rd;
+
+	if (!r)
+		return;
+	r->fn = NULL;
+	sem_post(&r->go);
+	pthread_join(r->t, NULL);
+	sem_destroy(&r->go);
+	sem_destroy(&r->done);
+	c->rd = NULL;
+}
+
+/* Runs fn(c, p) on c's reader thread and returns what it returned, with its errno. */
+static int on_reader(struct ctx *c, step_fn fn, struct step *p)
+{
+	struct reader *r = c->rd;
+
+	r->fn = fn;
+	r->c = c;
+	r->p = p;
+	sem_post(&r->go);
+	wait_sem(&r->done);
+	errno = r->err;
+	return r->rc;
 }
 
 static int same_time(struct timespec a, struct timespec b)
@@ -505,10 +610,12 @@ static int open_source(int src, const char *name, struct ent *x)
 	return 0;
 }
 
-/* As reader: opens the source files to copy; their fd decides size, mtime and mode (and
+/* Reader step: opens the source files to copy; their fd decides size, mtime and mode (and
  * what they count). One the reader may not open after all is skipped (A_SKIP). */
-static int open_sources(struct ctx *c, int src, struct batch *b)
+static int open_sources(struct ctx *c, struct step *p)
 {
+	struct batch *b = p->b;
+	int src = p->src;
 	struct ent *x;
 	off_t seen;
 	int i;
@@ -807,59 +914,71 @@ static int skip_deep(struct ctx *c, int dst, struct ent *x, const char *name)
 	snprintf(why, sizeof why, "deeper than %d levels", SYNC_MAX_DEPTH);
 	skip(c, name, why);
 	x->act = A_GONE;
-	if (as(c, c->o->writer) < 0)
-		return -1;
 	if (fstatat(dst, name, &d, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : fail(c, "stat", name);
 	return drop(c, dst, name);
 }
 
-/* Opens the source directory name and reads its first batch in one reader phase, then
- * makes its dst counterpart and syncs it in one writer phase. */
+/* Reader step: opens the directory p->name under p->src (p->src itself without a name),
+ * pushes its name and reads its first batch into p->b. 0, 1 gone, 2 unreadable (skipped
+ * with a warning), or -1 with the error recorded; p->fd is open (and the name pushed)
+ * whenever the open succeeded. */
+static int open_dir(struct ctx *c, struct step *p)
+{
+	p->fd = p->name ? fs_open_dir(p->src, p->name) :
+		openat(p->src, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->fd < 0 && p->name && errno == ENOENT)
+		return 1;
+	if (p->fd < 0 && p->name && (errno == EACCES || errno == EPERM))
+		return skip_unreadable(c, p->name) + 2;
+	if (p->fd < 0 || fstat(p->fd, &p->s) < 0) {
+		if (p->fd >= 0)
+			close(p->fd);
+		p->fd = -1;
+		return fail(c, "open", p->name);
+	}
+	p->old = p->name ? push(c, p->name) : c->plen;
+	list_start(&p->b->list, p->fd);
+	return read_batch(c, p->b, p->top) < 0 ? -1 : 0;
+}
+
+/* Reader step: the next batch of the directory p->b lists. */
+static int next_batch(struct ctx *c, struct step *p)
+{
+	return read_batch(c, p->b, p->top);
+}
+
+/* The reader opens the source directory name and reads its first batch, then (as writer)
+ * its dst counterpart is made and synced. */
 static int descend(struct ctx *c, int src, int dst, struct ent *x, const char *name,
 		   int depth)
 {
-	struct batch *b;
-	struct stat s;
-	int sfd, dfd, rc = -1;
-	size_t old;
+	struct step p = { .src = src, .name = name };
+	int dfd, rc = -1, got;
 
 	if (depth >= SYNC_MAX_DEPTH)
 		return skip_deep(c, dst, x, name);
-	if (!(b = level(c, depth + 1)))
+	if (!(p.b = level(c, depth + 1)))
 		return fail(c, "memory", name);
-	if (as(c, c->o->reader) < 0)
-		return -1;
-	sfd = fs_open_dir(src, name);
-	if (sfd < 0 && errno == ENOENT) {
-		x->act = A_GONE;
-		return 0;
+	got = on_reader(c, open_dir, &p);
+	if (got == 1 || got == 2) {
+		x->act = A_GONE;      /* unreadable after all: dst's copy goes */
+		return got == 2 ? drop(c, dst, name) : 0;
 	}
-	if (sfd < 0 && (errno == EACCES || errno == EPERM)) {
-		/* unreadable after all: skipped, and dst's copy goes */
-		skip_unreadable(c, name);
-		x->act = A_GONE;
-		return as(c, c->o->writer) < 0 ? -1 : drop(c, dst, name);
-	}
-	if (sfd < 0 || fstat(sfd, &s) < 0) {
-		if (sfd >= 0)
-			close(sfd);
-		return fail(c, "open", name);
-	}
-	old = push(c, name);
-	list_start(&b->list, sfd);
-	if (read_batch(c, b, 0) >= 0 && as(c, c->o->writer) == 0) {
-		dfd = fs_ensure_dir(dst, name, (s.st_mode & 0777) | (c->wuid ? 0700 : 0));
+	if (got == 0) {
+		dfd = fs_ensure_dir(dst, name, (p.s.st_mode & 0777) | (c->wuid ? 0700 : 0));
 		if (dfd < 0) {
 			fail(c, "mkdir", NULL);
 		} else {
-			rc = sync_dir(c, sfd, dfd, depth + 1, &s, x->fresh, x->same, b);
+			rc = sync_dir(c, p.fd, dfd, depth + 1, &p.s, x->fresh, x->same, p.b);
 			close(dfd);
 		}
 	}
-	close_batch(b);
-	pop(c, old);
-	close(sfd);
+	close_batch(p.b);
+	if (p.fd >= 0) {
+		pop(c, p.old);
+		close(p.fd);
+	}
 	return rc;
 }
 
@@ -870,6 +989,7 @@ struct share {
 	struct ctx c;
 	struct sync_stats st;
 	struct sync_err e;
+	struct reader rd;
 	int src, dst, depth, rc;
 	struct batch *b;
 	pthread_t t;
@@ -893,17 +1013,22 @@ static void *share_main(void *arg)
 	struct batch *b = sh->b;
 	int i;
 
+	/* it starts with its creator's credentials, whatever they are: it takes the writer's */
+	if (ident_enter(sh->c.o->writer) < 0)
+		sh->rc = fail(&sh->c, "ident", NULL);
 	for (i = 0; i < b->n && sh->rc == 0; i++)
 		if (b->e[i].act == A_DIR && b->e[i].shared)
 			sh->rc = descend(&sh->c, sh->src, sh->dst, &b->e[i], name_of(b, &b->e[i]),
 					 sh->depth);
 	free_levels(&sh->c);
+	reader_stop(&sh->c);
 	return NULL;
 }
 
-/* Marks every other top directory from b->e[from] on as the second thread's and starts it.
- * Credentials are per thread (ident.c makes the kernel's calls), and the thread assumes no
- * identity, so its first step switches. NULL (nothing marked) if it cannot start. */
+/* Marks every other top directory from b->e[from] on as the second thread's and starts it
+ * with a reader thread of its own. Credentials are per thread (ident.c makes the kernel's
+ * calls), and neither thread assumes an identity: each takes its own once, first. NULL
+ * (nothing marked) if they cannot start. */
 static struct share *share_start(struct ctx *c, int src, int dst, struct batch *b, int from,
 				 int depth)
 {
@@ -917,10 +1042,15 @@ static struct share *share_start(struct ctx *c, int src, int dst, struct batch *
 	}
 	sh->c = *c;
 	memset(sh->c.level, 0, sizeof sh->c.level);
-	sh->c.cur = &unknown_id;
+	sh->c.rd = NULL;
 	sh->c.st = &sh->st;
 	sh->c.e = &sh->e;
 	sh->c.files = 0;
+	if (reader_start(&sh->c, &sh->rd) < 0) {
+		pthread_attr_destroy(&at);
+		free(sh);
+		return NULL;
+	}
 	sh->src = src;
 	sh->dst = dst;
 	sh->depth = depth;
@@ -935,6 +1065,7 @@ static struct share *share_start(struct ctx *c, int src, int dst, struct batch *
 	if (err) {
 		for (i = from; i < b->n; i++)
 			b->e[i].shared = 0;
+		reader_stop(&sh->c);
 		free(sh);
 		return NULL;
 	}
@@ -988,13 +1119,15 @@ static int sync_batch(struct ctx *c, int src, int dst, struct batch *b, int dept
 {
 	int i, copies = 0;
 
-	if (as(c, c->o->writer) < 0 || decide(c, dst, b, fresh) < 0)
+	struct step p = { .src = src, .b = b };
+
+	if (decide(c, dst, b, fresh) < 0)
 		return -1;
 	for (i = 0; i < b->n; i++)
 		copies += b->e[i].act == A_COPY;
-	if (copies && (as(c, c->o->reader) < 0 || open_sources(c, src, b) < 0))
+	if (copies && on_reader(c, open_sources, &p) < 0)
 		return -1;
-	if (as(c, c->o->writer) < 0 || apply(c, dst, b) < 0)
+	if (apply(c, dst, b) < 0)
 		return -1;
 	if (descend_all(c, src, dst, b, depth) < 0)
 		return -1;
@@ -1029,15 +1162,13 @@ static int read_names(struct ctx *c, struct batch *b, int top)
 	return b->n;
 }
 
-/* Reader marks the names src lacks (or holds as a special file, or unreadable), writer
- * removes them. */
-static int prune_batch(struct ctx *c, int src, int dst, struct batch *b)
+/* Reader step: marks the names src lacks (or holds as a special file, or unreadable). */
+static int mark_extra(struct ctx *c, struct step *p)
 {
+	struct batch *b = p->b;
+	int src = p->src, i;
 	struct stat s;
-	int i;
 
-	if (as(c, c->o->reader) < 0)
-		return -1;
 	for (i = 0; i < b->n; i++) {
 		if (fstatat(src, name_of(b, &b->e[i]), &s, AT_SYMLINK_NOFOLLOW) == 0)
 			b->e[i].act = takes_part(c, src, name_of(b, &b->e[i]), &s) ? A_NONE : A_DEL;
@@ -1046,7 +1177,16 @@ static int prune_batch(struct ctx *c, int src, int dst, struct batch *b)
 		else
 			return fail(c, "stat", name_of(b, &b->e[i]));
 	}
-	if (as(c, c->o->writer) < 0)
+	return 0;
+}
+
+/* The reader marks the names src lacks, the writer removes them. */
+static int prune_batch(struct ctx *c, int src, int dst, struct batch *b)
+{
+	struct step p = { .src = src, .b = b };
+	int i;
+
+	if (on_reader(c, mark_extra, &p) < 0)
 		return -1;
 	for (i = 0; i < b->n; i++) {
 		if (b->e[i].act != A_DEL)
@@ -1068,8 +1208,6 @@ static int prune(struct ctx *c, int src, int dst, struct batch *b, int top,
 	unsigned long have = 0;
 	int fd, err, n, rc;
 
-	if (as(c, c->o->writer) < 0)
-		return -1;
 	fd = top ? openat(dst, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : dst;
 	if (fd < 0)
 		return fail(c, "list", NULL);
@@ -1082,7 +1220,7 @@ static int prune(struct ctx *c, int src, int dst, struct batch *b, int top,
 			rc = fail(c, "list", NULL);
 		list_start(&b->list, fd);
 		while (rc == 0) {
-			if (as(c, c->o->writer) < 0 || (n = read_names(c, b, top)) < 0)
+			if ((n = read_names(c, b, top)) < 0)
 				rc = -1;
 			else if (n == 0)
 				break;
@@ -1104,8 +1242,6 @@ static int set_dir_attrs(struct ctx *c, int dst, const struct stat *want, int to
 	struct stat d;
 	int changed = 0;
 
-	if (as(c, c->o->writer) < 0)
-		return -1;
 	if (fstat(dst, &d) < 0)
 		return fail(c, "stat", NULL);
 	if (!top && (d.st_mode & 07777) != mode) {
@@ -1129,6 +1265,7 @@ static int set_dir_attrs(struct ctx *c, int dst, const struct stat *want, int to
 static int sync_dir(struct ctx *c, int src, int dst, int depth, const struct stat *want,
 		    int fresh, int same, struct batch *b)
 {
+	struct step p = { .src = src, .b = b, .top = depth == 0 };
 	unsigned long expect = 0;
 	int rc;
 
@@ -1139,7 +1276,7 @@ static int sync_dir(struct ctx *c, int src, int dst, int depth, const struct sta
 			return -1;
 		if (b->eof)
 			break;
-		if (as(c, c->o->reader) < 0 || read_batch(c, b, depth == 0) < 0)
+		if (on_reader(c, next_batch, &p) < 0)
 			return -1;
 	}
 	if (!fresh && prune(c, src, dst, b, depth == 0, expect) < 0)
@@ -1151,10 +1288,10 @@ int sync_tree(int src, int dst, const struct sync_opts *o, struct sync_stats *st
 	      struct sync_err *e)
 {
 	struct tally tally = { 0, 0 };
-	struct ctx c = { .o = o, .tally = &tally, .st = st, .e = e, .cur = &unknown_id };
-	struct batch *b;
-	struct stat s;
-	int fd = -1, rc = -1;
+	struct ctx c = { .o = o, .tally = &tally, .st = st, .e = e };
+	struct step p = { .src = src, .top = 1, .fd = -1 };
+	struct reader rd;
+	int rc = -1;
 
 	memset(st, 0, sizeof *st);
 	e->op = NULL;
@@ -1163,20 +1300,16 @@ int sync_tree(int src, int dst, const struct sync_opts *o, struct sync_stats *st
 	e->limit = SYNC_LIMIT_NONE;
 	c.wuid = o->writer ? o->writer->uid : geteuid();
 	c.pid = (long)getpid();
-	if (as(&c, o->reader) == 0) {
-		fd = openat(src, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || fstat(fd, &s) < 0) {
-			fail(&c, "open", NULL);
-		} else if (!(b = level(&c, 0))) {
-			fail(&c, "memory", NULL);
-		} else {
-			list_start(&b->list, fd);
-			if (read_batch(&c, b, 1) >= 0)
-				rc = sync_dir(&c, fd, dst, 0, &s, 0, 0, b);
-		}
-	}
-	if (fd >= 0)
-		close(fd);
+	/* this thread is the writer from here to the end, its reader thread the reader */
+	if (!(p.b = level(&c, 0)))
+		fail(&c, "memory", NULL);
+	else if (reader_start(&c, &rd) == 0 && ident_enter(o->writer) < 0)
+		fail(&c, "ident", NULL);
+	else if (c.rd && on_reader(&c, open_dir, &p) == 0)
+		rc = sync_dir(&c, p.fd, dst, 0, &p.s, 0, 0, p.b);
+	if (p.fd >= 0)
+		close(p.fd);
+	reader_stop(&c);
 	free_levels(&c);
 	/* one flush for the files committed without their fsync */
 	if (rc == 0 && c.files > FSYNC_MAX && syncfs(dst) < 0)

@@ -52,9 +52,11 @@ struct sync_err {
  * cannot list or enter, and directories below SYNC_MAX_DEPTH levels; destination entries the source lacks (or skips) are removed, except
  * excluded names at the top. Past o->max_bytes or o->max_entries it stops writing. Files are replaced atomically and are durable when it returns (a fsync each for the
  * first few, then one syncfs of dst's filesystem). Nothing under dst is ever followed
- * through a link. Once o->share_after entries are synced, a second thread syncs every
- * other remaining top directory (it is joined before this returns). Returns with the saved (root) identity active: 0, or
- * -1 with e filled. */
+ * through a link. The calling thread takes o->writer's identity for the whole sync and a
+ * reader thread o->reader's for its whole life (op "thread" if it cannot start). Once
+ * o->share_after entries are synced, a second such pair syncs every other remaining top
+ * directory (all are joined before this returns). Returns with the saved (root) identity
+ * active: 0, or -1 with e filled. */
 int sync_tree(int src, int dst, const struct sync_opts *o, struct sync_stats *st,
 	      struct sync_err *e);
 #endif

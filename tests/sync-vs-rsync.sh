@@ -9,6 +9,7 @@
 # --modify-window=-1 (sync_tree compares mtimes to the nanosecond; plain rsync only to the second,
 # so it misses a same-size change within the second and leaves a fresh dir's mtime unset).
 # The driver runs with -s 0: a second thread shares the top directories from the start.
+# strace counts the identity switches: the same for a tree of 2 directories and of 64.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -184,8 +185,28 @@ compare() {
 		check "round $round: outside untouched" [ "$(ls -A "$WORK/outside")" = file ]
 		check "round $round: outside file intact" [ "$(cat "$WORK/outside/file")" = outside ]
 	done
+	check "identity switches: as many for 64 directories as for 2" same_switches
 	echo "sync-vs-rsync: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
+}
+
+switches() {   # DIRS: setgroups calls (every identity switch makes one) of a warm sync, -s 0
+	local d src=$WORK/sw-src$1 dst=$WORK/sw-dst$1
+	for ((d = 0; d < $1; d++)); do mkdir -p "$src/d$d/sub" && echo x >"$src/d$d/sub/f"; done
+	mkdir "$dst"
+	build/sync-driver -q -s 0 -r root -w root "$src" "$dst" || return 1
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=setgroups -o "$WORK/sw-trace$1" \
+		build/sync-driver -q -s 0 -r root -w root "$src" "$dst" || return 1
+	grep -c setgroups "$WORK/sw-trace$1"
+}
+
+# Each thread takes its identity once (a reader the user's, a walker the agent's), never
+# per directory: a deeper or wider tree costs no more switches.
+same_switches() {
+	local few many
+	few=$(switches 2) && many=$(switches 64) || return 1
+	echo "setgroups calls: $few for 2 directories, $many for 64" >&2
+	[ "$few" -gt 0 ] && [ "$few" -eq "$many" ]
 }
 
 # ---- benchmark: medians of 3 runs, ratios against rsync with the same excludes ----

@@ -3,12 +3,18 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -934,6 +940,56 @@ static void test_depth(void)
 	CHECK(!exists("dst/junk"));
 }
 
+/* setfsuid(uid) fails with EPERM from now on, in every thread (a filter on its argument). */
+static int refuse_fsuid(uid_t uid)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_setfsuid, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, uid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof f / sizeof *f, f };
+
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+}
+
+/* In a child (the filter cannot be undone): the sync where uid cannot be taken. 0 when it
+ * failed on the identity and dst is as it was. */
+static int sync_refused(uid_t uid)
+{
+	struct sync_stats st;
+	struct sync_err e;
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		int rc = refuse_fsuid(uid) < 0 ? 0 : run(&st, &e);
+
+		_exit(rc == -1 && !strcmp(e.op, "ident") && exists("dst/old") &&
+		      !exists("dst/d0") && !exists("dst/d1") && !exists("dst/f") && !check_failed ?
+		      0 : 1);
+	}
+	return pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ? -1 :
+	       WEXITSTATUS(status);
+}
+
+/* Each thread takes its identity once, first: where the reader's or the writer's cannot be
+ * taken, nothing is read or written (dst keeps what it had), and the error says why. */
+static void test_identity_refused(void)
+{
+	scratch();
+	mkd("src/d0", 0755, RUID);
+	mkd("src/d1", 0755, RUID);
+	put("src/f", "new", 0644, RUID, 1600000001);
+	put("dst/old", "old", 0644, WUID, 1600000001);
+	CHECK_INT(sync_refused(RUID), 0);
+	CHECK_INT(sync_refused(WUID), 0);
+	CHECK_INT(sync_refused(12345), 1);      /* the check itself: an unrelated uid syncs */
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -955,6 +1011,7 @@ int main(void)
 	test_shared();
 	test_modes_and_names();
 	test_depth();
+	test_identity_refused();
 	CHECK_INT(fs_remove(AT_FDCWD, base), 0);
 	return check_done("sync");
 }
