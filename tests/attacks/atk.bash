@@ -4,7 +4,10 @@
 export PI_FIX=${PI_FIX:-/tmp/pi-atk}
 # shellcheck source=tests/integration/fixture.bash
 . "$PI_TOP/tests/integration/fixture.bash"
-ATK=$PI_TOP/tests/attacks
+# The helper scripts the suite runs, as root or as a test user, are copies in a root-owned 0755
+# directory of the fixture's (atk_install): the source tree may sit where no test user reaches
+# (a clone in /root, 0700), and a helper run from there fails with EACCES.
+ATK=$FIX/tools
 SUDOERS=/etc/sudoers.d/piatk
 ODD='pitest_o.d$'                    # an odd but valid user name: '_', '.' and a trailing '$'
 ATK_USERS="$HOST_USERS $ODD"
@@ -16,6 +19,7 @@ atk_install() {
 	fixture_users $ATK_USERS
 	atk_umount_all
 	fixture_tree
+	atk_tools
 	sed "s|@REC@|$REC|g; s|@ATK@|$ATK|g" "$ATK/stand-in.sh" >"$FIX/bin/systemd-run"
 	# systemctl stand-in: records its argv; the unit's MainPID is what REC/mainpid holds
 	cat >"$FIX/bin/systemctl" <<EOF
@@ -30,6 +34,15 @@ EOF
 	visudo -cf "$SUDOERS.new" >/dev/null
 	mv "$SUDOERS.new" "$SUDOERS"
 	install -d -m 0755 /etc/pi-agent
+}
+
+# Copies the helpers from the source tree into $ATK, every mode set here (root's umask and the
+# clone's modes decide nothing): the directory 0755, scripts run by path 0755, the rest 0644.
+atk_tools() {
+	local src=$PI_TOP/tests/attacks
+	install -d -m 0755 "$ATK"
+	install -m 0644 "$src"/*.py "$PI_TOP/tests/seedmerge.py" "$ATK/"
+	install -m 0755 "$src/stand-in.sh" "$src/proxyns.sh" "$ATK/"
 }
 
 # Removes our sudoers rule first (it names a path under /tmp), then the fixture.

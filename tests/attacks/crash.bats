@@ -43,7 +43,7 @@ same_copy() {
 	python3 - "$REC/launch" "$CONF" "$ATK" "$STATE" "$A/.pi/agent" "$B/.pi/agent" <<'PY'
 import json, os, sys
 launch_dir, conf, atk, state = sys.argv[1:5]
-sys.path[:0] = [atk, os.path.dirname(atk)]
+sys.path.insert(0, atk)
 import envfile
 from seedmerge import dumps, merge
 managed = json.load(open(conf))["settings"]
@@ -85,7 +85,7 @@ PY
 	run pi_as pitest-alice "$A/p"
 	launched
 	same_copy "$S" "$D"
-	PYTHONPATH=$PI_TOP/tests python3 - "$CONF" "$S/settings.json" "$D/settings.json" <<'PY'
+	PYTHONPATH=$ATK python3 - "$CONF" "$S/settings.json" "$D/settings.json" <<'PY'
 import json, sys
 from seedmerge import dumps, merge
 managed = json.load(open(sys.argv[1]))["settings"]

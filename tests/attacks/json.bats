@@ -18,7 +18,7 @@ host_settings() {
 # merged_as_python [invalid]: the agent's settings.json is byte for byte the seed's Python merge
 # of alice's settings.json (of {} when invalid) with the managed settings.
 merged_as_python() {
-	PYTHONPATH=$PI_TOP/tests python3 - "$CONF" "$S/settings.json" "$D/settings.json" "${1:-}" <<'PY'
+	PYTHONPATH=$ATK python3 - "$CONF" "$S/settings.json" "$D/settings.json" "${1:-}" <<'PY'
 import json, sys
 from seedmerge import dumps, merge
 conf, host, out, invalid = sys.argv[1:]
