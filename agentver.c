@@ -245,10 +245,14 @@ static int run_as(const struct ident *as, const char *home, char *const argv[],
 int agentver_probe(const char *agent, const char *path, const struct ident *as,
 		   struct agentver *v)
 {
-	char env_path[8192], home[] = "/tmp/pi-check.XXXXXX", home_env[32];
+	char env_path[8192], home[] = "/tmp/pi-check.XXXXXX", home_env[32], tmp_env[32];
+	char cache_env[96];
 	char *argv[] = { (char *)agent, "--version", NULL };
 	char *nargv[] = { v->node, "--version", NULL };
-	char *envp[] = { env_path, NULL, "PI_OFFLINE=1", "PI_SKIP_VERSION_CHECK=1",
+	/* TMPDIR and Node's compile cache in the throwaway home: pi >= 1.0 enables the cache,
+	 * by default in /tmp/node-compile-cache, which any local user can make first and fill */
+	char *envp[] = { env_path, NULL, tmp_env, cache_env, "PI_OFFLINE=1",
+			 "PI_SKIP_VERSION_CHECK=1",
 			 "NODE_NO_WARNINGS=1", "TERM=dumb", "LANG=C.UTF-8", NULL };
 	char line[sizeof v->node_version];
 	long have[3], need[3];
@@ -269,6 +273,9 @@ int agentver_probe(const char *agent, const char *path, const struct ident *as,
 		return -1;
 	}
 	snprintf(home_env, sizeof home_env, "HOME=%s", home);
+	snprintf(tmp_env, sizeof tmp_env, "TMPDIR=%s", home);
+	snprintf(cache_env, sizeof cache_env, "NODE_COMPILE_CACHE=%s/.cache/node-compile-cache",
+		 home);
 	envp[1] = home_env;
 	if (on_path(path, "node", v->node, sizeof v->node) == 0 &&
 	    run_as(as, home, nargv, envp, line, sizeof line) == 0 &&
