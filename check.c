@@ -197,18 +197,21 @@ static int check_group_mode(const struct config *c, const struct host_user *h, c
 		return 0;
 	}
 	/* a tree shared in part may be meant so: named with its fix, not a failure. The fix acts
-	 * as the user with the group added: root's own chgrp, chmod or find would follow a link
-	 * the user swaps in for the root or a directory of it, anywhere on the system. It touches
-	 * the user's own entries only (chgrp of another's fails, even to its own group), and
-	 * never a link (chmod would follow it). */
+	 * as the user with the group as its only one: root's own chgrp, chmod or find would
+	 * follow a link the user swaps in for the root or a directory of it, anywhere on the
+	 * system; with the user's own group too, chgrp kept the set-gid bit of the user's file
+	 * (2705) and chmod g+rwX made it a set-gid program of the project group, and the user
+	 * could trace the command (same uid and gid). It touches the user's own entries only
+	 * (chgrp of another's fails, even to its own group), never a link (chmod would follow
+	 * it), and sets g+s through "DIR/." so that nothing but a directory gets it. */
 	pi_say("%s: warning: hostUsers.%s.projectRoots: %s: in group mode the agent works through "
 	       "projectGroup %s, and %zu entr%s of %s's lack%s it (%s%s); acting as %s with that "
-	       "group, "
-	       "so that a link swapped in leads nowhere %s could not go: as root, setpriv "
-	       "--reuid=%s --regid=%s --groups=%s --reset-env sh -c 'cd \"$1\" || exit 1; find . -user "
-	       "\"$3\" ! -group \"$2\" -exec chgrp -h \"$2\" {} + && find . -user \"$3\" ! -type l "
-	       "-exec chmod g+rwX {} + && find . -user \"$3\" -type d -exec chmod g+s {} +' sh %s %s "
-	       "%s; for what "
+	       "group as its only one, so that a link swapped in leads nowhere %s could not go, "
+	       "%s cannot trace the command, and no file gains a set-gid bit: as root, setpriv "
+	       "--reuid=%s --regid=%s --clear-groups --reset-env sh -c 'cd \"$1\" || exit 1; find . "
+	       "-user \"$3\" ! -group \"$2\" -exec chgrp -h \"$2\" {} + && find . -user \"$3\" ! "
+	       "-type l -exec chmod g+rwX {} + && find . -user \"$3\" -type d -exec chmod g+s {}/. "
+	       "\\;' sh %s %s %s; for what "
 	       "%s makes later, umask 0007 in %s's shell or, as %s, setfacl -R -d -m g:%s:rwX %s",
 	       c->path, h->name, root, c->project_group, walk.wrong, walk.wrong == 1 ? "y" : "ies",
 	       h->name, walk.wrong == 1 ? "s" : "", walk.seen >= WALK_MAX ? "of the first 20000; " :

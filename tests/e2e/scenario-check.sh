@@ -29,7 +29,7 @@ sc_group() {
 	cmd=${line#*: as root, }
 	cmd=${cmd%%; for what*}
 	check_has "check: ... with the commands to run as root, acting as alice" "$cmd" \
-		"setpriv --reuid=alice --regid=alice --groups=piproj --reset-env sh -c"
+		"setpriv --reuid=alice --regid=piproj --clear-groups --reset-env sh -c"
 	ctr bash -c "$cmd"
 	run_as root "pi-runner --check"
 	check_has "check: after them, every entry of alice's root is the group's" "$OUT" \

@@ -124,7 +124,7 @@ setup() {
 	# the commands it gives, run as they are, make the root work
 	cmd=${line#*: as root, }
 	cmd=${cmd%%; for what*}
-	[[ "$cmd" == "setpriv --reuid=pitest-alice --regid=pitest-alice --groups=pitest-agent --reset-env sh -c 'cd \"\$1\" || exit 1; find . -user \"\$3\" ! -group \"\$2\" -exec chgrp -h \"\$2\" {} + && find . -user \"\$3\" ! -type l -exec chmod g+rwX {} + && find . -user \"\$3\" -type d -exec chmod g+s {} +' sh $A/p pitest-agent pitest-alice" ]]
+	[[ "$cmd" == "setpriv --reuid=pitest-alice --regid=pitest-agent --clear-groups --reset-env sh -c 'cd \"\$1\" || exit 1; find . -user \"\$3\" ! -group \"\$2\" -exec chgrp -h \"\$2\" {} + && find . -user \"\$3\" ! -type l -exec chmod g+rwX {} + && find . -user \"\$3\" -type d -exec chmod g+s {}/. \\;' sh $A/p pitest-agent pitest-alice" ]]
 	# alice swaps her root for a link to bob's project before root runs it: nothing of bob's changes
 	B=$(home_of pitest-bob)
 	before=$(stat -c %G:%a "$B/p" "$B/p/sub")
@@ -137,8 +137,13 @@ setup() {
 	# a file the agent made there (its own, not the group's): not alice's to fix, not counted,
 	# and the command still succeeds (chgrp -R failed on it, even to its own group)
 	install -o pitest-agent -g root -m 0640 /dev/null "$A/p/agent-made"
+	# a program of alice's, set-gid to her own group without group execute (2705): it must
+	# not come out a set-gid program of the project group (with alice's own group held too,
+	# chgrp kept the bit and chmod g+rwX made it 2775 pitest-agent)
+	install -o pitest-alice -g "$(id -gn pitest-alice)" -m 2705 /bin/true "$A/p/tool"
 	bash -c "$cmd"
 	[ "$(stat -c %G:%A "$A/p/sub")" = pitest-agent:drwxrwsr-x ]
+	[ "$(stat -c %U:%G:%a "$A/p/tool")" = pitest-alice:pitest-agent:775 ]
 	[ "$(stat -c %U:%G:%a "$A/p/agent-made")" = pitest-agent:root:640 ]
 	write_config '{"projectAccess": "group", "projectGroup": "pitest-agent",
 		"hostUsers": {"pitest-alice": {"projectRoots": ["~/p"]}}}'
