@@ -10,6 +10,9 @@
  * - each directory between the root and the entry is bound onto itself on the way down, and
  *   the entry covered: mount points, which no one can rename, remove or replace while the
  *   unit runs, so the path the agent reads leads to the cover for the unit's life;
+ * - a directory an earlier cover pinned is not bound again: a launch makes one mount per
+ *   directory on the covered paths and one per cover, never copies of what lies beneath
+ *   (the host's namespace holds at most fs.mount-max mounts, for every user);
  * - what was mounted is checked on the entry looked up again, after any rename in its directory
  *   that was under way when it was mounted has ended (settle): the settings are root's file,
  *   read-only, nosuid, nodev, noexec; a hidden directory an empty read-only tmpfs;
@@ -18,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -67,8 +71,47 @@ static int settle(int dirfd)
 	return rc;
 }
 
-/* Moves *dirfd into its directory name, no link followed, bound onto itself first: a mount
- * point that no one can rename, remove or replace while the unit runs. */
+/* The kernel's struct statx as far as stx_mnt_id (musl declares none), padded to its size. */
+struct kstatx {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, pad0;
+	uint64_t ino, size, blocks, attributes_mask;
+	struct { int64_t sec; uint32_t nsec; int32_t pad; } atime, btime, ctime, mtime;
+	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+	uint64_t mnt_id;
+	uint64_t spare[13];
+};
+#define COVER_STATX_MNT_ID 0x1000U
+
+/* The id of the mount fd lies on, or 0 when the kernel cannot say (statx before 5.8). */
+static unsigned long long mount_id(int fd)
+{
+	struct kstatx sx;
+
+	if (syscall(SYS_statx, fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, COVER_STATX_MNT_ID,
+		    &sx) < 0 || !(sx.mask & COVER_STATX_MNT_ID))
+		return 0;
+	return sx.mnt_id;
+}
+
+/* Whether fd (the directory name in parent, opened) is pinned already: the root of a bind of
+ * parent's own filesystem stacked on it (an earlier cover's pin). Binding it again, with
+ * everything mounted below it, copied every pin and cover beneath at each level of each
+ * covered path: a deep cwd with a few .agents made tens of thousands of mounts in the host's
+ * namespace, whose fs.mount-max (100,000) every user shares. */
+static int pinned(int parent, int fd, const struct stat *st)
+{
+	struct stat p;
+	unsigned long long a = mount_id(parent), b = mount_id(fd);
+
+	return a && b && a != b && fstat(parent, &p) == 0 && p.st_dev == st->st_dev;
+}
+
+/* Moves *dirfd into its directory name, no link followed, bound onto itself first (unless an
+ * earlier cover pinned it): a mount point that no one can rename, remove or replace while
+ * the unit runs. */
 static int pin_step(int *dirfd, const char *name)
 {
 	struct stat a, b, l;
@@ -77,6 +120,11 @@ static int pin_step(int *dirfd, const char *name)
 	if (fd < 0 && errno == ENOTDIR && fstatat(*dirfd, name, &l, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISLNK(l.st_mode))
 		errno = ELOOP;
+	if (fd >= 0 && fstat(fd, &a) == 0 && pinned(*dirfd, fd, &a)) {
+		close(*dirfd);
+		*dirfd = fd;
+		return 0;
+	}
 	if (fd < 0 || fstat(fd, &a) < 0 || mount_fd(fd, fd, NULL, MS_BIND | MS_REC, NULL) < 0 ||
 	    settle(*dirfd) < 0 || (in = openat(*dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 	    fstat(in, &b) < 0) {
