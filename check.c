@@ -497,6 +497,53 @@ static int check_caller_host(const struct config *c, const char *caller)
 	return check_host(c, h, &id) + check_rule(c, h);
 }
 
+/* The proxy a launch starts, started as a launch would (proxyUser, a namespace of its own,
+ * the runner's limits, no list): it must answer, refusing a name no list holds. Every user's
+ * proxy is the same program and account, so once, and only as root for the admin. */
+static int check_proxy_starts(const struct config *c)
+{
+	static char *argv[] = { PROXY_NAME, "--fd", "3", "--user", "pi-runner --check", "--unit",
+				"(none)", NULL };
+	static const char target[] = "pi-runner-check.invalid:443";
+	struct netns n = { .report_fd = -1 };
+	struct ident id;
+	const char *step = NULL;
+	int code, rc;
+
+	if (netns_proxy_account(c, &id) < 0)
+		return 0;       /* check_network named it */
+	if (netns_create(&n, &step) < 0) {
+		pi_say("proxy: cannot make a network namespace for it: cannot %s: %s", step,
+		       strerror(errno));
+		return 1;
+	}
+	if (netns_start_proxy(&n, &id, argv, &step) < 0) {
+		pi_say("proxy: cannot start it as '%s': %s%s%s%s", c->proxy_user, step ? "cannot " :
+		       "", step ? step : "", step ? ": " : "", strerror(errno));
+		netns_release(&n);
+		return 1;
+	}
+	rc = netns_ask_proxy(&n, target, &code);
+	netns_release(&n);
+	if (rc == -2) {
+		/* never go on in the agent's namespace */
+		pi_say("cannot return to the host's network namespace: %s", strerror(errno));
+		exit(EXIT_DENIED);
+	}
+	if (rc < 0 || code != 403) {
+		if (rc < 0)
+			pi_say("proxy: started as '%s', but did not answer: %s", c->proxy_user,
+			       strerror(errno));
+		else
+			pi_say("proxy: started as '%s', but answered %d to %s, which no list holds "
+			       "(403 expected)", c->proxy_user, code, target);
+		return 1;
+	}
+	printf("proxy: starts as %s in a network namespace of its own and refuses a host no list "
+	       "holds (403)\n", c->proxy_user);
+	return 0;
+}
+
 /* One line per problem the live system shows for a loaded config. Through sudo (caller set),
  * the caller's own host entry alone is looked at, its roots with the caller's identity:
  * nothing tells whether another user's paths exist. */
@@ -535,6 +582,11 @@ static int check_live(const struct config *c, const char *caller)
 			       runner_agent_names(c), c->package);
 	} else if (!caller && geteuid() == 0)
 		bad += check_agent_starts(c, path);
+	for (i = 0; !caller && geteuid() == 0 && i < c->nhosts; i++)
+		if (config_allowlist(c, &c->hosts[i])) {
+			bad += check_proxy_starts(c);
+			break;
+		}
 	if (config_idmap(c))
 		printf("projectAccess: idmap: each root becomes an idmapped mount where the kernel "
 		       "and its filesystem allow it, else falls back to group mode with a warning at "

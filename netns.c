@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -297,4 +298,65 @@ void netns_release(struct netns *n)
 	if (n->ns_fd >= 0)
 		close(n->ns_fd);
 	n->listen_fd = n->ns_fd = -1;
+}
+
+/* A socket made inside n's namespace (a socket stays in the namespace it was made in), the
+ * calling thread back in its own. */
+static int socket_inside(const struct netns *n)
+{
+	int host = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), s = -1, e;
+
+	if (host < 0)
+		return -1;
+	if (setns(n->ns_fd, CLONE_NEWNET) == 0) {
+		s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		e = errno;
+		if (setns(host, CLONE_NEWNET) < 0) {
+			/* never left in the agent's namespace: the caller stops */
+			e = errno;
+			if (s >= 0)
+				close(s);
+			s = -2;
+		}
+		errno = e;
+	}
+	close(host);
+	return s;
+}
+
+int netns_ask_proxy(const struct netns *n, const char *target, int *code)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(PROXY_PORT) };
+	struct timeval tv = { .tv_sec = 5 };
+	char req[600], ans[64];
+	size_t got = 0;
+	ssize_t r;
+	int s = socket_inside(n), len;
+
+	*code = 0;
+	if (s == -2)
+		return -2;
+	if (s < 0)
+		return -1;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	len = snprintf(req, sizeof req, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", target, target);
+	if (len < 0 || (size_t)len >= sizeof req || setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof tv) < 0 || setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0 ||
+	    connect(s, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+	    send(s, req, (size_t)len, MSG_NOSIGNAL) != (ssize_t)len) {
+		len = errno;
+		close(s);
+		errno = len;
+		return -1;
+	}
+	while (got + 1 < sizeof ans && !memchr(ans, '\n', got) &&
+	       (r = recv(s, ans + got, sizeof ans - 1 - got, 0)) > 0)
+		got += (size_t)r;
+	ans[got] = '\0';
+	close(s);
+	if (sscanf(ans, "HTTP/1.%*[01] %3d", code) != 1) {
+		errno = got ? EPROTO : ETIMEDOUT;
+		return -1;
+	}
+	return 0;
 }

@@ -32,4 +32,8 @@ int netns_start_proxy(struct netns *n, const struct ident *id, char *const *argv
 		      const char **step);
 /* Kills and reaps the proxy and closes what netns_create opened. */
 void netns_release(struct netns *n);
+/* Asks the proxy serving n, from inside its namespace, to CONNECT to target ("host:port"):
+ * 0 with the answer's status code in *code; -1 with errno (ETIMEDOUT: no answer in 5 s);
+ * -2 when the calling thread could not return to its own namespace (it must stop). */
+int netns_ask_proxy(const struct netns *n, const char *target, int *code);
 #endif

@@ -138,3 +138,25 @@ group_root_fixed() {
 	[[ "$got" == *"Permission denied"* ]]
 	rm -rf "$FIX/pkg-v" "$FIX/v-ready" "$FIX/v-go" "$FIX/v-out"
 }
+
+@test "--check as root starts the proxy as a launch would and asks it; alice's through sudo starts none" {
+	write_config '{"proxyUser": "pitest-proxy", "network": {"mode": "allowlist", "allow": ["example.com:443"]}}'
+	run "$FIX/bin/pi-runner" --check
+	no_crash
+	[[ "$output" == *"proxy: starts as pitest-proxy in a network namespace of its own and refuses a host no list holds (403)"* ]]
+	# stopped and reaped before --check ends
+	[ -z "$(pgrep -u pitest-proxy)" ]
+	# a hard process limit: lifted to init's where root may (CAP_SYS_RESOURCE), else named,
+	# as a launch would
+	run prlimit --nproc=64:64 "$FIX/bin/pi-runner" --check
+	no_crash
+	if prlimit --nproc=64:64 sh -c 'ulimit -Hu 128' 2>/dev/null; then
+		[[ "$output" == *"proxy: starts as pitest-proxy"* ]]
+	else
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"pi-runner: proxy: cannot start it as 'pitest-proxy': cannot set its process limit (ulimit -u) to init's: Operation not permitted"* ]]
+	fi
+	check_as_alice
+	no_crash
+	[[ "$output" != *"proxy:"* ]]
+}
