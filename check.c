@@ -203,14 +203,15 @@ static int check_group_mode(const struct config *c, const struct host_user *h, c
 	 * (2705) and chmod g+rwX made it a set-gid program of the project group, and the user
 	 * could trace the command (same uid and gid). It touches the user's own entries only
 	 * (chgrp of another's fails, even to its own group), never a link (chmod would follow
-	 * it), and sets g+s through "DIR/." so that nothing but a directory gets it. */
+	 * it), clears g+s everywhere before it sets it through "DIR/." so that nothing but a
+	 * directory has it (whether chgrp clears a 2705 file's bit depends on the kernel). */
 	pi_say("%s: warning: hostUsers.%s.projectRoots: %s: in group mode the agent works through "
 	       "projectGroup %s, and %zu entr%s of %s's lack%s it (%s%s); acting as %s with that "
 	       "group as its only one, so that a link swapped in leads nowhere %s could not go, "
 	       "%s cannot trace the command, and no file gains a set-gid bit: as root, setpriv "
 	       "--reuid=%s --regid=%s --clear-groups --reset-env sh -c 'cd \"$1\" || exit 1; find . "
 	       "-user \"$3\" ! -group \"$2\" -exec chgrp -h \"$2\" {} + && find . -user \"$3\" ! "
-	       "-type l -exec chmod g+rwX {} + && find . -user \"$3\" -type d -exec chmod g+s {}/. "
+	       "-type l -exec chmod g-s,g+rwX {} + && find . -user \"$3\" -type d -exec chmod g+s {}/. "
 	       "\\;' sh %s %s %s; for what "
 	       "%s makes later, umask 0007 in %s's shell or, as %s, setfacl -R -d -m g:%s:rwX %s",
 	       c->path, h->name, root, c->project_group, walk.wrong, walk.wrong == 1 ? "y" : "ies",

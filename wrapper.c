@@ -121,7 +121,8 @@ static int run_tool(char **args)
 		} else if (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
 			continue;       /* the job's: pi follows the tool's stop (above) */
 		} else if (si.si_code == SI_USER || si.si_code == SI_QUEUE) {
-			g = getpgid(si.si_pid);
+			/* si_pid 0: a sender in a parent pid namespace (getpgid(0) would be our own) */
+			g = si.si_pid > 0 ? getpgid(si.si_pid) : -1;
 			if (g <= 0 || g != getpgrp())
 				relay(pid, sig);
 		}

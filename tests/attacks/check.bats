@@ -108,7 +108,7 @@ group_root_fixed() {
 	[ "$status" -eq 0 ]    # the entries lacking the group are a warning
 	# no command for root is cut short: the one printed is whole, with every path whole
 	[ -z "$(grep -E "' sh /\$" <<<"$output")" ]
-	grep -qF "as root, setpriv --reuid=pitest-alice --regid=pitest-agent --clear-groups --reset-env sh -c 'cd \"\$1\" || exit 1; find . -user \"\$3\" ! -group \"\$2\" -exec chgrp -h \"\$2\" {} + && find . -user \"\$3\" ! -type l -exec chmod g+rwX {} + && find . -user \"\$3\" -type d -exec chmod g+s {}/. \\;' sh $A/p pitest-agent pitest-alice; for what" <<<"$output"
+	grep -qF "as root, setpriv --reuid=pitest-alice --regid=pitest-agent --clear-groups --reset-env sh -c 'cd \"\$1\" || exit 1; find . -user \"\$3\" ! -group \"\$2\" -exec chgrp -h \"\$2\" {} + && find . -user \"\$3\" ! -type l -exec chmod g-s,g+rwX {} + && find . -user \"\$3\" -type d -exec chmod g+s {}/. \\;' sh $A/p pitest-agent pitest-alice; for what" <<<"$output"
 	unchanged
 }
 

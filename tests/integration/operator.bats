@@ -124,7 +124,7 @@ setup() {
 	# the commands it gives, run as they are, make the root work
 	cmd=${line#*: as root, }
 	cmd=${cmd%%; for what*}
-	[[ "$cmd" == "setpriv --reuid=pitest-alice --regid=pitest-agent --clear-groups --reset-env sh -c 'cd \"\$1\" || exit 1; find . -user \"\$3\" ! -group \"\$2\" -exec chgrp -h \"\$2\" {} + && find . -user \"\$3\" ! -type l -exec chmod g+rwX {} + && find . -user \"\$3\" -type d -exec chmod g+s {}/. \\;' sh $A/p pitest-agent pitest-alice" ]]
+	[[ "$cmd" == "setpriv --reuid=pitest-alice --regid=pitest-agent --clear-groups --reset-env sh -c 'cd \"\$1\" || exit 1; find . -user \"\$3\" ! -group \"\$2\" -exec chgrp -h \"\$2\" {} + && find . -user \"\$3\" ! -type l -exec chmod g-s,g+rwX {} + && find . -user \"\$3\" -type d -exec chmod g+s {}/. \\;' sh $A/p pitest-agent pitest-alice" ]]
 	# alice swaps her root for a link to bob's project before root runs it: nothing of bob's changes
 	B=$(home_of pitest-bob)
 	before=$(stat -c %G:%a "$B/p" "$B/p/sub")
