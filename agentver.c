@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 
 #include "agentver.h"
 #include "fs.h"
+#include "inherit.h"
 #include "json.h"
 
 enum {
@@ -169,17 +169,14 @@ static void last_line(char *buf, size_t len, char *out, size_t n)
 static void child(const struct ident *as, int w, const char *home, char *const argv[],
 		  char *const envp[])
 {
-	sigset_t none;
-	int null, sig;
+	int null;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
+	inherit_reset_signals();
 	null = open("/dev/null", O_RDONLY);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(w, 1) < 0 || dup2(w, 2) < 0)
 		_exit(126);
-	syscall(SYS_close_range, 3U, ~0U, 0U);
+	/* no fallback before: on a kernel without close_range the runner's fds reached the agent */
+	inherit_close_from(3);
 	if (setsid() < 0 || setgroups(1, &as->gid) < 0 ||
 	    setresgid(PROBE_GID, PROBE_GID, PROBE_GID) < 0 ||
 	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 || setresuid(as->uid, as->uid, as->uid) < 0 ||

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "inherit.h"
@@ -37,6 +38,16 @@ void inherit_reset_signals(void)
 		sigaction(sig, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+void inherit_close_from(int first)
+{
+	int fd;
+
+	if (syscall(SYS_close_range, (unsigned)first, ~0U, 0U) == 0)
+		return;
+	for (fd = first; fd < 65536; fd++)
+		close(fd);
 }
 
 static const char *const std_name[] = { "standard input", "standard output", "standard error" };

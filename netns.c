@@ -27,11 +27,11 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "inherit.h"
 #include "netns.h"
 #include "proxy.h"
 
@@ -185,30 +185,16 @@ static int set_limits(int *failed)
 	return 0;
 }
 
-static void close_from(int first)
-{
-	int fd;
-
-	if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0)
-		return;
-	for (fd = first; fd < 65536; fd++)
-		close(fd);
-}
-
 /* Everything between fork and exec; returns only on failure, with the fd its errno goes to
  * (err until the fds are moved, then 4); *step is the index of the limit that failed, or -1. */
 static int child(struct netns *n, const struct ident *id, char *const *argv, pid_t parent, int err,
 		 int *step)
 {
 	static char *const envp[] = { NULL };
-	sigset_t none;
-	int null, lfd, efd, rfd = -1, sig;
+	int null, lfd, efd, rfd = -1;
 
 	*step = -1;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
+	inherit_reset_signals();
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	lfd = fcntl(n->listen_fd, F_DUPFD_CLOEXEC, 10);
 	efd = fcntl(err, F_DUPFD_CLOEXEC, 10);
@@ -218,7 +204,7 @@ static int child(struct netns *n, const struct ident *id, char *const *argv, pid
 	    dup2(null, 2) < 0 || dup2(lfd, 3) < 0 || dup2(efd, 4) < 0 ||
 	    fcntl(4, F_SETFD, FD_CLOEXEC) < 0 || (rfd >= 0 && dup2(rfd, 5) < 0))
 		return err;
-	close_from(rfd >= 0 ? 6 : 5);
+	inherit_close_from(rfd >= 0 ? 6 : 5);
 	if (set_limits(step) < 0)
 		return 4;
 	*step = -1;
@@ -331,7 +317,7 @@ int netns_ask_proxy(const struct netns *n, const char *target, int *code)
 	char req[600], ans[64];
 	size_t got = 0;
 	ssize_t r;
-	int s = socket_inside(n), len;
+	int s = socket_inside(n), len, e;
 
 	*code = 0;
 	if (s == -2)
@@ -344,9 +330,9 @@ int netns_ask_proxy(const struct netns *n, const char *target, int *code)
 	    sizeof tv) < 0 || setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0 ||
 	    connect(s, (struct sockaddr *)&sa, sizeof sa) < 0 ||
 	    send(s, req, (size_t)len, MSG_NOSIGNAL) != (ssize_t)len) {
-		len = errno;
+		e = errno;
 		close(s);
-		errno = len;
+		errno = e;
 		return -1;
 	}
 	while (got + 1 < sizeof ans && !memchr(ans, '\n', got) &&

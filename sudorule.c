@@ -16,11 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "caller.h"
+#include "inherit.h"
 #include "sudorule.h"
 
 static int is_doas(const struct caller_tool *t)
@@ -32,20 +32,14 @@ static int is_doas(const struct caller_tool *t)
 static void child(char *const *argv, const struct ident *as, int out)
 {
 	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-	sigset_t none;
-	int null, sig, fd;
+	int null;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
+	inherit_reset_signals();
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(out >= 0 ? out : null, 1) < 0 ||
 	    dup2(null, 2) < 0)
 		return;
-	if (syscall(SYS_close_range, 3U, ~0U, 0) < 0)
-		for (fd = 3; fd < 65536; fd++)
-			close(fd);
+	inherit_close_from(3);
 	if (as && (setgroups((size_t)as->ngroups, as->groups) < 0 ||
 		   setresgid(as->gid, as->gid, as->gid) < 0 ||
 		   setresuid(as->uid, as->uid, as->uid) < 0))

@@ -1,10 +1,17 @@
-// links: sudorule.c caller.c say.c
+// links: sudorule.c caller.c say.c inherit.c
 /* test_sudorule.c - unit tests for asking the elevation tool about the runner's rule: each tool's form and answers, what the tool gets, the rule's words. */
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -106,6 +113,42 @@ static void test_doas(void)
 	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_UNKNOWN);
 }
 
+/* On a kernel without close_range (ENOSYS, made here by a filter in a child): the tool still
+ * gets no fd of ours but 0-2 (the one-by-one fallback, shared by every child we exec). */
+static void test_no_close_range(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_close_range, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof f / sizeof *f, f };
+	struct config c = { 0 };
+	char path[128], mark[32];
+	int st = -1, leak;
+	pid_t pid;
+
+	snprintf(path, sizeof path, "%s/sudo", dir);
+	c.sudo_path = path;
+	c.runner_path = "/usr/bin/pi-runner";
+	tool("sudo");
+	put("rc", "0\n");
+	pid = fork();
+	if (pid == 0) {
+		leak = open("/dev/null", O_RDONLY);
+		if (leak < 3 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0 ||
+		    syscall(SYS_close_range, 100U, 101U, 0U) != -1 || errno != ENOSYS)
+			_exit(2);
+		_exit(sudorule_ask(&c, NULL, NULL) == SUDORULE_OK ? 10 + leak : 3);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) >= 13);
+	snprintf(mark, sizeof mark, "\n%d\n", WEXITSTATUS(st) - 10);
+	CHECK(!strncmp(got("fds"), "0\n1\n", 4) && strstr(got("fds"), "\n2\n"));
+	CHECK(!strstr(got("fds"), mark));
+}
+
 static void test_describe(void)
 {
 	struct config c = { 0 };
@@ -143,6 +186,7 @@ int main(void)
 	test_sudo();
 	test_doas();
 	test_describe();
+	test_no_close_range();
 	put("rm", "");
 	if (fork() == 0)
 		execl("/bin/rm", "rm", "-rf", dir, (char *)NULL);
