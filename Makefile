@@ -24,7 +24,10 @@ DEFS   = -D_GNU_SOURCE -DPI_CONFIG_PATH='"$(CONFIG_PATH)"' \
          -DPI_RUNTIME_DIR='"$(RUNTIME_DIR)"' -DPI_RUNNER_PATH='"$(RUNNER_PATH)"' \
          -DPI_SUDOERS_FILE='"$(SUDOERS_FILE)"' \
          -DPI_VERSION='"$(VERSION)"'
-BASE_CFLAGS = -std=c11 $(WARN) $(DEFS) -Ibuild/include
+# The folders by concern (docs/LAYOUT.md): each header is found by its name alone.
+DIRS   = launch net priv lib
+INCS   = -I. $(addprefix -I,$(DIRS)) -Ibuild/include
+BASE_CFLAGS = -std=c11 $(WARN) $(DEFS) $(INCS)
 REL_CFLAGS  = $(BASE_CFLAGS) -Os -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
               -fno-asynchronous-unwind-tables -fno-unwind-tables \
               -ffunction-sections -fdata-sections
@@ -32,10 +35,13 @@ REL_LDFLAGS = -static -s -Wl,--gc-sections
 SAN_CFLAGS  = $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
               -fsanitize=address,undefined -fno-sanitize-recover=all
 
-SRCS  = pi.c say.c caller.c sudorule.c wrapper.c runner.c suspend.c agentinit.c prepare.c check.c agentver.c hide.c mergecmd.c config.c policy.c sync.c merge.c \
-        json.c sandbox.c fs.c ident.c audit.c mounts.c cover.c inherit.c idmap.c projcfg.c project.c netns.c \
-        netpolicy.c proxyreq.c proxy.c
-HDRS  = $(wildcard *.h)
+SRCS  = pi.c say.c wrapper.c runner.c agentinit.c check.c mergecmd.c proxy.c policy.c sync.c merge.c sandbox.c \
+        launch/prepare.c launch/project.c launch/projcfg.c launch/hide.c launch/suspend.c \
+        launch/agentver.c launch/sudorule.c \
+        net/netns.c net/netpolicy.c net/proxyreq.c \
+        priv/ident.c priv/fs.c priv/inherit.c priv/caller.c priv/mounts.c priv/cover.c priv/idmap.c \
+        lib/json.c lib/config.c lib/audit.c
+HDRS  = $(wildcard *.h $(addsuffix /*.h,$(DIRS)))
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: FORCE all release asan unit tsan test integration attacks install clean e2e demo bench fuzz deb man
@@ -86,7 +92,7 @@ build/asan/pi: $(SRCS) $(HDRS) Makefile build/include/jsmn.h build/flags
 UNIT_CFLAGS ?= $(SAN_CFLAGS)
 build/unit/%: tests/unit/%.c tests/check.h $(SRCS) $(HDRS) Makefile build/include/jsmn.h
 	@mkdir -p build/unit
-	$(CC) $(UNIT_CFLAGS) -I. -Itests -o $@ $< $(shell sed -n '1s|^// links:||p' $<)
+	$(CC) $(UNIT_CFLAGS) -Itests -o $@ $< $(shell sed -n '1s|^// links:||p' $<)
 
 unit: $(addprefix build/unit/,$(UNITS))
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
@@ -99,10 +105,10 @@ tsan: build/unit/test_sync-tsan build/unit/test_say-tsan
 		{ cat build/unit/test_say-tsan.log.* >&2; false; }
 build/unit/test_say-tsan: tests/unit/test_say.c tests/check.h say.c $(HDRS) Makefile build/include/jsmn.h
 	@mkdir -p build/unit
-	$(CLANG) $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=thread -I. -Itests -o $@ tests/unit/test_say.c say.c
-build/unit/test_sync-tsan: tests/unit/test_sync.c tests/check.h sync.c fs.c ident.c $(HDRS) Makefile build/include/jsmn.h
+	$(CLANG) $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=thread -Itests -o $@ tests/unit/test_say.c say.c
+build/unit/test_sync-tsan: tests/unit/test_sync.c tests/check.h sync.c priv/fs.c priv/ident.c $(HDRS) Makefile build/include/jsmn.h
 	@mkdir -p build/unit
-	$(CLANG) $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=thread -I. -Itests -o $@ tests/unit/test_sync.c sync.c fs.c ident.c
+	$(CLANG) $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=thread -Itests -o $@ tests/unit/test_sync.c sync.c priv/fs.c priv/ident.c
 
 integration: release asan
 	tests/integration/run.sh build
@@ -152,9 +158,9 @@ build/bench/pi: $(SRCS) $(HDRS) Makefile build/include/jsmn.h
 	@mkdir -p build/bench
 	$(MUSL_CC) $(REL_CFLAGS) -o $@ $(SRCS) $(REL_LDFLAGS)
 
-build/bench/sync-driver: tests/sync-driver.c sync.c fs.c ident.c $(HDRS) Makefile
+build/bench/sync-driver: tests/sync-driver.c sync.c priv/fs.c priv/ident.c $(HDRS) Makefile
 	@mkdir -p build/bench
-	$(MUSL_CC) $(REL_CFLAGS) -I. -o $@ tests/sync-driver.c sync.c fs.c ident.c $(REL_LDFLAGS)
+	$(MUSL_CC) $(REL_CFLAGS) -o $@ tests/sync-driver.c sync.c priv/fs.c priv/ident.c $(REL_LDFLAGS)
 
 build/bench/%: bench/%.c Makefile
 	@mkdir -p build/bench

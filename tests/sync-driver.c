@@ -1,4 +1,4 @@
-// links: sync.c fs.c ident.c
+// links: sync.c priv/fs.c priv/ident.c
 /* sync-driver.c - runs sync_tree on two directories as root: test and benchmark driver only.
  *
  * usage: sync-driver [-r USER] [-w USER] [-s ENTRIES] [-q] SRC DST

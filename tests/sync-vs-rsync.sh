@@ -160,7 +160,7 @@ rsync_agrees() {   # rsync -c itemizes nothing to do on our copy (but the stripp
 compare() {
 	local src=$WORK/src rs=$WORK/rsync ours=$WORK/ours round stats
 	# shellcheck disable=SC2086 # the flag lists split into words on purpose
-	$CC $WARN $SAN -I. -o build/sync-driver tests/sync-driver.c $LINKS
+	$CC $WARN $SAN -I. -Ipriv -o build/sync-driver tests/sync-driver.c $LINKS
 	RANDOM=$SEED
 	mkdir -p "$WORK/outside"; echo outside >"$WORK/outside/file"
 	gen_tree "$src"

@@ -17,14 +17,14 @@ case $seconds in '' | *[!0-9]* | 0*) echo "usage: $0 [SECONDS] [TARGET...]" >&2;
 
 CLANG=${CLANG:-clang}
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE
-	-std=c11 -Ibuild/include -I. -Wall -Wextra -Werror -Wno-unused-parameter"
+	-std=c11 -Ibuild/include -I. -Ilaunch -Inet -Ipriv -Ilib -Wall -Wextra -Werror -Wno-unused-parameter"
 
 # The product sources each target links.
 sources() {
 	case $1 in
-	json) echo json.c merge.c ;;
-	config) echo config.c json.c fs.c merge.c netpolicy.c ;;
-	proxyreq) echo proxyreq.c netpolicy.c ;;
+	json) echo lib/json.c merge.c ;;
+	config) echo lib/config.c lib/json.c priv/fs.c merge.c net/netpolicy.c ;;
+	proxyreq) echo net/proxyreq.c net/netpolicy.c ;;
 	*) return 1 ;;
 	esac
 }

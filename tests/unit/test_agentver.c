@@ -1,4 +1,4 @@
-// links: agentver.c fs.c ident.c json.c inherit.c
+// links: launch/agentver.c priv/fs.c priv/ident.c lib/json.c priv/inherit.c
 /* test_agentver.c - unit tests for the --check probe of the agent: its environment keeps Node's compile cache and temp files in the probe's own home, never the shared /tmp. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-// links: audit.c
+// links: lib/audit.c
 /* test_audit.c - unit tests for the audit line's quoting: values that need quotes or escapes, a value cut only where it says so, never past its buffer. */
 #include <stdio.h>
 #include <string.h>

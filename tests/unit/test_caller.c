@@ -1,4 +1,4 @@
-// links: caller.c say.c
+// links: priv/caller.c say.c
 /* test_caller.c - unit tests for who ran the runner: each tool's own variable, another tool's refused, the login session, root's own. */
 #include <errno.h>
 #include <fcntl.h>

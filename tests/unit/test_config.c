@@ -1,4 +1,4 @@
-// links: config.c json.c fs.c netpolicy.c
+// links: lib/config.c lib/json.c priv/fs.c net/netpolicy.c
 /* test_config.c - unit tests for loading config.json: defaults, types, errors with key and position, trust. */
 #include <fcntl.h>
 #include <limits.h>

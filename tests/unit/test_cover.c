@@ -1,4 +1,4 @@
-// links: cover.c mounts.c idmap.c fs.c ident.c policy.c
+// links: priv/cover.c priv/mounts.c priv/idmap.c priv/fs.c priv/ident.c policy.c
 /* test_cover.c - unit tests for what covers a project inside its staged roots: the merged settings, the hidden dirs, the way to them pinned, what is refused, and the user's own tree untouched. */
 #include <errno.h>
 #include <fcntl.h>

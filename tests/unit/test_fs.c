@@ -1,4 +1,4 @@
-// links: fs.c ident.c
+// links: priv/fs.c priv/ident.c
 /* test_fs.c - fs_remove on trees an agent may leave: any depth, long paths, locked modes, in a few fds and a small stack. */
 #include <dirent.h>
 #include <errno.h>

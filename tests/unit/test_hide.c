@@ -1,4 +1,4 @@
-// links: hide.c policy.c fs.c ident.c
+// links: launch/hide.c policy.c priv/fs.c priv/ident.c
 /* test_hide.c - unit tests for the choice of what a unit hides of another user's roots: resolved as that user, widened to what only root can replace, never what the unit needs. */
 #include <errno.h>
 #include <fcntl.h>

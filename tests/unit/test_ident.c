@@ -1,4 +1,4 @@
-// links: ident.c
+// links: priv/ident.c
 /* test_ident.c - unit tests for borrowed identities: ids, groups and an empty effective capability set on every thread. */
 #include <errno.h>
 #include <fcntl.h>

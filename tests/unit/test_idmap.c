@@ -1,4 +1,4 @@
-// links: mounts.c idmap.c fs.c ident.c policy.c
+// links: priv/mounts.c priv/idmap.c priv/fs.c priv/ident.c policy.c
 /* test_idmap.c - unit tests for the idmapped project mounts: the mapping, and real clones seen and written by the agent's ids. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-// links: json.c
+// links: lib/json.c
 /* test_json.c - unit tests for the strict JSON parser: what it accepts, what it refuses and where, and the accessors. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-// links: json.c merge.c
+// links: lib/json.c merge.c
 /* test_merge.c - unit tests for the deep merge: semantics, key order, escapes, number printing, write errors. */
 #include <errno.h>
 #include <fcntl.h>

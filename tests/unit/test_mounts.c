@@ -1,4 +1,4 @@
-// links: mounts.c idmap.c fs.c ident.c policy.c
+// links: priv/mounts.c priv/idmap.c priv/fs.c priv/ident.c policy.c
 /* test_mounts.c - unit tests for the staging of project roots: what is bound, what is refused, with the new mount calls and without them. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-// links: netpolicy.c
+// links: net/netpolicy.c
 /* test_netpolicy.c - unit tests for allowlist entries, request hosts, matching, IDNA and the special address ranges. */
 #include <arpa/inet.h>
 #include <netinet/in.h>

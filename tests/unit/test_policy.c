@@ -1,4 +1,4 @@
-// links: policy.c fs.c
+// links: policy.c priv/fs.c
 /* test_policy.c - unit tests for root expansion, realpath -m resolution and containment. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-// links: projcfg.c merge.c json.c fs.c
+// links: launch/projcfg.c merge.c lib/json.c priv/fs.c
 /* test_projcfg.c - unit tests for projectConfig: modes, the agent's trust flags, the project settings under the admin's, version detection. */
 #include <errno.h>
 #include <limits.h>

@@ -1,4 +1,4 @@
-// links: proxyreq.c netpolicy.c
+// links: net/proxyreq.c net/netpolicy.c
 /* test_proxyreq.c - unit tests for the proxy request parser: accepted client heads, every refusal class, incremental input, and the upstream head. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-// links: sync.c fs.c ident.c
+// links: sync.c priv/fs.c priv/ident.c
 /* test_sync.c - sync_tree as root between two accounts: copies, deletions and planted traps. */
 #include <dirent.h>
 #include <errno.h>
