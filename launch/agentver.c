@@ -177,9 +177,7 @@ static void child(const struct ident *as, int w, const char *home, char *const a
 		_exit(126);
 	/* no fallback before: on a kernel without close_range the runner's fds reached the agent */
 	inherit_close_from(3);
-	if (setsid() < 0 || setgroups(1, &as->gid) < 0 ||
-	    setresgid(PROBE_GID, PROBE_GID, PROBE_GID) < 0 ||
-	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 || setresuid(as->uid, as->uid, as->uid) < 0 ||
+	if (setsid() < 0 || ident_drop(as->uid, PROBE_GID, 1, &as->gid) < 0 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
 	    chdir(home) < 0)
 		_exit(126);

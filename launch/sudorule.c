@@ -40,9 +40,7 @@ static void child(char *const *argv, const struct ident *as, int out)
 	    dup2(null, 2) < 0)
 		return;
 	inherit_close_from(3);
-	if (as && (setgroups((size_t)as->ngroups, as->groups) < 0 ||
-		   setresgid(as->gid, as->gid, as->gid) < 0 ||
-		   setresuid(as->uid, as->uid, as->uid) < 0))
+	if (as && ident_drop(as->uid, as->gid, (size_t)as->ngroups, as->groups) < 0)
 		return;
 	if (chdir("/") == 0)
 		execve(argv[0], argv, envp);

@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ident.h"
 #include "inherit.h"
 #include "netns.h"
 #include "proxy.h"
@@ -208,8 +209,7 @@ static int child(struct netns *n, const struct ident *id, char *const *argv, pid
 	if (set_limits(step) < 0)
 		return 4;
 	*step = -1;
-	if (setsid() < 0 || setgroups(0, NULL) < 0 || setresgid(id->gid, id->gid, id->gid) < 0 ||
-	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 || setresuid(id->uid, id->uid, id->uid) < 0)
+	if (setsid() < 0 || ident_drop(id->uid, id->gid, 0, NULL) < 0)
 		return 4;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return 4;

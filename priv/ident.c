@@ -186,3 +186,11 @@ int ident_holds_root(char *why, size_t n)
 	}
 	return 0;
 }
+
+int ident_drop(uid_t uid, gid_t gid, size_t n, const gid_t *groups)
+{
+	if (setgroups(n, groups) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 || setresuid(uid, uid, uid) < 0)
+		return -1;
+	return 0;
+}

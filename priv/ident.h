@@ -29,4 +29,8 @@ int ident_holds_root(char *why, size_t n);
 /* Whether the process holds any capability (effective, permitted or inheritable): 1, 0, or
  * -1 when it cannot tell. */
 int ident_has_caps(void);
+/* For good, in a child between fork and exec (never in a thread of the runner): groups
+ * exactly the n given, then gid and uid (real, effective and saved), no capability kept
+ * past the uid's change. 0, or -1 with errno set. */
+int ident_drop(uid_t uid, gid_t gid, size_t n, const gid_t *groups);
 #endif
