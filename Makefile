@@ -35,7 +35,7 @@ REL_LDFLAGS = -static -s -Wl,--gc-sections
 SAN_CFLAGS  = $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
               -fsanitize=address,undefined -fno-sanitize-recover=all
 
-SRCS  = pi.c say.c wrapper.c runner.c agentinit.c check.c mergecmd.c proxy.c policy.c sync.c merge.c sandbox.c \
+SRCS  = pi.c say.c deny.c wrapper.c runner.c agentinit.c check.c mergecmd.c proxy.c policy.c sync.c merge.c sandbox.c \
         launch/prepare.c launch/project.c launch/projcfg.c launch/hide.c launch/suspend.c \
         launch/agentver.c launch/sudorule.c \
         net/netns.c net/netpolicy.c net/proxyreq.c \
@@ -44,7 +44,7 @@ SRCS  = pi.c say.c wrapper.c runner.c agentinit.c check.c mergecmd.c proxy.c pol
 HDRS  = $(wildcard *.h $(addsuffix /*.h,$(DIRS)))
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: FORCE all release asan unit tsan test integration attacks install clean e2e demo bench fuzz deb man
+.PHONY: FORCE all release asan unit tsan shape test integration attacks install clean e2e demo bench fuzz deb man
 all: release
 release: build/pi build/pi-runner build/pi-merge build/pi-agent-init
 
@@ -110,6 +110,11 @@ build/unit/test_sync-tsan: tests/unit/test_sync.c tests/check.h sync.c priv/fs.c
 	@mkdir -p build/unit
 	$(CLANG) $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=thread -Itests -o $@ tests/unit/test_sync.c sync.c priv/fs.c priv/ident.c
 
+# The tree's shape (tests/shape.py): modules below the personalities never print or exit, root's
+# powers only in priv/, no include cycle.
+shape:
+	tests/shape.py
+
 integration: release asan
 	tests/integration/run.sh build
 	tests/integration/run.sh build/asan
@@ -128,7 +133,7 @@ build/execrec: tests/attacks/execrec.c Makefile
 # /etc/pi-agent/config.json.
 test:
 	tests/deps.sh test
-	$(MAKE) unit tsan integration
+	$(MAKE) shape unit tsan integration
 	$(MAKE) attacks
 	tests/sync-vs-rsync.sh
 	tests/man.sh

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "agentinit.h"
-#include "pi.h"
+#include "say.h"
 
 /* The child: its own foreground process group on a terminal, then the agent. */
 static void run_agent(char **argv, int tty, const sigset_t *old)

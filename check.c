@@ -27,7 +27,7 @@
 #include "idmap.h"
 #include "mounts.h"
 #include "netns.h"
-#include "pi.h"
+#include "say.h"
 #include "proxy.h"
 #include "runner.h"
 #include "sandbox.h"

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "merge.h"
 #include "caller.h"
 #include "pi.h"
+#include "say.h"
 
 static int usage(FILE *to, int rc)
 {

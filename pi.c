@@ -24,6 +24,7 @@
 #include "ident.h"
 #include "inherit.h"
 #include "pi.h"
+#include "say.h"
 #include "proxy.h"
 
 enum need {

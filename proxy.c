@@ -38,7 +38,7 @@
 
 #include "audit.h"
 #include "netpolicy.h"
-#include "pi.h"
+#include "say.h"
 #include "proxy.h"
 #include "proxyreq.h"
 

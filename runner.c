@@ -47,7 +47,9 @@
 #include "inherit.h"
 #include "merge.h"
 #include "netpolicy.h"
+#include "deny.h"
 #include "pi.h"
+#include "say.h"
 #include "policy.h"
 #include "proxy.h"
 #include "sandbox.h"
@@ -1172,6 +1174,8 @@ int runner_main(int argc, char **argv)
 	enum form f;
 
 	memset(&r, 0, sizeof r);
+	r.say = pi_say;
+	r.root_lost = pi_root_lost;
 	r.runtime_fd = r.home_fd = r.agent_dir_fd = r.lock_fd = r.account_fd = r.watch_fd = -1;
 	r.net.report_fd = -1;
 	r.net.ns_fd = r.net.listen_fd = -1;

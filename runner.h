@@ -10,6 +10,10 @@
 #include "projcfg.h"
 #include "sandbox.h"
 
+#ifndef PI_RUNTIME_DIR
+#define PI_RUNTIME_DIR "/run/pi-agent"
+#endif
+
 enum { RUN_TERM_VARS = 32 };
 
 struct run {
@@ -48,6 +52,9 @@ struct run {
 	size_t nargs;
 	struct projcfg pc;                /* projectConfig's plan for this launch (project.c) */
 	struct netns net;                 /* network allowlist: the unit's namespace and proxy */
+	/* how the parts below the runner speak: the personality's own (pi_say, pi_root_lost) */
+	void (*say)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+	int (*root_lost)(void);
 };
 
 /* Agent home, config copy, settings.json, env file and project links (prepare.c).

@@ -23,7 +23,6 @@
 #include "fs.h"
 #include "merge.h"
 #include "netpolicy.h"
-#include "pi.h"
 #include "proxy.h"
 #include "runner.h"
 #include "sandbox.h"
@@ -68,7 +67,7 @@ static int unchanged(int dirfd, const char *name, const char *buf, int in, size_
 }
 
 /* A directory root alone may change, created 0755 (or mode) if missing. */
-static int open_root_dir(int at, const char *path, mode_t mode, const char *what)
+static int open_root_dir(const struct run *r, int at, const char *path, mode_t mode, const char *what)
 {
 	struct stat st;
 	int fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -76,11 +75,11 @@ static int open_root_dir(int at, const char *path, mode_t mode, const char *what
 	if (fd < 0 && errno == ENOENT && (mkdirat(at, path, mode) == 0 || errno == EEXIST))
 		fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		pi_say("cannot open %s %s: %s", what, path, strerror(errno));
+		r->say("cannot open %s %s: %s", what, path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		pi_say("%s %s must be owned by root and not writable by group or others "
+		r->say("%s %s must be owned by root and not writable by group or others "
 		       "(found uid %u, mode %04o): run chown root:root %s && chmod %04o %s", what,
 		       path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), path,
 		       (unsigned)mode, path);
@@ -104,20 +103,20 @@ static int open_agent_home(struct run *r, int users)
 		}
 	}
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		pi_say("cannot open the agent home %s: %s", r->agent_home, strerror(errno));
+		r->say("cannot open the agent home %s: %s", r->agent_home, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
 	if (st.st_uid != r->agent_id.uid) {
-		pi_say("agent home %s belongs to uid %u, not to the agent account '%s': run "
+		r->say("agent home %s belongs to uid %u, not to the agent account '%s': run "
 		       "chown -R %s: %s", r->agent_home, (unsigned)st.st_uid, r->agent, r->agent,
 		       r->agent_home);
 		close(fd);
 		return -1;
 	}
 	if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0) {
-		pi_say("cannot set the mode of %s: %s", r->agent_home, strerror(errno));
+		r->say("cannot set the mode of %s: %s", r->agent_home, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -147,7 +146,7 @@ static int make_agent_dirs(struct run *r)
 		if (pfd >= 0 && pfd != r->home_fd)
 			close(pfd);
 		if (fd < 0) {
-			pi_say("cannot create %s/%s: %s", r->agent_home, dirs[i], strerror(errno));
+			r->say("cannot create %s/%s: %s", r->agent_home, dirs[i], strerror(errno));
 			return -1;
 		}
 		if (!strcmp(dirs[i], ".pi/agent"))
@@ -160,7 +159,9 @@ static int make_agent_dirs(struct run *r)
 
 static void sync_warning(void *ctx, const char *path, const char *reason)
 {
-	pi_say("warning: skipped %s/%s: %s", (const char *)ctx, path, reason);
+	const struct run *r = ctx;
+
+	r->say("warning: skipped %s/%s: %s", r->source, path, reason);
 }
 
 /* Copies the host config dir into the agent dir, reading as the host user. */
@@ -168,7 +169,7 @@ static int sync_config(struct run *r)
 {
 	struct sync_opts o = {
 		.reader = &r->host_id, .writer = &r->agent_id, .exclude = sync_excludes,
-		.warn = sync_warning, .ctx = r->source, .share_after = SYNC_SHARE_AFTER,
+		.warn = sync_warning, .ctx = r, .share_after = SYNC_SHARE_AFTER,
 		.reader_name = r->user, .max_bytes = r->c.sync_max_bytes,
 		.max_entries = r->c.sync_max_entries,
 	};
@@ -183,13 +184,13 @@ static int sync_config(struct run *r)
 	if (ident_enter(NULL) < 0) {
 		if (src >= 0)
 			close(src);
-		return pi_root_lost();
+		return r->root_lost();
 	}
 	errno = err;
 	if (src < 0 && (errno == ENOENT || errno == ENOTDIR))
 		return 0;          /* like the seed: no config dir, nothing to sync */
 	if (src < 0) {
-		pi_say("cannot open %s as %s: %s", r->source, r->user, strerror(errno));
+		r->say("cannot open %s as %s: %s", r->source, r->user, strerror(errno));
 		return -1;
 	}
 	memset(&st, 0, sizeof st);
@@ -199,12 +200,12 @@ static int sync_config(struct run *r)
 	r->settings_from = r->source;
 	snprintf(r->host_settings, sizeof r->host_settings, "%s/settings.json", r->source);
 	if (rc < 0 && e.limit)
-		pi_say("%s holds more than %llu %s (wrapper.%s in %s); nothing more was copied",
+		r->say("%s holds more than %llu %s (wrapper.%s in %s); nothing more was copied",
 		       r->source, e.limit == SYNC_LIMIT_BYTES ? r->c.sync_max_bytes :
 		       r->c.sync_max_entries, e.limit == SYNC_LIMIT_BYTES ? "bytes" : "entries",
 		       e.limit == SYNC_LIMIT_BYTES ? "syncMaxBytes" : "syncMaxEntries", r->c.path);
 	else if (rc < 0)
-		pi_say("cannot copy %s/%s to %s: %s: %s", r->source, e.path, r->agent_dir, e.op,
+		r->say("cannot copy %s/%s to %s: %s: %s", r->source, e.path, r->agent_dir, e.op,
 		       strerror(e.err));
 	return rc;
 }
@@ -227,13 +228,13 @@ static int write_settings(struct run *r)
 	if (ident_enter(&r->agent_id) < 0) {
 		if (fd >= 0)
 			close(fd);
-		return ident_enter(NULL) < 0 ? pi_root_lost() : -1;
+		return ident_enter(NULL) < 0 ? r->root_lost() : -1;
 	}
 	if (fd < 0 && errno != ENOENT)
-		pi_say("warning: ignoring %s/settings.json: %s; using the managed settings alone",
+		r->say("warning: ignoring %s/settings.json: %s; using the managed settings alone",
 		       r->settings_from, errno == EFTYPE_PI ? "not a regular file" : strerror(errno));
 	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > SETTINGS_MAX) {
-		pi_say("warning: ignoring %s/settings.json: larger than 1 MiB; using the managed "
+		r->say("warning: ignoring %s/settings.json: larger than 1 MiB; using the managed "
 		       "settings alone", r->settings_from);
 		close(fd);
 		fd = -1;
@@ -242,10 +243,10 @@ static int write_settings(struct run *r)
 		if (json_load_lazy(&base, fd, &je) == 0)
 			b.tok = 0;
 		else if (je.msg[0])
-			pi_say("warning: ignoring %s/settings.json: line %d col %d: %s; using the "
+			r->say("warning: ignoring %s/settings.json: line %d col %d: %s; using the "
 			       "managed settings alone", r->settings_from, je.line, je.col, je.msg);
 		else
-			pi_say("warning: ignoring %s/settings.json: %s; using the managed settings "
+			r->say("warning: ignoring %s/settings.json: %s; using the managed settings "
 			       "alone", r->settings_from, strerror(errno));
 		close(fd);
 	}
@@ -256,13 +257,13 @@ static int write_settings(struct run *r)
 	    (!unchanged(r->agent_dir_fd, "settings.json", NULL, fd, (size_t)len, r->agent_id.uid,
 			0640) &&
 	     fs_copy_atomic(r->agent_dir_fd, "settings.json", fd, (size_t)len, 0640) < 0))
-		pi_say("cannot write %s/settings.json: %s", r->agent_dir, strerror(errno));
+		r->say("cannot write %s/settings.json: %s", r->agent_dir, strerror(errno));
 	else
 		rc = 0;
 	if (fd >= 0)
 		close(fd);
 	json_free(&base);
-	return ident_enter(NULL) < 0 ? pi_root_lost() : rc;
+	return ident_enter(NULL) < 0 ? r->root_lost() : rc;
 }
 
 struct buf {
@@ -290,7 +291,7 @@ static int buf_add(struct buf *b, const char *s, size_t n)
 /* Appends path's content and a newline, as the seed's `cat f >> env; printf '\n'` did.
  * A missing file is skipped (the seed tested -f); so is a FIFO or other special file, with
  * a warning; an unreadable one is an error. */
-static int env_add_file(struct buf *b, const char *path)
+static int env_add_file(const struct run *r, struct buf *b, const char *path)
 {
 	char *text;
 	size_t len;
@@ -299,21 +300,21 @@ static int env_add_file(struct buf *b, const char *path)
 	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
 		return 0;
 	if (fd < 0 && errno == EFTYPE_PI) {
-		pi_say("warning: skipped %s: not a regular file", path);
+		r->say("warning: skipped %s: not a regular file", path);
 		return 0;
 	}
 	if (fd < 0) {
-		pi_say("cannot read %s: %s", path, strerror(errno));
+		r->say("cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}
 	rc = fs_read_all(fd, ENV_MAX, &text, &len);
 	close(fd);
 	if (rc < 0) {
-		pi_say("cannot read %s: %s", path, errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
+		r->say("cannot read %s: %s", path, errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
 		return -1;
 	}
 	if (memchr(text, '\0', len)) {
-		pi_say("cannot use %s: it contains a NUL byte, which systemd refuses", path);
+		r->say("cannot use %s: it contains a NUL byte, which systemd refuses", path);
 		free(text);
 		return -1;
 	}
@@ -322,7 +323,7 @@ static int env_add_file(struct buf *b, const char *path)
 		rc = buf_add(b, "\n", 1);
 	free(text);
 	if (rc < 0)
-		pi_say("cannot read %s: %s", path, strerror(errno));
+		r->say("cannot read %s: %s", path, strerror(errno));
 	return rc;
 }
 
@@ -337,12 +338,12 @@ static int put_env(struct run *r, const char *suffix, struct buf *b)
 	if (unchanged(r->runtime_fd, name, b->p ? b->p : "", -1, n, 0, 0600) ||
 	    fs_write_atomic(r->runtime_fd, name, b->p ? b->p : "", n, 0600) == 0)
 		return 0;
-	pi_say("cannot write %s/%s: %s", PI_RUNTIME_DIR, name, strerror(errno));
+	r->say("cannot write %s/%s: %s", PI_RUNTIME_DIR, name, strerror(errno));
 	return -1;
 }
 
 /* The `environment` entries, one line each, quoted so systemd reads back each value. */
-static int env_add_config(struct buf *b, const struct kvlist *env)
+static int env_add_config(const struct run *r, struct buf *b, const struct kvlist *env)
 {
 	char *line;
 	size_t i;
@@ -354,7 +355,7 @@ static int env_add_config(struct buf *b, const struct kvlist *env)
 		free(line);
 	}
 	if (rc < 0)
-		pi_say("cannot write the environment: %s", strerror(errno));
+		r->say("cannot write the environment: %s", strerror(errno));
 	return rc;
 }
 
@@ -378,7 +379,7 @@ static void no_proxy(const struct config_network *net, char *out, size_t n)
 
 /* network allowlist: the proxy, for every client that reads these variables; last in
  * <user>.env, so the user's .env cannot point the agent elsewhere (it would only fail). */
-static int env_add_proxy(struct buf *b, const struct config_network *net)
+static int env_add_proxy(const struct run *r, struct buf *b, const struct config_network *net)
 {
 	/* six take the proxy's URL, two the local addresses, the last "1" (node >= 22.21) */
 	static const char *const names[] = { "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy",
@@ -396,7 +397,7 @@ static int env_add_proxy(struct buf *b, const struct config_network *net)
 		free(line);
 	}
 	if (rc < 0)
-		pi_say("cannot write the environment: %s", strerror(errno));
+		r->say("cannot write the environment: %s", strerror(errno));
 	return rc;
 }
 
@@ -404,13 +405,13 @@ static int env_add_proxy(struct buf *b, const struct config_network *net)
  * downloads, telemetry) would only meet the allowlist's refusals, and Node warns on every
  * start that its proxy agent is experimental; first in <user>.env, so an admin's
  * `environment` entry of the same name wins. */
-static int env_add_quiet(struct buf *b)
+static int env_add_quiet(const struct run *r, struct buf *b)
 {
 	static const char quiet[] = "PI_OFFLINE=1\nNODE_NO_WARNINGS=1\n";
 
 	if (buf_add(b, quiet, sizeof quiet - 1) == 0)
 		return 0;
-	pi_say("cannot write the environment: %s", strerror(errno));
+	r->say("cannot write the environment: %s", strerror(errno));
 	return -1;
 }
 
@@ -428,25 +429,25 @@ static int write_env(struct run *r)
 	snprintf(path, sizeof path, "%s/.env", r->source);
 	if (ident_enter(&r->host_id) < 0)
 		return -1;
-	rc = env_add_file(&b, path);
+	rc = env_add_file(r, &b, path);
 	if (ident_enter(NULL) < 0) {
 		free(b.p);
-		return pi_root_lost();
+		return r->root_lost();
 	}
 	if (rc == 0)
 		rc = put_env(r, ".env.host", &b);
 	allowlist = config_allowlist(&r->c, r->host);
 	if (rc == 0 && allowlist)
-		rc = env_add_quiet(&b);
-	if (rc == 0 && (rc = env_add_config(&b, &r->c.environment)) == 0 &&
-	    (!allowlist || (rc = env_add_proxy(&b, config_network(&r->c, r->host))) == 0))
+		rc = env_add_quiet(r, &b);
+	if (rc == 0 && (rc = env_add_config(r, &b, &r->c.environment)) == 0 &&
+	    (!allowlist || (rc = env_add_proxy(r, &b, config_network(&r->c, r->host))) == 0))
 		rc = put_env(r, ".env", &b);
 	for (i = 0; rc == 0 && i < n; i++) {
 		if (access(r->c.environment_files.v[i], F_OK) < 0 && errno == ENOENT)
-			pi_say("warning: environment file %s is missing; skipped",
+			r->say("warning: environment file %s is missing; skipped",
 			       r->c.environment_files.v[i]);
 		snprintf(sfx, sizeof sfx, ".env.%zu", i);
-		rc = env_add_file(&b, r->c.environment_files.v[i]);
+		rc = env_add_file(r, &b, r->c.environment_files.v[i]);
 		if (rc == 0)
 			rc = put_env(r, sfx, &b);
 	}
@@ -501,7 +502,7 @@ static int link_projects(struct run *r)
 			keep = !strcmp(slug, de->d_name);
 		}
 		if (!keep && fs_remove(dirfd(d), de->d_name) < 0)
-			pi_say("warning: cannot remove %s/projects/%s: %s; left in place",
+			r->say("warning: cannot remove %s/projects/%s: %s; left in place",
 			       r->agent_home, de->d_name, strerror(errno));
 	}
 	closedir(d);
@@ -513,17 +514,17 @@ int runner_prepare(struct run *r)
 	char name[300];
 	int state, users, rc;
 
-	r->runtime_fd = open_root_dir(AT_FDCWD, PI_RUNTIME_DIR, 0700, "runtime directory");
+	r->runtime_fd = open_root_dir(r, AT_FDCWD, PI_RUNTIME_DIR, 0700, "runtime directory");
 	if (r->runtime_fd < 0 || fchmod(r->runtime_fd, 0700) < 0)
 		return -1;
 	snprintf(name, sizeof name, "%s.lock", r->user);
 	r->lock_fd = fs_lock(r->runtime_fd, name);
 	if (r->lock_fd < 0) {
-		pi_say("cannot lock %s/%s: %s", PI_RUNTIME_DIR, name, strerror(errno));
+		r->say("cannot lock %s/%s: %s", PI_RUNTIME_DIR, name, strerror(errno));
 		return -1;
 	}
-	state = open_root_dir(AT_FDCWD, r->c.state_dir, 0755, "stateDir");
-	users = state < 0 ? -1 : open_root_dir(state, "users", 0711, "directory");
+	state = open_root_dir(r, AT_FDCWD, r->c.state_dir, 0755, "stateDir");
+	users = state < 0 ? -1 : open_root_dir(r, state, "users", 0711, "directory");
 	if (state >= 0)
 		close(state);
 	r->home_fd = users < 0 ? -1 : open_agent_home(r, users);
@@ -533,7 +534,7 @@ int runner_prepare(struct run *r)
 		return -1;
 	rc = make_agent_dirs(r);
 	if (ident_enter(NULL) < 0)
-		return pi_root_lost();
+		return r->root_lost();
 	if (rc < 0)
 		return -1;
 	r->settings_from = r->agent_dir;
@@ -543,9 +544,9 @@ int runner_prepare(struct run *r)
 		return -1;
 	rc = link_projects(r);
 	if (rc < 0)
-		pi_say("cannot update %s/projects: %s", r->agent_home, strerror(errno));
+		r->say("cannot update %s/projects: %s", r->agent_home, strerror(errno));
 	if (ident_enter(NULL) < 0)
-		return pi_root_lost();
+		return r->root_lost();
 	return rc;
 }
 

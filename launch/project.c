@@ -26,13 +26,12 @@
 #include "cover.h"
 #include "fs.h"
 #include "hide.h"
-#include "pi.h"
 #include "projcfg.h"
 #include "runner.h"
 
 enum { PROJECT_SETTINGS_MAX = 1 << 20 };
 
-static int add_hide(struct projcfg *p, const char *dir, const char *name)
+static int add_hide(const struct run *r, struct projcfg *p, const char *dir, const char *name)
 {
 	if (p->nhide == PROJCFG_MAX_HIDE)
 		errno = E2BIG;
@@ -41,13 +40,13 @@ static int add_hide(struct projcfg *p, const char *dir, const char *name)
 		p->nhide++;
 		return 0;
 	}
-	pi_say("cannot hide %s/%s from the agent: %s", dir, name, strerror(errno));
+	r->say("cannot hide %s/%s from the agent: %s", dir, name, strerror(errno));
 	return -1;
 }
 
 static int say_cannot(const struct run *r, const char *path)
 {
-	pi_say("cannot read %s as %s: %s", path, r->user, strerror(errno));
+	r->say("cannot read %s as %s: %s", path, r->user, strerror(errno));
 	return -1;
 }
 
@@ -64,7 +63,7 @@ static int kind_at(int dirfd, const char *name)
 
 static int refuse_link(struct run *r, const char *dir, const char *name)
 {
-	pi_say("%s/%s is a link: under projectConfig \"%s\" the unit is shown only what is there, "
+	r->say("%s/%s is a link: under projectConfig \"%s\" the unit is shown only what is there, "
 	       "and a link would lead elsewhere; replace it by the directory or file itself, or "
 	       "ask an admin for \"allow\"", dir, name, projcfg_name(r->pc.mode));
 	errno = ELOOP;
@@ -108,7 +107,7 @@ static int hide_agents_skills(struct run *r)
 		if (k == 'd') {
 			agents = fs_open_dir(fd, ".agents");
 			if (agents >= 0 && kind_at(agents, "skills") > 0 &&
-			    add_hide(&r->pc, dir, ".agents") < 0) {
+			    add_hide(r, &r->pc, dir, ".agents") < 0) {
 				close(agents);
 				close(fd);
 				return -1;
@@ -138,7 +137,7 @@ static int merge_settings(struct run *r, int pi, const char *dotpi, int *out)
 	if (fd < 0 && errno == ELOOP)
 		return refuse_link(r, dotpi, "settings.json");
 	if (fd < 0 || fs_read_all(fd, PROJECT_SETTINGS_MAX, &text, &len) < 0) {
-		pi_say("cannot read %s/.pi/settings.json as %s: %s", r->pol.cwd, r->user,
+		r->say("cannot read %s/.pi/settings.json as %s: %s", r->pol.cwd, r->user,
 		       errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -152,7 +151,7 @@ static int merge_settings(struct run *r, int pi, const char *dotpi, int *out)
 	}
 	rc = projcfg_merge(*out, text, len, over, &e);
 	if (rc < 0 && errno == EINVAL && e.msg[0]) {
-		pi_say("warning: %s/.pi/settings.json: line %d col %d: %s; the agent sees the "
+		r->say("warning: %s/.pi/settings.json: line %d col %d: %s; the agent sees the "
 		       "managed settings alone there", r->pol.cwd, e.line, e.col, e.msg);
 		rc = ftruncate(*out, 0) < 0 || lseek(*out, 0, SEEK_SET) < 0 ? -1 :
 		     merge_json(*out, (struct json_val){ NULL, -1 }, over);
@@ -169,13 +168,13 @@ static int admin_wins(struct run *r, int pi, const char *dotpi, int *settings)
 		return refuse_link(r, dotpi, "extensions");
 	if (k < 0)
 		return say_cannot(r, dotpi);
-	if (k == 'd' && add_hide(&r->pc, dotpi, "extensions") < 0)
+	if (k == 'd' && add_hide(r, &r->pc, dotpi, "extensions") < 0)
 		return -1;
 	k = kind_at(pi, "settings.json");
 	if (k == 'l')
 		return refuse_link(r, dotpi, "settings.json");
 	if (k == 'o') {
-		pi_say("%s/settings.json is not a regular file: replace it by a file or remove it",
+		r->say("%s/settings.json is not a regular file: replace it by a file or remove it",
 		       dotpi);
 		return -1;
 	}
@@ -205,7 +204,7 @@ static int read_project(struct run *r, int *settings)
 	else if (k != 'd')
 		rc = 0;
 	else if (r->pc.mode == PROJCFG_DENY)
-		rc = add_hide(&r->pc, r->pol.cwd, ".pi");
+		rc = add_hide(r, &r->pc, r->pol.cwd, ".pi");
 	else if ((pi = fs_open_dir(cwd, ".pi")) < 0)
 		rc = kind_at(cwd, ".pi") == 'l' ? refuse_link(r, r->pol.cwd, ".pi") :
 		     say_cannot(r, dotpi);
@@ -275,9 +274,9 @@ static int write_trust(struct run *r)
 		return -1;
 	rc = trust_unchanged(r) ? 0 : fs_write_atomic(r->agent_dir_fd, "trust.json", "{}\n", 3, 0640);
 	if (ident_enter(NULL) < 0)
-		return pi_root_lost();
+		return r->root_lost();
 	if (rc < 0)
-		pi_say("cannot write %s/trust.json: %s", r->agent_dir, strerror(errno));
+		r->say("cannot write %s/trust.json: %s", r->agent_dir, strerror(errno));
 	return rc;
 }
 
@@ -311,11 +310,11 @@ static int plan_hides(struct run *r)
 		if (in)
 			continue;
 		if (strchr(p->hide[i], ':')) {
-			pi_say("cannot hide %s from the agent: its path has a ':'", p->hide[i]);
+			r->say("cannot hide %s from the agent: its path has a ':'", p->hide[i]);
 			return -1;
 		}
 		if (!hide_fixed(p->hide[i])) {
-			pi_say("cannot hide %s from the agent: it lies outside your project roots, where "
+			r->say("cannot hide %s from the agent: it lies outside your project roots, where "
 			       "someone other than root can replace it or a directory above it, and the "
 			       "unit would hide whatever is there when it starts; remove its skills or "
 			       "ask an admin to make its parents root's", p->hide[i]);
@@ -341,7 +340,7 @@ int runner_project(struct run *r, int launch)
 		if (ident_enter(NULL) < 0) {
 			if (settings >= 0)
 				close(settings);
-			return pi_root_lost();
+			return r->root_lost();
 		}
 		errno = err;
 	}
@@ -351,7 +350,7 @@ int runner_project(struct run *r, int launch)
 	    asprintf(&p->settings_from, "%s/%s-%ld.json", PI_PROJECT_DIR, r->user, (long)getpid()) < 0)
 		rc = -1;
 	if (rc == 0 && launch && p->settings_to && put_settings(r, settings) < 0) {
-		pi_say("cannot write %s: %s", p->settings_from, strerror(errno));
+		r->say("cannot write %s: %s", p->settings_from, strerror(errno));
 		rc = -1;
 	}
 	if (rc == 0 && launch && p->mode != PROJCFG_ALLOW)
@@ -396,7 +395,7 @@ int runner_project_cover(struct run *r)
 	}
 	if (n >= 0)
 		return 0;
-	pi_say("cannot show the agent %s as planned: %s", what, changed(errno));
+	r->say("cannot show the agent %s as planned: %s", what, changed(errno));
 	return -1;
 }
 

@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #include "caller.h"
-#include "pi.h"
 
 static const struct caller_tool tools[] = {
 	{ "sudo", "SUDO_UID", "--non-interactive" },

@@ -1,4 +1,4 @@
-// links: priv/caller.c say.c
+// links: priv/caller.c
 /* test_caller.c - unit tests for who ran the runner: each tool's own variable, another tool's refused, the login session, root's own. */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,6 @@
 
 #include "caller.h"
 #include "check.h"
-#include "pi.h"
 
 static void clear(void)
 {

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "pi.h"
+#include "say.h"
 
 enum { THREADS = 4, EACH = 5000 };
 

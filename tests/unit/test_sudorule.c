@@ -1,4 +1,4 @@
-// links: launch/sudorule.c priv/caller.c say.c priv/inherit.c priv/ident.c
+// links: launch/sudorule.c priv/caller.c priv/inherit.c priv/ident.c
 /* test_sudorule.c - unit tests for asking the elevation tool about the runner's rule: each tool's form and answers, what the tool gets, the rule's words. */
 #include <errno.h>
 #include <fcntl.h>

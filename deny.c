@@ -1,0 +1,58 @@
+/* deny.c - the seed's words for who may not launch where: denials, roots set aside, users missing from hostUsers. */
+#include <stddef.h>
+
+#include "deny.h"
+#include "say.h"
+
+void pi_say_denial(const struct policy *p, enum policy_result r, const char *user,
+		   const char *config)
+{
+	size_t i;
+
+	if (r == POLICY_NO_ROOTS) {
+		pi_plain("Denied: no valid existing project roots are configured for user '%s'.", user);
+		if (p->nmissing)
+			pi_plain("Configured but missing roots:");
+		for (i = 0; i < p->nmissing; i++)
+			pi_plain(" - %s", p->missing[i]);
+		pi_say("create one of them, or ask an admin to change hostUsers.%s.projectRoots in %s",
+		       user, config);
+	} else if (r == POLICY_OUTSIDE) {
+		pi_plain("Denied: '%s' is outside allowed project roots for user '%s'.", p->cwd, user);
+		pi_plain("Allowed roots:");
+		for (i = 0; i < p->nroots; i++)
+			pi_plain(" - %s", p->roots[i]);
+		pi_say("cd into one of them, or ask an admin to add the directory to "
+		       "hostUsers.%s.projectRoots in %s", user, config);
+	}
+}
+
+void pi_say_refused(const struct policy *p)
+{
+	const struct policy_refused *r;
+	size_t i;
+
+	for (i = 0; i < p->nrefused; i++) {
+		r = &p->refused[i];
+		if (r->why == POLICY_REFUSED_SLASH)
+			pi_say("warning: project root %s is '/' and is skipped", r->root);
+		else if (r->why == POLICY_REFUSED_STATE)
+			pi_say("warning: project root %s holds or lies in %s, the launcher's own "
+			       "state, and is skipped", r->root, r->what);
+		else if (r->why == POLICY_REFUSED_KERNEL)
+			pi_say("warning: project root %s is on %s, not a place for projects (bound "
+			       "read-write into the unit it would replace the unit's own), and is "
+			       "skipped", r->root, r->what);
+		else
+			pi_say("warning: project root %s is reached through the link %s, inside %s, "
+			       "where the agent can write: the agent could have made it; the root is "
+			       "skipped (configure the path the link leads to, or remove the link)",
+			       r->root, r->link, r->what);
+	}
+}
+
+void pi_say_not_allowed(const char *user, const char *command, const char *config)
+{
+	pi_plain("User '%s' is not allowed to use %s", user, command);
+	pi_say("ask an admin to add %s to hostUsers in %s", user, config);
+}

@@ -1,0 +1,13 @@
+/* deny.h - the seed's words for who may not launch where: denials, roots set aside, users missing from hostUsers. */
+#ifndef DENY_H
+#define DENY_H
+#include "policy.h"
+
+/* The seed's denial text for a policy result (nothing for POLICY_OK / POLICY_ERROR). */
+void pi_say_denial(const struct policy *p, enum policy_result r, const char *user,
+		   const char *config);
+/* A warning for each root policy_refuse set aside. */
+void pi_say_refused(const struct policy *p);
+/* The seed's refusal of a user missing from hostUsers, with what to do. */
+void pi_say_not_allowed(const char *user, const char *command, const char *config);
+#endif
