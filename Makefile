@@ -40,7 +40,7 @@ SRCS  = pi.c say.c deny.c wrapper.c runner.c agentinit.c check.c mergecmd.c prox
         launch/agentver.c launch/sudorule.c \
         net/netns.c net/netpolicy.c net/proxyreq.c \
         priv/ident.c priv/fs.c priv/inherit.c priv/caller.c priv/mounts.c priv/cover.c priv/idmap.c \
-        lib/json.c lib/config.c lib/audit.c
+        lib/json.c lib/config.c lib/audit.c lib/resources.c
 HDRS  = $(wildcard *.h $(addsuffix /*.h,$(DIRS)))
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 

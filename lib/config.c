@@ -162,7 +162,7 @@ static int valid_env_name(const char *s)
 }
 
 enum vkind { V_TEXT, V_ARG, V_PATH, V_PATHDIR, V_ACCOUNT, V_ENVVAL, V_ENVFILE, V_PROPERTY, V_ACCESS,
-	     V_PROJCFG, V_NETMODE, V_NETENTRY };
+	     V_PROJCFG, V_NETMODE, V_NETENTRY, V_DEVICE };
 
 static const char *vcheck(enum vkind k, const char *s)
 {
@@ -202,6 +202,8 @@ static const char *vcheck(enum vkind k, const char *s)
 	case V_NETMODE:
 		return !strcmp(s, "open") || !strcmp(s, "allowlist") ? NULL :
 			"must be \"open\" or \"allowlist\"";
+	case V_DEVICE:
+		return resources_device_path(s);
 	case V_NETENTRY: {
 		struct netpol_entry e;
 		const char *why = NULL;
@@ -331,7 +333,7 @@ static int get_kv(struct ctx *x, int tok, const char *key, enum vkind kind, stru
 }
 
 enum ftype { T_STR, T_NSTR, T_NAME, T_LIST, T_ENV, T_BOOL, T_COUNT, T_SETTINGS, T_HOSTS, T_LIMITS,
-	     T_WRAPPER, T_NETWORK };
+	     T_WRAPPER, T_NETWORK, T_RESOURCES };
 
 struct field {
 	const char *name;
@@ -357,6 +359,7 @@ static const struct field top_fields[] = {
 	F("projectAccess", T_STR, V_ACCESS, project_access),
 	F("projectConfig", T_STR, V_PROJCFG, project_config),
 	F("network", T_NETWORK, V_TEXT, network),
+	F("resources", T_RESOURCES, V_TEXT, resources),
 	F("proxyUser", T_STR, V_ACCOUNT, proxy_user),
 	F("runnerPath", T_STR, V_PATH, runner_path),
 	F("sudoPath", T_STR, V_PATH, sudo_path),
@@ -581,11 +584,53 @@ static int parse_network(struct ctx *x, int tok, const char *path, struct config
 	return 0;
 }
 
+/* A string, or a number as written ("100"). */
+static int get_scalar(struct ctx *x, int tok, const char *key, char **out)
+{
+	const jsmntok_t *t = &x->c->doc.tok[tok];
+	size_t n = (size_t)(t->end - t->start);
+
+	if (json_kind(&x->c->doc, tok) != JSON_NUMBER)
+		return get_str(x, tok, key, V_TEXT, 0, out);
+	if (n > 24 || !(*out = cfg_alloc(x->c, n + 1)))
+		return fail(x, tok, key, "is not a number systemd takes");
+	memcpy(*out, x->c->doc.text + t->start, n);
+	(*out)[n] = '\0';
+	return 0;
+}
+
+/* {"memoryMax": "8G", "cpuWeight": 100, ...}: each value a string or a number in systemd's
+ * syntax for its property (resources.c), refused with the full key and the value. */
+static int parse_resources(struct ctx *x, int tok, const char *path, struct resources *r)
+{
+	static const struct keys ks = NAMES_OF(resources_keys);
+	const char *why;
+	char sub[160], *s;
+	int it = 0, i, k, v;
+
+	if (want(x, tok, path, JSON_OBJECT) < 0)
+		return -1;
+	while (json_member(&x->c->doc, tok, &it, &k, &v)) {
+		if ((i = known_key(x, k, path, &ks)) < 0)
+			return -1;
+		snprintf(sub, sizeof sub, "%s.%s", path, resources_keys[i]);
+		if (get_scalar(x, v, sub, &s) < 0)
+			return -1;
+		if ((why = resources_check((enum res_key)i, s)))
+			return fail(x, v, sub, "\"%.64s\" %s", s, why);
+		if (unique_key(x, tok, k, v, sub) < 0)
+			return -1;
+		r->v[i] = s;
+	}
+	return 0;
+}
+
 static int parse_host(struct ctx *x, int tok, struct host_user *h, const char *path)
 {
-	enum { H_ROOTS, H_CONFIG, H_AGENT, H_PROJCFG, H_NETWORK };
+	enum { H_ROOTS, H_CONFIG, H_AGENT, H_PROJCFG, H_NETWORK, H_RESOURCES, H_DEVICES };
 	static const char *const names[] = { [H_ROOTS] = "projectRoots", [H_CONFIG] = "configPath",
-		[H_AGENT] = "agentUser", [H_PROJCFG] = "projectConfig", [H_NETWORK] = "network" };
+		[H_AGENT] = "agentUser", [H_PROJCFG] = "projectConfig", [H_NETWORK] = "network",
+		[H_RESOURCES] = "resources", [H_DEVICES] = "devices" };
 	static const struct keys ks = NAMES_OF(names);
 	char sub[160];
 	int it = 0, i, k, v, rc = -1;
@@ -613,6 +658,12 @@ static int parse_host(struct ctx *x, int tok, struct host_user *h, const char *p
 			h->network = cfg_alloc(x->c, sizeof *h->network);
 			rc = h->network ? parse_network(x, v, sub, h->network) :
 				fail(x, v, sub, "out of memory");
+			break;
+		case H_RESOURCES:
+			rc = parse_resources(x, v, sub, &h->resources);
+			break;
+		case H_DEVICES:
+			rc = get_list(x, v, sub, V_DEVICE, &h->devices);
 			break;
 		}
 		if (rc < 0 || unique_key(x, tok, k, v, sub) < 0)
@@ -687,6 +738,8 @@ static int parse_field(struct ctx *x, const struct field *f, int v, const char *
 		return parse_object(x, v, "wrapper", &wrapper_keys);
 	case T_NETWORK:
 		return parse_network(x, v, path, p);
+	case T_RESOURCES:
+		return parse_resources(x, v, path, p);
 	}
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "json.h"
+#include "resources.h"
 
 #ifndef PI_CONFIG_PATH
 #define PI_CONFIG_PATH "/etc/pi-agent/config.json"
@@ -41,6 +42,8 @@ struct host_user {
 	char *agent_user;           /* NULL: user */
 	char *project_config;       /* NULL: projectConfig */
 	struct config_network *network; /* NULL: the top level's network */
+	struct resources resources; /* each set key replaces the top level's */
+	struct strlist devices;     /* character devices granted to this user's units */
 };
 
 struct config {
@@ -60,6 +63,7 @@ struct config {
 	char *proxy_user;           /* the account the allowlist proxy runs as */
 	char *runner_path, *sudo_path, *systemd_run_path;
 	struct kvlist limits;       /* resourceLimits that are set: MemoryMax, CPUQuota, TasksMax */
+	struct resources resources; /* each host user's, unless its own sets the key */
 	char *command_name, *runner_name, *host_config_path;
 	int sync_config;
 	unsigned long long sync_max_bytes, sync_max_entries;   /* what one sync may copy */

@@ -23,7 +23,7 @@ CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_
 sources() {
 	case $1 in
 	json) echo lib/json.c merge.c ;;
-	config) echo lib/config.c lib/json.c priv/fs.c merge.c net/netpolicy.c ;;
+	config) echo lib/config.c lib/json.c priv/fs.c merge.c net/netpolicy.c lib/resources.c ;;
 	proxyreq) echo net/proxyreq.c net/netpolicy.c ;;
 	*) return 1 ;;
 	esac

@@ -1,4 +1,4 @@
-// links: lib/config.c lib/json.c priv/fs.c net/netpolicy.c
+// links: lib/config.c lib/json.c priv/fs.c net/netpolicy.c lib/resources.c
 /* test_config.c - unit tests for loading config.json: defaults, types, errors with key and position, trust. */
 #include <fcntl.h>
 #include <limits.h>
@@ -255,7 +255,7 @@ static void test_unknown_keys(void)
 	    "hostUsers.alice.netwrok", "unknown key; did you mean network?", 0, 0);
 	bad("{\"package\": \"/p\", \"hostUsers\": {\"alice\": {\"home\": \"/h\"}}}",
 	    "hostUsers.alice.home", "unknown key (known: projectRoots, configPath, agentUser, "
-	    "projectConfig, network)", 0, 0);
+	    "projectConfig, network, resources, devices)", 0, 0);
 	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"network\": {\"alow\": []}}}}",
 	    "hostUsers.a.network.alow", "unknown key; did you mean allow?", 0, 0);
 	bad("{\"package\": \"/p\", \"network\": {\"Mode\": \"open\"}}", "network.Mode",
@@ -271,7 +271,7 @@ static void test_unknown_keys(void)
 	    "unknown key; did you mean stateDir?", 0, 0);
 	bad("{\"package\": \"/p\", \"xyz\": 1}", "xyz", "unknown key (known: user, group, "
 	    "stateDir, package, binaryName, hostUsers, settings, environment, environmentFiles, "
-	    "extraPackages, runtimePath, projectGroup, projectAccess, projectConfig, network, "
+	    "extraPackages, runtimePath, projectGroup, projectAccess, projectConfig, network, resources, "
 	    "proxyUser, runnerPath, sudoPath, systemdRunPath, resourceLimits, wrapper)", 0, 0);
 	bad("{\"package\": \"/p\", \"wrapper\": {\"comandName\": \"x\"}}",
 	    "wrapper.comandName", "unknown key; did you mean commandName?", 1, 31);
@@ -430,6 +430,68 @@ static void test_network(void)
 	    "is not a valid user or group name", 0, 0);
 }
 
+static void test_resources(void)
+{
+	struct config c;
+	struct config_err e;
+	const struct host_user *h;
+	struct resources r;
+
+	CHECK(config_load(&c, put("res.json", "{\"package\": \"/p\", \"resources\": "
+				  "{\"memoryMax\": \"8G\", \"memoryHigh\": \"6G\", \"cpuWeight\": 100, "
+				  "\"tasksMax\": 512, \"runtimeMaxSec\": \"8h\"}, \"hostUsers\": "
+				  "{\"a\": {\"projectRoots\": []}, \"b\": {\"projectRoots\": [], "
+				  "\"resources\": {\"memoryMax\": \"16G\", \"ioWeight\": \"50\"}, "
+				  "\"devices\": [\"/dev/nvidia0\", \"/dev/dri/renderD128\"]}}}", 0644),
+			  CONFIG_TRUST_ROOT, &e) == 0);
+	h = config_host(&c, "a");
+	resources_merge(&c.resources, &h->resources, &r);
+	CHECK_STR(r.v[RES_MEMORY_MAX], "8G");
+	CHECK_STR(r.v[RES_CPU_WEIGHT], "100");          /* a number, as written */
+	CHECK_STR(r.v[RES_TASKS_MAX], "512");
+	CHECK(r.v[RES_IO_WEIGHT] == NULL);
+	CHECK_INT(h->devices.n, 0);
+	h = config_host(&c, "b");
+	resources_merge(&c.resources, &h->resources, &r);
+	CHECK_STR(r.v[RES_MEMORY_MAX], "16G");          /* key by key */
+	CHECK_STR(r.v[RES_MEMORY_HIGH], "6G");
+	CHECK_STR(r.v[RES_IO_WEIGHT], "50");
+	CHECK_STR(r.v[RES_RUNTIME_MAX_SEC], "8h");
+	CHECK_INT(h->devices.n, 2);
+	CHECK_STR(h->devices.v[1], "/dev/dri/renderD128");
+	config_free(&c);
+	bad("{\"package\": \"/p\", \"hostUsers\": {\"alice\": {\"resources\": "
+	    "{\"memoryMax\": \"12Q\"}}}}", "hostUsers.alice.resources.memoryMax",
+	    "\"12Q\" is not a size (bytes with K, M, G, T suffix, a percentage, or \"infinity\")",
+	    1, 70);
+	bad("{\"package\": \"/p\", \"resources\": {\"cpuWeight\": 0}}", "resources.cpuWeight",
+	    "\"0\" is not a weight (an integer from 1 to 10000)", 0, 0);
+	bad("{\"package\": \"/p\", \"resources\": {\"cpuWeight\": 1.5}}", "resources.cpuWeight",
+	    "is not a weight", 0, 0);
+	bad("{\"package\": \"/p\", \"resources\": {\"cpuQuota\": \"2 CPUs\"}}",
+	    "resources.cpuQuota", "is not a CPU quota", 0, 0);
+	bad("{\"package\": \"/p\", \"resources\": {\"tasksMax\": -1}}", "resources.tasksMax",
+	    "is not a task count", 0, 0);
+	bad("{\"package\": \"/p\", \"resources\": {\"runtimeMaxSec\": \"soon\"}}",
+	    "resources.runtimeMaxSec", "is not a time span", 0, 0);
+	bad("{\"package\": \"/p\", \"resources\": {\"memoryMax\": true}}", "resources.memoryMax",
+	    "must be a string", 0, 0);
+	bad("{\"package\": \"/p\", \"resources\": {\"memoryMax\": \"8G\\n\"}}",
+	    "resources.memoryMax", "control characters", 0, 0);
+	bad("{\"package\": \"/p\", \"resources\": {\"memoryMx\": \"8G\"}}", "resources.memoryMx",
+	    "did you mean memoryMax?", 0, 0);
+	bad("{\"package\": \"/p\", \"resources\": {\"tasksMax\": 5, \"tasksMax\": 6}}",
+	    "resources.tasksMax", "duplicate key", 0, 0);
+	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"devices\": [\"/dev/a b\"]}}}",
+	    "hostUsers.a.devices[0]", "must be an absolute path of letters", 0, 0);
+	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"devices\": [\"/dev/../x\"]}}}",
+	    "hostUsers.a.devices[0]", "must be a clean path", 0, 0);
+	bad("{\"package\": \"/p\", \"hostUsers\": {\"a\": {\"devices\": \"/dev/null\"}}}",
+	    "hostUsers.a.devices", "must be an array", 0, 0);
+	bad("{\"package\": \"/p\", \"devices\": [\"/dev/null\"]}", "devices",
+	    "unknown key", 0, 0);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/test_config.XXXXXX";
@@ -441,6 +503,7 @@ int main(void)
 	test_env_values();
 	test_project_config();
 	test_network();
+	test_resources();
 	test_errors();
 	test_unknown_keys();
 	test_access_default();
