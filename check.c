@@ -31,6 +31,7 @@
 #include "proxy.h"
 #include "runner.h"
 #include "sandbox.h"
+#include "slice.h"
 #include "sudorule.h"
 
 static int usage(void)
@@ -344,6 +345,25 @@ static int check_network(const struct config *c, const struct host_user *h)
 
 /* idmap mode: a group of the host user's that the agent account cannot stand for refuses
  * every launch that idmaps a root (runner.c check_stand_ins). */
+/* The user's slice with its limits, and each device: granted, or why a launch would refuse it. */
+static int check_resources(const struct config *c, const struct host_user *h)
+{
+	char line[1024], why[4200];
+	size_t i;
+	int bad = 0;
+
+	slice_describe(c, h, line, sizeof line);
+	printf("resources of %s: %s\n", h->name, line);
+	for (i = 0; i < h->devices.n; i++)
+		if (slice_device_refused(h->devices.v[i], why, sizeof why) && ++bad)
+			pi_say("%s: hostUsers.%s.devices[%zu]: %s %s", c->path, h->name, i,
+			       h->devices.v[i], why);
+		else
+			printf("device of %s: %s (DeviceAllow= rw, bound into the unit)\n", h->name,
+			       h->devices.v[i]);
+	return bad;
+}
+
 static void warn_unpaired(const struct config *c, const struct host_user *h)
 {
 	const char *agent = config_agent_user(c, h);
@@ -382,7 +402,7 @@ static int check_host(const struct config *c, const struct host_user *h, const s
 		pi_say("%s: hostUsers.%s.agentUser: user '%s' does not exist%s; create it: %s", c->path,
 		       h->name, h->agent_user, nss_hint(), pi_create_account(cmd, sizeof cmd,
 		       PI_ACCOUNT_AGENT, h->agent_user, h->agent_user));
-	return bad + check_network(c, h);
+	return bad + check_network(c, h) + check_resources(c, h);
 }
 
 /* environmentFiles and extraPackages that are missing: every launch skips them. */
@@ -791,6 +811,19 @@ static void explain_network(const struct run *r)
 		printf("                deny %s\n", n->deny.v[i]);
 }
 
+static void explain_resources(const struct run *r)
+{
+	char line[1024], why[4200];
+	size_t i;
+
+	slice_describe(&r->c, r->host, line, sizeof line);
+	printf("slice:          %s\n", line);
+	for (i = 0; i < r->host->devices.n; i++)
+		printf("device:         %s (%s)\n", r->host->devices.v[i],
+		       slice_device_refused(r->host->devices.v[i], why, sizeof why) ?
+		       why : "DeviceAllow= rw, bound into the unit");
+}
+
 int runner_explain(struct run *r, char **args, size_t nargs)
 {
 	struct argv a;
@@ -835,6 +868,7 @@ int runner_explain(struct run *r, char **args, size_t nargs)
 		return EXIT_DENIED;
 	explain_project(r);
 	explain_network(r);
+	explain_resources(r);
 	if (runner_argv(r, args, nargs, &a) < 0)
 		return EXIT_DENIED;
 	printf("command (the unit name and the staging dir of the roots are new at each launch):\n");

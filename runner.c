@@ -54,6 +54,7 @@
 #include "proxy.h"
 #include "sandbox.h"
 #include "runner.h"
+#include "slice.h"
 #include "suspend.h"
 
 enum {
@@ -633,10 +634,18 @@ int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 			 r->net.path[0] ? r->net.path : "/proc/<runner>/fd/<namespace>",
 	};
 	struct hide others;
+	struct resources res;
+	char slice[300];
 	struct stat st;
 	size_t i;
 	int rc;
 
+	if (slice_of(&r->c, r->host, slice, sizeof slice, &res) < 0) {
+		pi_say("cannot name the slice of %s: %s", r->user, strerror(errno));
+		return -1;
+	}
+	l.slice = slice, l.res = &res;
+	l.devices = r->host->devices.v, l.ndevices = r->host->devices.n;
 	if (init_path(r->init, sizeof r->init) < 0) {
 		pi_say("cannot use %s as the unit's main process: %s", r->init, errno == EEXIST ?
 		       "it is not this binary (an upgrade under way? make install, the package and "
@@ -706,7 +715,7 @@ static int claim_account(struct run *r)
 static void audit_launch(const struct run *r)
 {
 	size_t i, j = 0, len = 1;
-	char *roots, *q = NULL;
+	char *roots, *q = NULL, slice[300];
 
 	for (i = 0; i < r->pol.nroots; i++)
 		len += strlen(r->pol.roots[i]) + 1;
@@ -720,8 +729,9 @@ static void audit_launch(const struct run *r)
 					      r->pol.roots[i]);
 	}
 	/* all of them: audit() sends lines up to AUDIT_LINE, and says where it had to cut */
-	audit("launch", r->user, r->pol.cwd, "agent=%s unit=%s roots=%s network=%s", r->agent,
-	      r->unit, roots ? audit_quote(roots, q, AUDIT_QUOTED(len)) : "\"(no memory)\"",
+	audit("launch", r->user, r->pol.cwd, "agent=%s unit=%s slice=%s roots=%s network=%s",
+	      r->agent, r->unit, resources_slice(r->user, slice, sizeof slice) ? "-" : slice,
+	      roots ? audit_quote(roots, q, AUDIT_QUOTED(len)) : "\"(no memory)\"",
 	      config_network(&r->c, r->host)->mode);
 	free(roots);
 	free(q);
@@ -980,6 +990,11 @@ static int launch(struct run *r, char **args, size_t nargs)
 
 	if (allowlist && proxy_identity(r, &proxy_id) < 0) {
 		audit("fail", r->user, r->pol.cwd, "reason=proxy-account");
+		return EXIT_DENIED;
+	}
+	if (slice_devices(r->host, q, sizeof q) < 0 || slice_apply(&r->c, r->host, q, sizeof q) < 0) {
+		pi_say("%s: %s", r->c.path, q);
+		audit("deny", r->user, r->pol.cwd, "reason=resources");
 		return EXIT_DENIED;
 	}
 	if (claim_account(r) < 0) {

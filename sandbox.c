@@ -258,6 +258,24 @@ static int push_project(struct argv *a, const struct launch *l)
 	return rc ? -1 : 0;
 }
 
+/* The user's slice, the session's own bounds and the granted devices (PrivateDevices= keeps
+ * every other node out). */
+static int push_resources(struct argv *a, const struct launch *l)
+{
+	size_t i;
+	int rc = 0;
+
+	if (l->slice)
+		rc |= push(a, "--slice=%s", l->slice);
+	for (i = 0; l->res && i < RES_N; i++)
+		if (!resources_on_slice(i) && l->res->v[i])
+			rc |= push_prop_kv(a, resources_property(i), l->res->v[i]);
+	for (i = 0; i < l->ndevices; i++)
+		rc |= push_prop(a, "DeviceAllow=%s rw", l->devices[i]) |
+		      push_prop_path(a, "BindPaths", l->devices[i]);
+	return rc ? -1 : 0;
+}
+
 static const char *const term_names[] = {
 	"COLORTERM", "TERM_PROGRAM", "TERM_PROGRAM_VERSION", "NO_COLOR", "LANG", "LANGUAGE",
 	"LC_ALL", "LC_CTYPE", "LC_COLLATE", "LC_MESSAGES", "LC_MONETARY", "LC_NUMERIC", "LC_TIME",
@@ -385,6 +403,7 @@ int sandbox_argv(const struct launch *l, struct argv *a)
 	for (i = 0; i < l->nothers; i++)
 		rc |= push_inaccessible(a, l->others[i]);
 	rc |= push_project(a, l);
+	rc |= push_resources(a, l);
 	for (i = 0; i < c->limits.n; i++)
 		rc |= push_prop_kv(a, c->limits.v[i].key, c->limits.v[i].value);
 	for (i = 0; i < c->extra_properties.n; i++)

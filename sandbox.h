@@ -35,6 +35,11 @@ struct launch {
 				    * (outside the roots: those inside are covered when staged) */
 	size_t nhide_ro;
 	const char *netns;         /* network allowlist: the namespace the unit joins, or NULL */
+	const char *slice;         /* --slice=: the host user's (resources_slice), or NULL */
+	const struct resources *res; /* the user's resources: those bounding one session go on
+				    * the unit (the slice's are set on the slice), or NULL */
+	char *const *devices;      /* granted: DeviceAllow=PATH rw and the node bound at its path */
+	size_t ndevices;
 	char *const *args;         /* the user's arguments, untouched */
 	size_t nargs;
 };

@@ -1,4 +1,4 @@
-// links: sandbox.c
+// links: sandbox.c lib/resources.c
 /* test_sandbox.c - unit tests for the systemd-run command line: order, quoting, env, args. */
 #include <errno.h>
 #include <stdio.h>
@@ -439,6 +439,47 @@ static void test_init(void)
 	sandbox_argv_free(&a);
 }
 
+/* resources: the user's slice by --slice=, runtimeMaxSec on the unit (the slice's keys are
+ * set on the slice, never here), each device allowed and its node bound, PrivateDevices= kept;
+ * none of it without a slice, resources or devices. */
+static void test_resources(void)
+{
+	struct config c = base_config();
+	struct resources res = { { 0 } };
+	char *devices[] = { "/dev/nvidia0", "/dev/dri/renderD128" };
+	struct launch l = {
+		.c = &c, .host_user = "john-doe", .agent_user = "pi-agent", .agent_group = "pi-agent",
+		.home = "/var/lib/pi-agent/users/john-doe", .cwd = "/home/john-doe",
+		.env_file = "/run/pi-agent/john-doe.env", .runtime_dir = "/run/pi-agent",
+		.host_env_file = "/run/pi-agent/john-doe.env.host", .agent_bin = "/opt/pi/bin/pi",
+	};
+	struct argv a;
+	int bin, at;
+
+	CHECK(sandbox_argv(&l, &a) == 0);
+	for (size_t i = 0; i < a.n; i++)
+		CHECK(strncmp(a.v[i], "--slice", 7) && strncmp(a.v[i], "DeviceAllow", 11) &&
+		      strncmp(a.v[i], "RuntimeMaxSec", 13));
+	sandbox_argv_free(&a);
+	res.v[RES_MEMORY_MAX] = "8G", res.v[RES_CPU_WEIGHT] = "100", res.v[RES_RUNTIME_MAX_SEC] = "8h";
+	l.slice = "pi-agent-john\\x2ddoe.slice", l.res = &res, l.devices = devices, l.ndevices = 2;
+	CHECK(sandbox_argv(&l, &a) == 0);
+	bin = find(&a, "/opt/pi/bin/pi", 0);
+	at = find(&a, "--slice=pi-agent-john\\x2ddoe.slice", 0);
+	CHECK(at > 0 && at < bin);
+	at = find(&a, "RuntimeMaxSec=8h", 0);
+	CHECK(at > 0 && at < bin && !strcmp(a.v[at - 1], "-p"));
+	CHECK(find(&a, "MemoryMax=8G", 0) < 0);
+	CHECK(find(&a, "CPUWeight=100", 0) < 0);
+	at = find(&a, "DeviceAllow=/dev/nvidia0 rw", 0);
+	CHECK(at > 0 && at < bin && !strcmp(a.v[at - 1], "-p"));
+	CHECK(find(&a, "BindPaths=\"/dev/nvidia0\"", 0) > 0);
+	CHECK(find(&a, "DeviceAllow=/dev/dri/renderD128 rw", 0) > at);
+	CHECK(find(&a, "BindPaths=\"/dev/dri/renderD128\"", 0) > at);
+	CHECK(find(&a, "PrivateDevices=yes", 0) > 0);
+	sandbox_argv_free(&a);
+}
+
 int main(void)
 {
 	test_argv();
@@ -449,5 +490,6 @@ int main(void)
 	test_env_line();
 	test_project();
 	test_path();
+	test_resources();
 	return check_done("sandbox");
 }

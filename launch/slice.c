@@ -1,0 +1,159 @@
+/* slice.c - a host user's slice and devices at launch: the devices checked, the slice given its limits, both said in words.
+ *
+ * MUST rules kept here:
+ * - a device is granted only when it is a character device reached through no link, every
+ *   directory above it root's alone (not group/other writable, not sticky): what systemd
+ *   binds later is what was checked here, no other user can swap it in between;
+ * - systemctl runs from an absolute path (beside systemdRunPath) with an argv built from the
+ *   checked slice name and checked values only, an environment built from scratch, an empty
+ *   signal mask and default dispositions, its stdout on /dev/null.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "resources.h"
+#include "slice.h"
+
+const char *slice_device_refused(const char *path, char *why, size_t n)
+{
+	char at[4096];
+	struct stat st;
+	const char *p = path;
+
+	if (resources_device_path(path) || strlen(path) >= sizeof at)
+		return snprintf(why, n, "is not a clean absolute path"), why;
+	for (;;) {
+		p = strchr(p + 1, '/');
+		snprintf(at, sizeof at, "%.*s", p ? (int)(p - path) : (int)strlen(path), path);
+		if (lstat(at, &st) < 0)
+			return snprintf(why, n, "cannot be granted: %s: %s", at, strerror(errno)), why;
+		if (S_ISLNK(st.st_mode))
+			return snprintf(why, n, "cannot be granted: %s is a link (name the device "
+					"itself)", at), why;
+		if (!p)
+			break;
+		if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+			return snprintf(why, n, "cannot be granted: directory %s is not root's alone "
+					"(owned by root, not writable by group or others)", at), why;
+	}
+	if (!S_ISCHR(st.st_mode))
+		return snprintf(why, n, "is not a character device"), why;
+	return NULL;
+}
+
+int slice_devices(const struct host_user *h, char *err, size_t n)
+{
+	char why[4200];
+	size_t i;
+
+	for (i = 0; i < h->devices.n; i++)
+		if (slice_device_refused(h->devices.v[i], why, sizeof why)) {
+			snprintf(err, n, "hostUsers.%s.devices[%zu]: %s %s", h->name, i,
+				 h->devices.v[i], why);
+			return -1;
+		}
+	return 0;
+}
+
+int slice_of(const struct config *c, const struct host_user *h, char *slice, size_t n,
+	     struct resources *res)
+{
+	resources_merge(&c->resources, &h->resources, res);
+	return resources_slice(h->name, slice, n);
+}
+
+/* Runs argv with envp, stdout on /dev/null; its wait status, or -1 with errno. */
+static int run(char *const argv[], char *const envp[])
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, all;
+	pid_t pid = -1;
+	int err, st = 0;
+
+	sigemptyset(&none);
+	sigfillset(&all);
+	err = posix_spawn_file_actions_init(&fa);
+	if (!err && !(err = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0)) &&
+	    !(err = posix_spawnattr_init(&at))) {
+		if (!(err = posix_spawnattr_setsigmask(&at, &none)) &&
+		    !(err = posix_spawnattr_setsigdefault(&at, &all)) &&
+		    !(err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)))
+			err = posix_spawn(&pid, argv[0], &fa, &at, argv, envp);
+		posix_spawnattr_destroy(&at);
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return st;
+}
+
+int slice_apply(const struct config *c, const struct host_user *h, char *err, size_t n)
+{
+	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C", NULL };
+	char ctl[4096], slice[300], prop[RES_N][96], *argv[RES_N + 5], *slash;
+	struct resources res;
+	size_t k, j = 0;
+	int st;
+
+	if (slice_of(c, h, slice, sizeof slice, &res) < 0)
+		return snprintf(err, n, "hostUsers.%s: no slice can be named for this user: %s",
+				h->name, strerror(errno)), -1;
+	snprintf(ctl, sizeof ctl, "%s", c->systemd_run_path);
+	slash = strrchr(ctl, '/');
+	snprintf(slash + 1, sizeof ctl - (size_t)(slash + 1 - ctl), "systemctl");
+	argv[j++] = ctl, argv[j++] = "set-property", argv[j++] = "--runtime", argv[j++] = slice;
+	for (k = 0; k < RES_N; k++)
+		if (resources_on_slice(k)) {
+			snprintf(prop[k], sizeof prop[k], "%s=%s", resources_property(k),
+				 res.v[k] ? res.v[k] : resources_unset(k));
+			argv[j++] = prop[k];
+		}
+	argv[j] = NULL;
+	st = run(argv, envp);
+	if (st == 0)
+		return 0;
+	if (st < 0)
+		snprintf(err, n, "cannot run %s: %s", ctl, strerror(errno));
+	else
+		snprintf(err, n, "cannot give %s its resources: %s set-property %s %s %d", slice,
+			 ctl, slice, WIFEXITED(st) ? "exited" : "was killed by signal",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	return -1;
+}
+
+void slice_describe(const struct config *c, const struct host_user *h, char *out, size_t n)
+{
+	struct resources res;
+	char slice[300];
+	size_t k, j, any = 0;
+
+	if (slice_of(c, h, slice, sizeof slice, &res) < 0) {
+		snprintf(out, n, "no slice can be named for this user: %s", strerror(errno));
+		return;
+	}
+	j = (size_t)snprintf(out, n, "%s in %s:", slice, RESOURCES_SLICE);
+	for (k = 0; k < RES_N && j < n; k++)
+		if (resources_on_slice(k) && res.v[k] && ++any)
+			j += (size_t)snprintf(out + j, n - j, " %s=%s", resources_property(k), res.v[k]);
+	if (j < n && any)
+		j += (size_t)snprintf(out + j, n - j, " (all of %s's sessions together)", h->name);
+	else if (j < n)
+		j += (size_t)snprintf(out + j, n - j, " no limits");
+	for (k = 0, any = 0; k < RES_N && j < n; k++)
+		if (!resources_on_slice(k) && res.v[k])
+			j += (size_t)snprintf(out + j, n - j, "%s %s=%s", any++ ? "" : "; each session:",
+					      resources_property(k), res.v[k]);
+}

@@ -1,0 +1,153 @@
+// links: launch/slice.c lib/resources.c
+/* test_slice.c - unit tests for a user's devices checked at launch, the slice's set-property argv and its words. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "slice.h"
+
+static char dir[64];
+
+static void refused(const char *path, const char *want)
+{
+	char why[4200];
+	const char *got = slice_device_refused(path, why, sizeof why);
+
+	CHECK(got && strstr(got, want));
+	if (!got || !strstr(got, want))
+		fprintf(stderr, "  %s: got '%s', want '%s'\n", path, got ? got : "(granted)", want);
+}
+
+static void test_devices(void)
+{
+	char why[4200];
+	FILE *f;
+
+	CHECK(slice_device_refused("/dev/null", why, sizeof why) == NULL);
+	CHECK(mknod(check_path(dir, "gpu"), S_IFCHR | 0666, makedev(1, 3)) == 0);
+	CHECK(slice_device_refused(check_path(dir, "gpu"), why, sizeof why) == NULL);
+	f = fopen(check_path(dir, "file"), "w");
+	CHECK(f != NULL);
+	if (f)
+		fclose(f);
+	refused(check_path(dir, "file"), "is not a character device");
+	CHECK(mknod(check_path(dir, "disk"), S_IFBLK | 0600, makedev(7, 0)) == 0);
+	refused(check_path(dir, "disk"), "is not a character device");
+	CHECK(symlink("/dev/null", check_path(dir, "link")) == 0);
+	refused(check_path(dir, "link"), "is a link");
+	CHECK(symlink(dir, check_path(dir, "dirlink")) == 0);
+	refused(check_path(dir, "dirlink/gpu"), "dirlink is a link");
+	refused(check_path(dir, "missing"), "No such file");
+	/* a directory someone else could change: the node could be swapped before systemd binds it */
+	CHECK(mkdir(check_path(dir, "open"), 0777) == 0 && chmod(check_path(dir, "open"), 0777) == 0);
+	CHECK(mknod(check_path(dir, "open/gpu"), S_IFCHR | 0666, makedev(1, 3)) == 0);
+	refused(check_path(dir, "open/gpu"), "is not root's alone");
+	CHECK(mkdir(check_path(dir, "theirs"), 0755) == 0 && chown(check_path(dir, "theirs"), 1, 1) == 0);
+	CHECK(mknod(check_path(dir, "theirs/gpu"), S_IFCHR | 0666, makedev(1, 3)) == 0);
+	refused(check_path(dir, "theirs/gpu"), "is not root's alone");
+	refused("/dev/../dev/null", "clean absolute path");
+}
+
+static void test_host_devices(void)
+{
+	char err[8192];
+	char *ok[] = { "/dev/null", "/dev/zero" };
+	char *bad[] = { "/dev/null", NULL };
+	struct host_user h = { .name = "alice", .devices = { ok, 2 } };
+
+	CHECK(slice_devices(&h, err, sizeof err) == 0);
+	bad[1] = (char *)check_path(dir, "file");
+	h.devices = (struct strlist){ bad, 2 };
+	CHECK(slice_devices(&h, err, sizeof err) == -1);
+	CHECK(!strncmp(err, "hostUsers.alice.devices[1]: /", 29));
+	CHECK(strstr(err, "file is not a character device") != NULL);
+}
+
+static void test_apply(void)
+{
+	char run[4096], rec[4096], line[4096];
+	struct config c = { .systemd_run_path = run };
+	struct host_user h = { .name = "john-doe" };
+	FILE *f;
+
+	snprintf(run, sizeof run, "%s", check_path(dir, "systemd-run"));
+	snprintf(rec, sizeof rec, "%s", check_path(dir, "rec"));
+	f = fopen(check_path(dir, "systemctl"), "w");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fprintf(f, "#!/bin/sh\nfor a; do printf '%%s|' \"$a\"; done >%s\nprintf '\\n%%s\\n' >>%s \"PATH=$PATH "
+		"HOME=${HOME-unset}\"\necho noise\nexit ${FAIL:-0}\n", rec, rec);
+	fclose(f);
+	chmod(check_path(dir, "systemctl"), 0755);
+	c.resources.v[RES_MEMORY_MAX] = "8G", c.resources.v[RES_CPU_WEIGHT] = "100";
+	c.resources.v[RES_RUNTIME_MAX_SEC] = "8h";
+	h.resources.v[RES_MEMORY_MAX] = "16G", h.resources.v[RES_TASKS_MAX] = "512";
+	setenv("HOME", "/root", 1);
+	setenv("FAIL", "0", 1);
+	CHECK(slice_apply(&c, &h, line, sizeof line) == 0);
+	f = fopen(rec, "r");
+	CHECK(f && fgets(line, sizeof line, f));
+	/* every slice key, set or undone; the session's runtimeMaxSec never on the slice */
+	CHECK_STR(line, "set-property|--runtime|pi-agent-john\\x2ddoe.slice|MemoryMax=16G|"
+		  "MemoryHigh=infinity|CPUWeight=100|CPUQuota=|TasksMax=512|IOWeight=|\n");
+	/* an environment of its own: the caller's HOME (and FAIL) never reach it */
+	CHECK(f && fgets(line, sizeof line, f));
+	CHECK_STR(line, "PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=unset\n");
+	if (f)
+		fclose(f);
+	chmod(check_path(dir, "systemctl"), 0644);
+	CHECK(slice_apply(&c, &h, line, sizeof line) == -1);
+	CHECK(strstr(line, "cannot run ") && strstr(line, "systemctl: Permission denied"));
+	f = fopen(check_path(dir, "systemctl"), "w");
+	if (f)
+		fputs("#!/bin/sh\nexit 3\n", f), fclose(f);
+	chmod(check_path(dir, "systemctl"), 0755);
+	CHECK(slice_apply(&c, &h, line, sizeof line) == -1);
+	CHECK(strstr(line, "cannot give pi-agent-john\\x2ddoe.slice its resources: ") &&
+	      strstr(line, "set-property pi-agent-john\\x2ddoe.slice exited 3"));
+}
+
+static void test_describe(void)
+{
+	struct config c = { 0 };
+	struct host_user h = { .name = "alice" };
+	char out[1024];
+
+	slice_describe(&c, &h, out, sizeof out);
+	CHECK_STR(out, "pi-agent-alice.slice in pi-agent.slice: no limits");
+	c.resources.v[RES_MEMORY_HIGH] = "6G", c.resources.v[RES_TASKS_MAX] = "512";
+	h.resources.v[RES_RUNTIME_MAX_SEC] = "8h";
+	slice_describe(&c, &h, out, sizeof out);
+	CHECK_STR(out, "pi-agent-alice.slice in pi-agent.slice: MemoryHigh=6G TasksMax=512 (all of "
+		  "alice's sessions together); each session: RuntimeMaxSec=8h");
+}
+
+int main(void)
+{
+	char tmpl[] = "/run/test_slice.XXXXXX";
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		puts("slice: needs root (mknod, chown), skipped");
+		return 0;
+	}
+	if (!mkdtemp(tmpl))
+		return 1;
+	snprintf(dir, sizeof dir, "%s", tmpl);
+	test_devices();
+	test_host_devices();
+	test_apply();
+	test_describe();
+	pid = fork();
+	if (pid == 0)
+		execl("/bin/rm", "rm", "-rf", dir, (char *)NULL), _exit(127);
+	waitpid(pid, NULL, 0);
+	return check_done("slice");
+}
