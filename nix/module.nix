@@ -69,6 +69,30 @@
     // optionalAttrs (net.mode == "allowlist" || net.allow != []) {inherit (net) allow;}
     // optionalAttrs (net.mode == "allowlist" || net.deny != []) {inherit (net) deny;};
 
+  # config.json's form of a resources value: the keys that are set.
+  resourcesJSON = res: filterAttrs (_: v: v != null) res;
+
+  # The resources submodule, shared by the top-level option and the per-host-user one: each
+  # key in systemd's own syntax, checked by the binary at build time (--check --offline).
+  resourceOption = property: what: example:
+    mkOption {
+      type = types.nullOr (types.either types.str types.ints.positive);
+      default = null;
+      description = "systemd ${property}= ${what} (null: not set; a host user's value replaces the top level's).";
+      inherit example;
+    };
+  resourcesModule = {
+    options = {
+      memoryMax = resourceOption "MemoryMax" "of the host user's slice: all of their sessions together" "16G";
+      memoryHigh = resourceOption "MemoryHigh" "of the host user's slice, where the kernel starts reclaiming (below memoryMax)" "12G";
+      cpuWeight = resourceOption "CPUWeight" "of the host user's slice (1 to 10000, 100 is systemd's default)" 100;
+      cpuQuota = resourceOption "CPUQuota" "of the host user's slice (a percentage of one CPU)" "400%";
+      tasksMax = resourceOption "TasksMax" "of the host user's slice (against fork bombs)" 1024;
+      ioWeight = resourceOption "IOWeight" "of the host user's slice (1 to 10000)" 100;
+      runtimeMaxSec = resourceOption "RuntimeMaxSec" "of each session's unit" "8h";
+    };
+  };
+
   # The network submodule, shared by the top-level option and the per-host-user one.
   networkModule = {
     options = {
@@ -162,8 +186,11 @@
         inherit (userCfg) projectRoots configPath projectConfig;
         agentUser = agentUserFor name userCfg;
       }
-      // optionalAttrs (userCfg.network != null) {network = networkJSON userCfg.network;})
+      // optionalAttrs (userCfg.network != null) {network = networkJSON userCfg.network;}
+      // optionalAttrs (resourcesJSON userCfg.resources != {}) {resources = resourcesJSON userCfg.resources;}
+      // optionalAttrs (userCfg.devices != []) {inherit (userCfg) devices;})
       cfg.hostUsers;
+    resources = resourcesJSON cfg.resources;
     extraPackages = map (p: "${p}") cfg.extraPackages;
     sudoPath = "/run/wrappers/bin/sudo";
     systemdRunPath = "${pkgs.systemd}/bin/systemd-run";
@@ -381,6 +408,28 @@ in {
             '';
             example = literalExpression ''{ mode = "allowlist"; allow = [ "api.anthropic.com" ]; }'';
           };
+
+          resources = mkOption {
+            type = types.submodule resourcesModule;
+            default = {};
+            description = ''
+              This host user's resources; each key set here replaces the top-level one,
+              the others stay the top level's.
+            '';
+            example = literalExpression ''{ memoryMax = "32G"; tasksMax = 4096; }'';
+          };
+
+          devices = mkOption {
+            type = types.listOf types.str;
+            default = [];
+            description = ''
+              Character devices this host user's agent may open (DeviceAllow=PATH rw and
+              the node bound into the unit; PrivateDevices= keeps every other node out).
+              Each must be a character device reached through no link, in directories only
+              root can change; a launch refuses one that is not.
+            '';
+            example = literalExpression ''[ "/dev/nvidia0" "/dev/nvidiactl" "/dev/nvidia-uvm" "/dev/dri/renderD128" ]'';
+          };
         };
       });
       default = {};
@@ -513,6 +562,18 @@ in {
         module creates it then (a system account in a group of its own, no home, nologin
         shell).
       '';
+    };
+
+    resources = mkOption {
+      type = types.submodule resourcesModule;
+      default = {};
+      description = ''
+        Each host user's share of the machine: memoryMax, memoryHigh, cpuWeight, cpuQuota,
+        tasksMax and ioWeight bound the host user's slice (pi-agent-<user>.slice, all of
+        their sessions together), runtimeMaxSec each session's unit. A host user's own
+        `resources` replace these key by key.
+      '';
+      example = literalExpression ''{ memoryHigh = "12G"; memoryMax = "16G"; tasksMax = 1024; cpuWeight = 100; }'';
     };
 
     resourceLimits = {

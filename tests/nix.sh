@@ -139,7 +139,11 @@ else
 	for opt in launcherPackage perUserAgentAccounts 'hostUsers.<name>.agentUser' \
 		resourceLimits.MemoryMax resourceLimits.CPUQuota resourceLimits.TasksMax wrapper.extraProperties \
 		network.mode network.allow network.deny proxyUser 'hostUsers.<name>.network' \
-		'hostUsers.<name>.network.mode' 'hostUsers.<name>.network.allow' 'hostUsers.<name>.network.deny'; do
+		'hostUsers.<name>.network.mode' 'hostUsers.<name>.network.allow' 'hostUsers.<name>.network.deny' \
+		resources.memoryMax resources.memoryHigh resources.cpuWeight resources.cpuQuota \
+		resources.tasksMax resources.ioWeight resources.runtimeMaxSec \
+		'hostUsers.<name>.resources.memoryMax' 'hostUsers.<name>.resources.runtimeMaxSec' \
+		'hostUsers.<name>.devices'; do
 		if grep -qF "new  m3ta.pi-agent.$opt:" <<<"$out"; then
 			ok "m3ta.pi-agent.$opt: declared (new)"
 		else
@@ -156,6 +160,8 @@ fi
 #   groups   the groups it creates; users: the accounts it creates, as declared
 #   network, proxyUser, hostNetworks: those keys of the generated config.json
 #   (hostNetworks: each host user's network, "absent" when config.json has none)
+#   resources, hostResources: config.json's top-level resources, each host user's resources
+#   and devices ("absent" when config.json has none)
 read -r -d '' evaluate <<'NIX' || true
 let
   lib = import (/. + builtins.getEnv "PI_NIX_STUB_LIB");
@@ -207,6 +213,8 @@ let
     users = applied body.users.users;
     inherit (json) network proxyUser;
     hostNetworks = builtins.mapAttrs (_: h: h.network or "absent") json.hostUsers;
+    resources = json.resources;
+    hostResources = builtins.mapAttrs (_: h: { resources = h.resources or "absent"; devices = h.devices or "absent"; }) json.hostUsers;
   };
 in
   builtins.toJSON (builtins.listToAttrs (map (k: { name = k; value = result.${k}; }) show))
@@ -272,6 +280,18 @@ case_ "global allowlist without createUser: no account created" \
 	"failed groups users" \
 	"{$pkg, $global, \"createUser\": false, \"hostUsers\": {$alice_bob}}" \
 	'{"failed":[],"groups":[],"users":{}}'
+
+# Resources at the top level and per host user, devices per host user: config.json carries the
+# keys that are set, as given (the binary merges them key by key); nothing set, nothing written.
+case_ "resources and devices: config.json's keys as set, none for a user who sets none" \
+	"failed resources hostResources" \
+	"{$pkg, \"resources\": {\"memoryMax\": \"16G\", \"memoryHigh\": \"12G\", \"tasksMax\": 1024, \"cpuWeight\": 100},
+	  \"hostUsers\": {$alice_bob, \"carol\": {\"projectRoots\": [\"~/p\"], \"resources\": {\"memoryMax\": \"32G\", \"runtimeMaxSec\": \"8h\"},
+	  \"devices\": [\"/dev/nvidia0\", \"/dev/dri/renderD128\"]}}}" \
+	"$(compact "{\"failed\": [], \"resources\": {\"cpuWeight\": 100, \"memoryHigh\": \"12G\", \"memoryMax\": \"16G\", \"tasksMax\": 1024},
+		\"hostResources\": {\"alice\": {\"resources\": \"absent\", \"devices\": \"absent\"}, \"bob\": {\"resources\": \"absent\", \"devices\": \"absent\"},
+		\"carol\": {\"resources\": {\"memoryMax\": \"32G\", \"runtimeMaxSec\": \"8h\"}, \"devices\": [\"/dev/nvidia0\", \"/dev/dri/renderD128\"]}}}")"
+case_ "no resources set: an empty resources object" "resources" "{$pkg, \"hostUsers\": {$alice_bob}}" '{"resources":{}}'
 
 # The assertions: the proxy account is never root nor an agent account (created, shared or
 # explicit), never an agent account's group, and allow/deny only come with mode allowlist.

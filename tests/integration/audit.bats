@@ -50,7 +50,7 @@ NS
 		env -C "$A/p" PATH="$FIX/bin:/usr/bin:/bin" pi
 	[ "$status" -eq 0 ]
 	unit=$(recorded_argv | sed -n 's/^--unit=//p')
-	grep -q "^<85>.*pi-runner\[[0-9]*\]: launch user=pitest-alice cwd=$A/p agent=pitest-agent unit=$unit roots=$A/p,$A/p2,$FIX/shared network=open$" "$LOG/log"
+	grep -q "^<85>.*pi-runner\[[0-9]*\]: launch user=pitest-alice cwd=$A/p agent=pitest-agent unit=$unit slice=pi-agent-pitest\\\\x2dalice\\.slice roots=$A/p,$A/p2,$FIX/shared network=open$" "$LOG/log"
 	grep -q "pi-runner\[[0-9]*\]: end user=pitest-alice cwd=$A/p unit=$unit status=0$" "$LOG/log"
 }
 

@@ -359,7 +359,7 @@ wait_for() {
 		status=0
 		wait "$pid" || status=$?
 		# stopped, then its failed state cleared: nothing of the session stays loaded
-		[ "$(cat "$REC/systemctl")" = "$(printf 'stop %s\nreset-failed %s' "$unit" "$unit")" ]
+		[ "$(grep -v '^set-property ' "$REC/systemctl")" = "$(printf 'stop %s\nreset-failed %s' "$unit" "$unit")" ]
 		case $sig in TERM) [ "$status" -eq 143 ] ;; INT) [ "$status" -eq 130 ] ;; HUP) [ "$status" -eq 129 ] ;; esac
 	done
 	rm -f "$REC/hold"
