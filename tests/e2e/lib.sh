@@ -349,9 +349,10 @@ write_config() {
   "package": "$package",
   "binaryName": "pi",
   "hostUsers": {
-    "alice": { "projectRoots": ["~/p"] },
-    "bob": { "projectRoots": ["~/p"], "agentUser": "${E2E_BOB_AGENT:-pi-agent-bob}" }
-  },
+    "alice": { "projectRoots": ["~/p"]${E2E_ALICE_EXTRA:+, $E2E_ALICE_EXTRA} },
+    "bob": { "projectRoots": ["~/p"], "agentUser": "${E2E_BOB_AGENT:-pi-agent-bob}"${E2E_BOB_EXTRA:+, $E2E_BOB_EXTRA} }
+  },${E2E_TOP_EXTRA:+
+  $E2E_TOP_EXTRA,}
   "settings": { "e2eManaged": true, "nested": { "b": 2 },
                 "defaultProvider": "e2e-mock", "defaultModel": "mock-model" },
   "environment": { "E2E_B": "from-environment", "E2E_C": "from-environment",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh - end-to-end suite: boots a Debian 12 container with systemd and runs the pi launcher scenarios in it.
-# Usage: tests/e2e/run.sh [scenario...]   scenarios: smoke 1 2 3 4 5 6 idmap roots envquote install nss deb tui projcfg network check latency (default: all)
+# Usage: tests/e2e/run.sh [scenario...]   scenarios: smoke 1 2 3 4 5 6 idmap roots envquote install nss deb tui projcfg network check resources latency (default: all)
 #   smoke  systemd-run with a DynamicUser works in the container (the harness itself)
 #   1      fake agent: identity, cwd, visibility, hardening, git, env precedence, exit codes, pipe, pty
 #   2      the real pi agent against a loopback mock LLM (directly, through the launcher, and
@@ -23,6 +23,9 @@
 #   nss    a host user and an agent account known only to NSS (extrausers) through nscd
 #   latency  the first TUI frame after Enter, the launcher against pi run directly in alternated
 #          rounds (open mode and an allowlist): prints the medians, a benchmark, asserts no time
+#   resources  per-user slices with the admin's limits (systemctl show), two sessions of one user
+#          in one slice, RuntimeMaxSec enforced, a granted device opened and an ungranted one not,
+#          bad values and device paths refused with the key named
 #   deb    make deb's package: lintian; dpkg -i, a launch, dpkg --purge leaves nothing behind
 # Env: E2E_KEEP=1 leaves nothing running either way but prints the container journal at the end.
 #      E2E_MAX_EXPOSURE=N (default 2.0): the highest `systemd-analyze security` exposure of an agent unit.
@@ -39,7 +42,7 @@ done
 exec 8>/run/lock/pi-e2e.lock
 flock 8
 need_tools
-ALL=(smoke 1 2 3 4 5 6 idmap roots envquote install nss deb tui projcfg network check latency)
+ALL=(smoke 1 2 3 4 5 6 idmap roots envquote install nss deb tui projcfg network check resources latency)
 want=("$@")
 [ ${#want[@]} -gt 0 ] || want=("${ALL[@]}")
 for w in "${want[@]}"; do
