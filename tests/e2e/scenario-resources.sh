@@ -74,16 +74,20 @@ rs_slices() {
 # systemctl show's lines sorted (its own order follows the unit type's table).
 sort_props() { sort <<<"$1"; }
 
-# Which of the slice's limits the kernel here applies: the controllers on the slice's cgroup
-# and its limit files (logged: a container may have none delegated; RuntimeMaxSec= is systemd's
-# own and is shown enforced below).
+# Which of the slice's limits the kernel here applies: where the slice's cgroup is (cgroup v2, or
+# each v1 hierarchy of a hybrid host) and the limit files in it (logged: a container may have no
+# controller delegated; RuntimeMaxSec= is systemd's own and is shown enforced below).
 rs_enforced() {
-	local cg=/sys/fs/cgroup/pi.slice/pi-agent.slice/pi-agent-alice.slice f seen=""
-	check "resources: alice's slice is a cgroup of its own" ctr test -d "$cg"
-	for f in memory.max memory.high cpu.weight cpu.max pids.max io.weight; do
-		if ctr test -e "$cg/$f"; then seen="$seen $f=$(ctr cat "$cg/$f" | head -n 1)"; fi
+	local dirs d f seen=""
+	dirs=$(ctr find /sys/fs/cgroup -maxdepth 6 -type d -name pi-agent-alice.slice 2>/dev/null || true)
+	check_has "resources: alice's slice is a cgroup of its own" "$dirs" /pi.slice/pi-agent.slice/pi-agent-alice.slice
+	for d in $dirs; do
+		for f in memory.max memory.high memory.limit_in_bytes cpu.weight cpu.shares cpu.max \
+			cpu.cfs_quota_us pids.max io.weight blkio.weight; do
+			if ctr test -e "$d/$f"; then seen="$seen ${d#/sys/fs/cgroup/}/$f=$(ctr cat "$d/$f" | head -n 1)"; fi
+		done
 	done
-	log "resources: controllers on alice's slice here: $(ctr cat "$cg/cgroup.controllers" 2>/dev/null)"
+	log "resources: alice's slice here: $(echo $dirs)"
 	log "resources: its limit files:${seen:- none (no controller delegated: the limits are set, not enforced here)}"
 }
 
