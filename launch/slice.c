@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +22,18 @@
 #include "resources.h"
 #include "slice.h"
 
+static const char *refuse(char *why, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static const char *refuse(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+	return why;
+}
+
 const char *slice_device_refused(const char *path, char *why, size_t n)
 {
 	char at[4096];
@@ -28,23 +41,23 @@ const char *slice_device_refused(const char *path, char *why, size_t n)
 	const char *p = path;
 
 	if (resources_device_path(path) || strlen(path) >= sizeof at)
-		return snprintf(why, n, "is not a clean absolute path"), why;
+		return refuse(why, n, "is not a clean absolute path");
 	for (;;) {
 		p = strchr(p + 1, '/');
 		snprintf(at, sizeof at, "%.*s", p ? (int)(p - path) : (int)strlen(path), path);
 		if (lstat(at, &st) < 0)
-			return snprintf(why, n, "cannot be granted: %s: %s", at, strerror(errno)), why;
+			return refuse(why, n, "cannot be granted: %s: %s", at, strerror(errno));
 		if (S_ISLNK(st.st_mode))
-			return snprintf(why, n, "cannot be granted: %s is a link (name the device "
-					"itself)", at), why;
+			return refuse(why, n, "cannot be granted: %s is a link (name the device "
+				      "itself)", at);
 		if (!p)
 			break;
 		if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
-			return snprintf(why, n, "cannot be granted: directory %s is not root's alone "
-					"(owned by root, not writable by group or others)", at), why;
+			return refuse(why, n, "cannot be granted: directory %s is not root's alone "
+				      "(owned by root, not writable by group or others)", at);
 	}
 	if (!S_ISCHR(st.st_mode))
-		return snprintf(why, n, "is not a character device"), why;
+		return refuse(why, n, "is not a character device");
 	return NULL;
 }
 
@@ -108,9 +121,11 @@ int slice_apply(const struct config *c, const struct host_user *h, char *err, si
 	size_t k, j = 0;
 	int st;
 
-	if (slice_of(c, h, slice, sizeof slice, &res) < 0)
-		return snprintf(err, n, "hostUsers.%s: no slice can be named for this user: %s",
-				h->name, strerror(errno)), -1;
+	if (slice_of(c, h, slice, sizeof slice, &res) < 0) {
+		refuse(err, n, "hostUsers.%s: no slice can be named for this user: %s", h->name,
+		       strerror(errno));
+		return -1;
+	}
 	snprintf(ctl, sizeof ctl, "%s", c->systemd_run_path);
 	slash = strrchr(ctl, '/');
 	snprintf(slash + 1, sizeof ctl - (size_t)(slash + 1 - ctl), "systemctl");
