@@ -27,6 +27,7 @@
 #include "idmap.h"
 #include "mounts.h"
 #include "netns.h"
+#include "deny.h"
 #include "say.h"
 #include "proxy.h"
 #include "runner.h"
@@ -280,38 +281,32 @@ static const char *nss_hint(void)
 			 "systemd-homed need nscd or nsncd running)";
 }
 
-/* Different agent accounts of host users sharing a primary group: their agents could read
- * each other's files through it (the unit runs with the account's primary group). */
+/* Whether host i's agent account is also an earlier host's (said once, for the first). */
+static int account_seen(const struct config *c, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < i; k++)
+		if (!strcmp(config_agent_user(c, &c->hosts[i]), config_agent_user(c, &c->hosts[k])))
+			return 1;
+	return 0;
+}
+
+/* The shared-group rule (config_shared_group), each pair of accounts said once. */
 static int shared_groups(const struct config *c)
 {
-	const char *a, *b;
-	struct passwd *pw;
-	struct group *gr;
-	gid_t ga;
-	size_t i, j, k;
-	int bad = 0, seen;
+	char prefix[PATH_MAX + 8];
+	size_t i, j;
+	gid_t gid;
+	int bad = 0;
 
-	for (i = 0; i < c->nhosts; i++) {
-		a = config_agent_user(c, &c->hosts[i]);
-		for (k = seen = 0; k < i && !seen; k++)
-			seen = !strcmp(a, config_agent_user(c, &c->hosts[k]));
-		if (seen || !(pw = getpwnam(a)))
-			continue;
-		ga = pw->pw_gid;
-		for (j = i + 1; j < c->nhosts; j++) {
-			b = config_agent_user(c, &c->hosts[j]);
-			for (k = seen = 0; k < j && !seen; k++)
-				seen = !strcmp(b, config_agent_user(c, &c->hosts[k]));
-			if (seen || !(pw = getpwnam(b)) || pw->pw_gid != ga)
-				continue;
-			gr = getgrgid(ga);
-			bad++;
-			pi_say("%s: hostUsers.%s: agent account '%s' shares its primary group '%s' with "
-			       "'%s' (agent of %s): give each agent account a group of its own "
-			       "(groupadd %s && usermod -g %s %s)", c->path, c->hosts[j].name, b,
-			       gr ? gr->gr_name : "?", a, c->hosts[i].name, b, b, b);
-		}
-	}
+	snprintf(prefix, sizeof prefix, "%s: ", c->path);
+	for (i = 0; i < c->nhosts; i++)
+		for (j = i + 1; j < c->nhosts && !account_seen(c, i); j++)
+			if (!account_seen(c, j) && config_shared_group(c, i, j, &gid)) {
+				pi_say_shared_group(prefix, c, i, j, gid);
+				bad++;
+			}
 	return bad;
 }
 

@@ -1,4 +1,5 @@
 /* deny.c - the seed's words for who may not launch where: denials, roots set aside, users missing from hostUsers. */
+#include <grp.h>
 #include <stddef.h>
 
 #include "deny.h"
@@ -55,4 +56,16 @@ void pi_say_not_allowed(const char *user, const char *command, const char *confi
 {
 	pi_plain("User '%s' is not allowed to use %s", user, command);
 	pi_say("ask an admin to add %s to hostUsers in %s", user, config);
+}
+
+void pi_say_shared_group(const char *prefix, const struct config *c, size_t i, size_t j,
+			 gid_t gid)
+{
+	const char *a = config_agent_user(c, &c->hosts[i]), *b = config_agent_user(c, &c->hosts[j]);
+	const struct group *gr = getgrgid(gid);
+
+	pi_say("%sagent accounts '%s' (of %s) and '%s' (of %s) share the primary group '%s': "
+	       "each agent could read the files the other creates; give each agent account a "
+	       "group of its own (groupadd %s && usermod -g %s %s)", prefix, a, c->hosts[i].name,
+	       b, c->hosts[j].name, gr ? gr->gr_name : "?", b, b, b);
 }

@@ -10,4 +10,7 @@ void pi_say_denial(const struct policy *p, enum policy_result r, const char *use
 void pi_say_refused(const struct policy *p);
 /* The seed's refusal of a user missing from hostUsers, with what to do. */
 void pi_say_not_allowed(const char *user, const char *command, const char *config);
+/* The shared-group rule broken (config_shared_group): hosts i and j of c, after prefix. */
+void pi_say_shared_group(const char *prefix, const struct config *c, size_t i, size_t j,
+			 gid_t gid);
 #endif

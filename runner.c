@@ -102,37 +102,19 @@ static int check_caller(const struct config *c, const char *named)
 	return 0;
 }
 
-static int has_ctl(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
-/* Agents of different host users share no group: the agent account of no other host user
- * (a different account) has this one's primary group, which the unit runs with. */
+/* Agents of different host users share no group (config_shared_group). */
 static int check_groups(struct run *r)
 {
-	const char *other;
-	struct passwd *pw;
-	size_t i;
+	size_t self = (size_t)(r->host - r->c.hosts), i;
+	gid_t gid;
 
-	for (i = 0; i < r->c.nhosts; i++) {
-		other = config_agent_user(&r->c, &r->c.hosts[i]);
-		if (!strcmp(other, r->agent))
-			continue;
-		pw = getpwnam(other);
-		if (!pw || pw->pw_gid != r->agent_id.gid)
-			continue;
-		pi_say("agent accounts '%s' (of %s) and '%s' (of %s) share the primary group '%s': "
-		       "each agent could read the files the other creates; give each agent account a "
-		       "group of its own (groupadd %s && usermod -g %s %s)", r->agent, r->user, other,
-		       r->c.hosts[i].name, r->agent_group, other, other, other);
-		audit("deny", r->user, NULL, "reason=shared-agent-group agent=%s other=%s", r->agent,
-		      other);
-		return -1;
-	}
+	for (i = 0; i < r->c.nhosts; i++)
+		if (config_shared_group(&r->c, self, i, &gid)) {
+			pi_say_shared_group("", &r->c, self, i, gid);
+			audit("deny", r->user, NULL, "reason=shared-agent-group agent=%s other=%s",
+			      r->agent, config_agent_user(&r->c, &r->c.hosts[i]));
+			return -1;
+		}
 	return 0;
 }
 
@@ -180,8 +162,9 @@ static int check_policy(struct run *r, const char *cwd)
 	}
 	res = policy_check(&r->pol, &r->host->roots, r->home, cwd);
 	if (res != POLICY_ERROR) {
-		const char *const forbidden[] = { r->c.state_dir, PI_RUNTIME_DIR, PI_BINDS_DIR, NULL };
+		const char *forbidden[POLICY_OWN_DIRS + 1];
 
+		policy_own_dirs(r->c.state_dir, forbidden);
 		res = policy_refuse(&r->pol, &r->host->roots, r->home, r->c.state_dir, forbidden);
 		pi_say_refused(&r->pol);
 	}
@@ -200,7 +183,7 @@ static int check_policy(struct run *r, const char *cwd)
 		return pi_root_lost();
 	pi_say_denial(&r->pol, res, r->user, r->c.path);
 	for (i = 0; res == POLICY_OK && i <= r->pol.nroots; i++)
-		if (has_ctl(i < r->pol.nroots ? r->pol.roots[i] : r->pol.cwd)) {
+		if (config_has_ctl(i < r->pol.nroots ? r->pol.roots[i] : r->pol.cwd)) {
 			pi_plain("Denied: project paths of user '%s' must not contain control characters.",
 				 r->user);
 			res = POLICY_ERROR;
@@ -556,14 +539,14 @@ static int hide_others(struct run *r, struct hide *h)
 	int rc = -1;
 
 	keep = calloc(r->pol.nroots + 2, sizeof *keep);
-	forbid = calloc(r->c.extra_packages.n + r->c.runtime_path.n + 6, sizeof *forbid);
+	forbid = calloc(r->c.extra_packages.n + r->c.runtime_path.n + POLICY_OWN_DIRS + 3,
+			sizeof *forbid);
 	if (keep && forbid) {
 		for (i = 0; i < r->pol.nroots; i++)
 			keep[k++] = r->pol.roots[i];
 		keep[k++] = r->pol.cwd;
-		forbid[f++] = r->c.state_dir;
-		forbid[f++] = PI_RUNTIME_DIR;
-		forbid[f++] = PI_BINDS_DIR;
+		policy_own_dirs(r->c.state_dir, forbid);
+		f = POLICY_OWN_DIRS;
 		forbid[f++] = r->c.package;
 		for (i = 0; i < r->c.extra_packages.n; i++)
 			forbid[f++] = r->c.extra_packages.v[i];
@@ -970,8 +953,8 @@ static int launch(struct run *r, char **args, size_t nargs)
 	const char *term = plain_term();
 	char term_env[80], q[AUDIT_QUOTED(PATH_MAX)];
 	char *envp[3] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL, NULL };
-	struct argv a;
-	int rc;
+	struct argv a = { 0 };
+	int rc = EXIT_DENIED, launched = 0;
 
 	const char *bad, *step;
 	struct idmap map;
@@ -996,37 +979,27 @@ static int launch(struct run *r, char **args, size_t nargs)
 		      audit_quote(bad, q, sizeof q));
 		return EXIT_DENIED;
 	}
-	if (check_group_roots(r) < 0 || check_stand_ins(r) < 0) {
-		mounts_release(&r->mnt);
-		return EXIT_DENIED;
-	}
+	if (check_group_roots(r) < 0 || check_stand_ins(r) < 0)
+		goto out;
 	if (runner_project_cover(r) < 0) {
 		audit("deny", r->user, r->pol.cwd, "reason=project-changed");
-		mounts_release(&r->mnt);
-		return EXIT_DENIED;
+		goto out;
 	}
 	say_fallbacks(r);
 	if (allowlist && netns_create(&r->net, &step) < 0) {
 		pi_say("cannot make the network namespace of the agent: cannot %s: %s", step,
 		       strerror(errno));
 		audit("fail", r->user, r->pol.cwd, "reason=netns");
-		mounts_release(&r->mnt);
-		return EXIT_DENIED;
+		goto out;
 	}
 	r->watch_fd = watch_home(r);
-	if (runner_argv(r, args, nargs, &a) < 0) {
-		netns_release(&r->net);
-		mounts_release(&r->mnt);
-		return EXIT_DENIED;
-	}
+	if (runner_argv(r, args, nargs, &a) < 0)
+		goto out;
 	if (allowlist && start_proxy(r, &proxy_id, &report, &step) < 0) {
 		pi_say("cannot start the network proxy as '%s': %s%s%s%s", r->c.proxy_user,
 		       step ? "cannot " : "", step ? step : "", step ? ": " : "", strerror(errno));
 		audit("fail", r->user, r->pol.cwd, "reason=proxy-start");
-		sandbox_argv_free(&a);
-		netns_release(&r->net);
-		mounts_release(&r->mnt);
-		return EXIT_DENIED;
+		goto out;
 	}
 	if (term && (isatty(0) || isatty(1) || isatty(2))) {
 		snprintf(term_env, sizeof term_env, "TERM=%s", term);
@@ -1044,10 +1017,14 @@ static int launch(struct run *r, char **args, size_t nargs)
 		pi_say_again();
 	if (r->watch_fd >= 0)
 		close(r->watch_fd);
+	launched = 1;
+out:    /* the one way out once a root is staged */
 	netns_release(&r->net);
-	say_refusals(r, report);
+	if (launched)
+		say_refusals(r, report);
 	mounts_release(&r->mnt);
-	audit("end", r->user, r->pol.cwd, "unit=%s status=%d", r->unit, rc);
+	if (launched)
+		audit("end", r->user, r->pol.cwd, "unit=%s status=%d", r->unit, rc);
 	sandbox_argv_free(&a);
 	return rc;
 }

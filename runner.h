@@ -10,10 +10,6 @@
 #include "projcfg.h"
 #include "sandbox.h"
 
-#ifndef PI_RUNTIME_DIR
-#define PI_RUNTIME_DIR "/run/pi-agent"
-#endif
-
 enum { RUN_TERM_VARS = 32 };
 
 struct run {
