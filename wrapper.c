@@ -17,7 +17,7 @@
 #include "pi.h"
 #include "say.h"
 #include "policy.h"
-#include "runner.h"
+#include "plan.h"
 #include "sandbox.h"
 #include "sudorule.h"
 

@@ -1,6 +1,6 @@
-/* runner.h - the state of one pi-runner call, shared by its parts: runner.c, prepare.c, check.c. */
-#ifndef RUNNER_H
-#define RUNNER_H
+/* plan.h - one pi-runner call: its state (struct run) and the plan a launch, --check and --explain share. */
+#ifndef PLAN_H
+#define PLAN_H
 #include <limits.h>
 #include "config.h"
 #include "ident.h"
@@ -53,44 +53,26 @@ struct run {
 	int (*root_lost)(void);
 };
 
-/* Agent home, config copy, settings.json, env file and project links (prepare.c).
- * Returns 0, or -1 after printing why. Takes the per-user lock, kept in r->lock_fd. */
-int runner_prepare(struct run *r);
-/* The agent in <package>/bin: binaryName, then pi, then pi-agent (runner.c). With loud, a
- * miss is printed with the seed's listing of bin/. */
-int runner_find_agent(struct run *r, int loud);
-/* The same search for a config: 0 with the agent's path in out, else -1 with the first
- * name's path. */
-int runner_agent_path(const struct config *c, char *out, size_t n);
+/* The agent in <package>/bin: binaryName, then pi, then pi-agent; 0 with its path in out,
+ * else -1 with the first name's path. */
+int plan_agent_path(const struct config *c, char *out, size_t n);
 /* The names it tries, for a message: "pi-agent or pi", "NAME, pi or pi-agent". */
-const char *runner_agent_names(const struct config *c);
+const char *plan_agent_names(const struct config *c);
 /* A package that is itself the bin/ directory holding the agent ("/opt/pi/bin"): 0 with the
  * directory to set instead in parent and the agent's path in found; else -1. */
-int runner_package_parent(const struct config *c, char *parent, size_t n, char *found, size_t nf);
-/* The full systemd-run command line of a launch (runner.c). */
-int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a);
+int plan_package_parent(const struct config *c, char *parent, size_t n, char *found, size_t nf);
+/* A TERM value worth passing on (a plain terminal name), or NULL. */
+const char *plan_term(void);
+/* The full systemd-run command line of a launch, with a new unit name in r->unit. Returns 0,
+ * or -1 after saying why through r->say. */
+int plan_argv(struct run *r, char **args, size_t nargs, struct argv *a);
 /* The idmap of the host user to the agent account, when projectAccess asks for it; NULL in
- * group mode (runner.c). */
-const struct idmap *runner_idmap(const struct run *r, struct idmap *map);
+ * group mode. */
+const struct idmap *plan_idmap(const struct run *r, struct idmap *map);
 /* How many of user's groups no group of agent's can stand for on an idmapped root
  * (idmap_pair); their names, quoted and comma-separated, into out. */
-size_t runner_unpaired(const struct ident *user, const struct ident *agent, char *out, size_t n);
+size_t plan_unpaired(const struct ident *user, const struct ident *agent, char *out, size_t n);
 /* Why a root that was to be idmapped is reached through the group instead, and what the
  * admin can do: "idmapped mounts are not available here (…); the agent reaches it …". */
-void runner_no_idmap(const struct run *r, const struct mounts_access *a, char *out, size_t n);
-/* projectConfig for this launch (project.c): reads the project's .pi as the host user and
- * plans what the unit sees of it; with launch, writes the merged settings and trust.json.
- * Needs r->agent_bin. Returns 0, or -1 after printing why. */
-int runner_project(struct run *r, int launch);
-/* Mounts the plan over the project inside the staged roots (r->mnt): the merged settings, the
- * hidden dirs (cover.c). Returns 0, or -1 after printing why; the caller releases r->mnt. */
-int runner_project_cover(struct run *r);
-/* Removes what runner_project wrote for the launch. */
-void runner_project_release(struct run *r);
-/* --check [--offline] [FILE] (check.c). */
-int runner_check(int offline, const char *path);
-/* Its grammar, read before anything acts: 0, or EXIT_USAGE after the usage. */
-int runner_check_args(int argc, char **argv, int *offline, const char **path);
-/* --explain: what a launch would do and why, without doing it (check.c). */
-int runner_explain(struct run *r, char **args, size_t nargs);
+void plan_no_idmap(const struct run *r, const struct mounts_access *a, char *out, size_t n);
 #endif
