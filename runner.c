@@ -1,18 +1,18 @@
-/* runner.c - pi-runner: run as root through sudo; re-checks the policy, prepares the agent's
- * state and execs systemd-run.
+/* runner.c - pi-runner: run as root through sudo; re-checks the policy, has the launch prepared and planned (launch/), starts systemd-run and stays with the unit.
  *
  * MUST rules kept here:
  * - the command line's grammar is closed: exactly the forms usage() lists, read before
  *   anything acts; no flag selects an internal mode (pi.c's table names those);
+ * - as root, every form that acts (--check, --explain, a launch) first lifts the caller's
+ *   limits, sets the umask, checks fds 0-2 and saves root's identity (preamble, inherit.c);
+ *   pi.c reset the signals: nothing sudo passes on from the caller is trusted;
  * - the invoking user is the one the elevation tool names (caller.c); a different <user>
  *   argument is denied;
- * - the config comes from the compiled-in path under sudo and must be root's alone;
- * - the host user's files are read with the host user's filesystem identity, the agent's
- *   state is written with the agent's identity, through directory fds, never following links;
- * - root-only work (runtime dir, env file, ownership of the agent home) happens on fds;
- * - preparation is serialised per host user by a lock in the root-only runtime dir;
- * - limits and umask set, fds 0-2 checked before anything else as root, in every form
- *   (pi.c reset the signals; inherit.c): nothing sudo passes on from the caller is trusted;
+ * - the config comes from caller_config_path (under sudo only the compiled-in path) and
+ *   must be root's alone;
+ * - the policy is checked again with the host user's filesystem identity; a root or cwd with
+ *   a control byte is denied; agents of different host users share no group
+ *   (config_shared_group); host users sharing one agent account never run at once;
  * - systemd-run runs by absolute path with an environment built from scratch; the runner
  *   stays to stop the unit when it is signalled (systemd-run alone would leave it running);
  * - the agent's Ctrl-Z reaches the runner only as an event of its home directory (watched,
