@@ -1,12 +1,14 @@
 /* plan.c - what a launch will do, shared by the launch, --check and --explain: the agent, the idmap choice, the hidden roots, the unit's name and its systemd-run argv.
  *
  * MUST rules kept here:
- * - nothing here prints or switches identity: a failure returns -1 with errno, said through
- *   the run's say by the caller's personality;
+ * - nothing here prints: a failure is said through the run's say (the personality's own);
+ * - nothing here switches identity itself: the other users' roots are resolved by hide.c,
+ *   each as its own user, and the caller's identity is runner.c's;
  * - the unit's main process is this very binary's pi-agent-init (same inode), never a file
  *   of that name that is not;
- * - the roots hidden from a unit are every other host user's, never one of this launch's or
- *   the launcher's own places.
+ * - the roots hidden from a unit are the other host users', never this launch's roots or cwd
+ *   or one holding them, nor anything inside or holding the launcher's own places
+ *   (policy_own_dirs), the package, extraPackages or runtimePath.
  */
 #include <errno.h>
 #include <fcntl.h>
