@@ -36,7 +36,7 @@ SAN_CFLAGS  = $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
               -fsanitize=address,undefined -fno-sanitize-recover=all
 
 SRCS  = pi.c say.c deny.c wrapper.c runner.c agentinit.c check.c mergecmd.c proxy.c policy.c sync.c merge.c sandbox.c \
-        launch/prepare.c launch/project.c launch/projcfg.c launch/hide.c launch/suspend.c \
+        launch/plan.c launch/prepare.c launch/project.c launch/projcfg.c launch/hide.c launch/suspend.c \
         launch/agentver.c launch/sudorule.c launch/slice.c \
         net/netns.c net/netpolicy.c net/proxyreq.c \
         priv/ident.c priv/fs.c priv/inherit.c priv/caller.c priv/mounts.c priv/cover.c priv/idmap.c \
@@ -88,11 +88,12 @@ build/asan/pi: $(SRCS) $(HDRS) Makefile build/include/jsmn.h build/flags
 	ln -sf pi build/asan/pi-agent-init
 
 # Each unit test links the module sources it names in its first line: "// links: a.c b.c".
-# UNIT_CFLAGS: the Nix package builds them without sanitizers (musl has none).
+# UNIT_CFLAGS: the Nix package builds them without sanitizers (musl has none). -Itests comes
+# first: a test's "check.h" is tests/check.h, not check.c's header.
 UNIT_CFLAGS ?= $(SAN_CFLAGS)
 build/unit/%: tests/unit/%.c tests/check.h $(SRCS) $(HDRS) Makefile build/include/jsmn.h
 	@mkdir -p build/unit
-	$(CC) $(UNIT_CFLAGS) -Itests -o $@ $< $(shell sed -n '1s|^// links:||p' $<)
+	$(CC) -Itests $(UNIT_CFLAGS) -o $@ $< $(shell sed -n '1s|^// links:||p' $<)
 
 unit: $(addprefix build/unit/,$(UNITS))
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
@@ -105,10 +106,10 @@ tsan: build/unit/test_sync-tsan build/unit/test_say-tsan
 		{ cat build/unit/test_say-tsan.log.* >&2; false; }
 build/unit/test_say-tsan: tests/unit/test_say.c tests/check.h say.c $(HDRS) Makefile build/include/jsmn.h
 	@mkdir -p build/unit
-	$(CLANG) $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=thread -Itests -o $@ tests/unit/test_say.c say.c
+	$(CLANG) -Itests $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=thread -o $@ tests/unit/test_say.c say.c
 build/unit/test_sync-tsan: tests/unit/test_sync.c tests/check.h sync.c priv/fs.c priv/ident.c $(HDRS) Makefile build/include/jsmn.h
 	@mkdir -p build/unit
-	$(CLANG) $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=thread -Itests -o $@ tests/unit/test_sync.c sync.c priv/fs.c priv/ident.c
+	$(CLANG) -Itests $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=thread -o $@ tests/unit/test_sync.c sync.c priv/fs.c priv/ident.c
 
 # The tree's shape (tests/shape.py): modules below the personalities never print or exit, root's
 # powers only in priv/, no include cycle.

@@ -27,9 +27,12 @@
 #include "idmap.h"
 #include "mounts.h"
 #include "netns.h"
+#include "deny.h"
 #include "say.h"
 #include "proxy.h"
-#include "runner.h"
+#include "check.h"
+#include "plan.h"
+#include "project.h"
 #include "sandbox.h"
 #include "slice.h"
 #include "sudorule.h"
@@ -244,7 +247,7 @@ static int check_roots_access(const struct config *c, const struct host_user *h,
 	if (ident_of_user(&user, h->name, (gid_t)-1) < 0 ||
 	    ident_of_user(&held, config_agent_user(c, h), group) < 0)
 		return 0;       /* named already */
-	/* the map a launch makes (runner_idmap): the unit's Group= and the account's groups */
+	/* the map a launch makes (plan_idmap): the unit's Group= and the account's groups */
 	map.host_uid = uid;
 	map.agent_uid = held.uid;
 	idmap_pair(&map, &user, &held, NULL, 0);
@@ -281,38 +284,32 @@ static const char *nss_hint(void)
 			 "systemd-homed need nscd or nsncd running)";
 }
 
-/* Different agent accounts of host users sharing a primary group: their agents could read
- * each other's files through it (the unit runs with the account's primary group). */
+/* Whether host i's agent account is also an earlier host's (said once, for the first). */
+static int account_seen(const struct config *c, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < i; k++)
+		if (!strcmp(config_agent_user(c, &c->hosts[i]), config_agent_user(c, &c->hosts[k])))
+			return 1;
+	return 0;
+}
+
+/* The shared-group rule (config_shared_group), each pair of accounts said once. */
 static int shared_groups(const struct config *c)
 {
-	const char *a, *b;
-	struct passwd *pw;
-	struct group *gr;
-	gid_t ga;
-	size_t i, j, k;
-	int bad = 0, seen;
+	char prefix[PATH_MAX + 8];
+	size_t i, j;
+	gid_t gid;
+	int bad = 0;
 
-	for (i = 0; i < c->nhosts; i++) {
-		a = config_agent_user(c, &c->hosts[i]);
-		for (k = seen = 0; k < i && !seen; k++)
-			seen = !strcmp(a, config_agent_user(c, &c->hosts[k]));
-		if (seen || !(pw = getpwnam(a)))
-			continue;
-		ga = pw->pw_gid;
-		for (j = i + 1; j < c->nhosts; j++) {
-			b = config_agent_user(c, &c->hosts[j]);
-			for (k = seen = 0; k < j && !seen; k++)
-				seen = !strcmp(b, config_agent_user(c, &c->hosts[k]));
-			if (seen || !(pw = getpwnam(b)) || pw->pw_gid != ga)
-				continue;
-			gr = getgrgid(ga);
-			bad++;
-			pi_say("%s: hostUsers.%s: agent account '%s' shares its primary group '%s' with "
-			       "'%s' (agent of %s): give each agent account a group of its own "
-			       "(groupadd %s && usermod -g %s %s)", c->path, c->hosts[j].name, b,
-			       gr ? gr->gr_name : "?", a, c->hosts[i].name, b, b, b);
-		}
-	}
+	snprintf(prefix, sizeof prefix, "%s: ", c->path);
+	for (i = 0; i < c->nhosts; i++)
+		for (j = i + 1; j < c->nhosts && !account_seen(c, i); j++)
+			if (!account_seen(c, j) && config_shared_group(c, i, j, &gid)) {
+				pi_say_shared_group(prefix, c, i, j, gid);
+				bad++;
+			}
 	return bad;
 }
 
@@ -374,7 +371,7 @@ static void warn_unpaired(const struct config *c, const struct host_user *h)
 	if (!config_idmap(c) || ident_of_user(&user, h->name, (gid_t)-1) < 0 ||
 	    ident_of_user(&held, agent, (gid_t)-1) < 0)
 		return;
-	n = runner_unpaired(&user, &held, names, sizeof names);
+	n = plan_unpaired(&user, &held, names, sizeof names);
 	if (n)
 		pi_say("%s: warning: hostUsers.%s: agent account '%s' has no group to stand for %s "
 		       "on the idmapped roots: launches that idmap a root are refused; give it %zu "
@@ -593,14 +590,14 @@ static int check_live(const struct config *c, const char *caller)
 		bad += check_caller_host(c, caller);
 	if (!caller)
 		bad += shared_groups(c);
-	if (runner_agent_path(c, path, sizeof path) < 0 && ++bad) {
-		if (runner_package_parent(c, parent, sizeof parent, path, sizeof path) == 0)
+	if (plan_agent_path(c, path, sizeof path) < 0 && ++bad) {
+		if (plan_package_parent(c, parent, sizeof parent, path, sizeof path) == 0)
 			pi_say("%s: package: no executable %s in %s/bin; %s is itself the bin "
 			       "directory holding the agent (%s): set \"package\": \"%s\"", c->path,
-			       runner_agent_names(c), c->package, c->package, path, parent);
+			       plan_agent_names(c), c->package, c->package, path, parent);
 		else
 			pi_say("%s: package: no executable %s in %s/bin", c->path,
-			       runner_agent_names(c), c->package);
+			       plan_agent_names(c), c->package);
 	} else if (!caller && geteuid() == 0)
 		bad += check_agent_starts(c, path);
 	for (i = 0; !caller && geteuid() == 0 && i < c->nhosts; i++)
@@ -635,7 +632,7 @@ static int check_tool(const struct config *c)
 }
 
 /* --check [--offline] [FILE]: validates a config like visudo -c. */
-int runner_check_args(int argc, char **argv, int *offline, const char **path)
+int check_args(int argc, char **argv, int *offline, const char **path)
 {
 	int i;
 
@@ -652,7 +649,7 @@ int runner_check_args(int argc, char **argv, int *offline, const char **path)
 	return 0;
 }
 
-int runner_check(int offline, const char *path)
+int check_config(int offline, const char *path)
 {
 	struct config c;
 	struct config_err e;
@@ -728,7 +725,7 @@ static void explain_env(const struct run *r)
 static void explain_root(struct run *r, size_t i)
 {
 	struct idmap map;
-	const struct idmap *m = runner_idmap(r, &map);
+	const struct idmap *m = plan_idmap(r, &map);
 	struct mounts_access *a = &r->mnt.access[i];
 	char why[512];
 	int opened = mounts_probe(r->pol.roots[i], &r->host_id, m, a) == 0;
@@ -742,7 +739,7 @@ static void explain_root(struct run *r, size_t i)
 	else if (!m)
 		snprintf(why, sizeof why, "group mode: projectAccess is \"group\"");
 	else
-		runner_no_idmap(r, a, why, sizeof why);
+		plan_no_idmap(r, a, why, sizeof why);
 	printf("root:           %s (bound at its own path; %s%s)\n", r->pol.roots[i],
 	       m && !a->idmapped && a->call ? "group mode: " : "", why);
 	if (opened && !a->idmapped && a->owner != r->host_id.uid)
@@ -824,7 +821,7 @@ static void explain_resources(const struct run *r)
 		       why : "DeviceAllow= rw, bound into the unit");
 }
 
-int runner_explain(struct run *r, char **args, size_t nargs)
+int check_explain(struct run *r, char **args, size_t nargs)
 {
 	struct argv a;
 	struct stat st;
@@ -850,12 +847,12 @@ int runner_explain(struct run *r, char **args, size_t nargs)
 	printf("settings:       %s merged with the %s settings\n", r->c.sync_config ?
 	       "your settings.json" : "the agent's settings.json", r->c.path);
 	explain_env(r);
-	if (runner_find_agent(r, 0) < 0) {
+	if (plan_agent_path(&r->c, r->agent_bin, sizeof r->agent_bin) < 0) {
 		char parent[PATH_MAX], found[PATH_MAX];
 
 		printf("agent:          none executable among %s in %s/bin: a launch would exit "
-		       "127\n", runner_agent_names(&r->c), r->c.package);
-		if (runner_package_parent(&r->c, parent, sizeof parent, found, sizeof found) == 0)
+		       "127\n", plan_agent_names(&r->c), r->c.package);
+		if (plan_package_parent(&r->c, parent, sizeof parent, found, sizeof found) == 0)
 			printf("                %s is itself the bin directory holding the agent "
 			       "(%s): ask an admin to set \"package\": \"%s\"\n", r->c.package, found,
 			       parent);
@@ -864,12 +861,12 @@ int runner_explain(struct run *r, char **args, size_t nargs)
 	printf("agent:          %s\n", r->agent_bin);
 	r->args = args;
 	r->nargs = nargs;
-	if (runner_project(r, 0) < 0)
+	if (project_plan(r, 0) < 0)
 		return EXIT_DENIED;
 	explain_project(r);
 	explain_network(r);
 	explain_resources(r);
-	if (runner_argv(r, args, nargs, &a) < 0)
+	if (plan_argv(r, args, nargs, &a) < 0)
 		return EXIT_DENIED;
 	printf("command (the unit name and the staging dir of the roots are new at each launch):\n");
 	for (i = 0; i < a.n; i++) {

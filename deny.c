@@ -1,7 +1,12 @@
 /* deny.c - the seed's words for who may not launch where: denials, roots set aside, users missing from hostUsers. */
+#include <dirent.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stddef.h>
 
 #include "deny.h"
+#include "plan.h"
 #include "say.h"
 
 void pi_say_denial(const struct policy *p, enum policy_result r, const char *user,
@@ -55,4 +60,36 @@ void pi_say_not_allowed(const char *user, const char *command, const char *confi
 {
 	pi_plain("User '%s' is not allowed to use %s", user, command);
 	pi_say("ask an admin to add %s to hostUsers in %s", user, config);
+}
+
+void pi_say_shared_group(const char *prefix, const struct config *c, size_t i, size_t j,
+			 gid_t gid)
+{
+	const char *a = config_agent_user(c, &c->hosts[i]), *b = config_agent_user(c, &c->hosts[j]);
+	const struct group *gr = getgrgid(gid);
+
+	pi_say("%sagent accounts '%s' (of %s) and '%s' (of %s) share the primary group '%s': "
+	       "each agent could read the files the other creates; give each agent account a "
+	       "group of its own (groupadd %s && usermod -g %s %s)", prefix, a, c->hosts[i].name,
+	       b, c->hosts[j].name, gr ? gr->gr_name : "?", b, b, b);
+}
+
+void pi_say_no_agent(const struct config *c, const char *tried)
+{
+	char dir[PATH_MAX], parent[PATH_MAX], found[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof dir, "%s/bin", c->package);
+	pi_plain("Pi binary not found or not executable: %s", tried);
+	pi_plain("Available executables in %s:", dir);
+	d = opendir(dir);
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			pi_plain("%s", de->d_name);
+	if (d)
+		closedir(d);
+	if (plan_package_parent(c, parent, sizeof parent, found, sizeof found) == 0)
+		pi_say("package %s is itself the bin directory holding the agent (%s): ask an admin "
+		       "to set \"package\": \"%s\" in %s", c->package, found, parent, c->path);
 }

@@ -309,3 +309,11 @@ enum policy_result policy_refuse(struct policy *p, const struct strlist *roots, 
 		return POLICY_NO_ROOTS;
 	return p->match < 0 ? POLICY_OUTSIDE : POLICY_OK;
 }
+
+void policy_own_dirs(const char *state, const char *out[POLICY_OWN_DIRS + 1])
+{
+	out[0] = state;
+	out[1] = PI_RUNTIME_DIR;
+	out[2] = PI_BINDS_DIR;
+	out[3] = NULL;
+}

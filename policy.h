@@ -8,6 +8,15 @@
 
 enum { POLICY_MAX_ROOTS = 64 };
 
+/* The launcher's own places besides stateDir (the Makefile sets them). */
+#ifndef PI_RUNTIME_DIR
+#define PI_RUNTIME_DIR "/run/pi-agent"
+#endif
+#ifndef PI_BINDS_DIR
+#define PI_BINDS_DIR "/run/pi-agent-binds"
+#endif
+enum { POLICY_OWN_DIRS = 3 };
+
 /* Why a root that exists is not a project root (policy_refuse). */
 enum policy_refusal {
 	POLICY_REFUSED_SLASH,    /* it is "/" */
@@ -59,6 +68,9 @@ void policy_free(struct policy *p);
  * with the same identity. */
 enum policy_result policy_refuse(struct policy *p, const struct strlist *roots, const char *home,
 				 const char *state, const char *const *forbidden);
+/* The launcher's own places, no project root holds or lies in: state (stateDir), then
+ * PI_RUNTIME_DIR and PI_BINDS_DIR, into out, NULL after them. */
+void policy_own_dirs(const char *state, const char *out[POLICY_OWN_DIRS + 1]);
 /* The name of the kernel or runtime filesystem sf (of path, resolved) is, or NULL when it may
  * hold projects: proc, sysfs, cgroup, devpts and the like, any tmpfs under /dev, /run, /sys
  * or /proc. */

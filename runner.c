@@ -1,18 +1,18 @@
-/* runner.c - pi-runner: run as root through sudo; re-checks the policy, prepares the agent's
- * state and execs systemd-run.
+/* runner.c - pi-runner: run as root through sudo; re-checks the policy, has the launch prepared and planned (launch/), starts systemd-run and stays with the unit.
  *
  * MUST rules kept here:
  * - the command line's grammar is closed: exactly the forms usage() lists, read before
  *   anything acts; no flag selects an internal mode (pi.c's table names those);
+ * - as root, every form that acts (--check, --explain, a launch) first lifts the caller's
+ *   limits, sets the umask, checks fds 0-2 and saves root's identity (preamble, inherit.c);
+ *   pi.c reset the signals: nothing sudo passes on from the caller is trusted;
  * - the invoking user is the one the elevation tool names (caller.c); a different <user>
  *   argument is denied;
- * - the config comes from the compiled-in path under sudo and must be root's alone;
- * - the host user's files are read with the host user's filesystem identity, the agent's
- *   state is written with the agent's identity, through directory fds, never following links;
- * - root-only work (runtime dir, env file, ownership of the agent home) happens on fds;
- * - preparation is serialised per host user by a lock in the root-only runtime dir;
- * - limits and umask set, fds 0-2 checked before anything else as root, in every form
- *   (pi.c reset the signals; inherit.c): nothing sudo passes on from the caller is trusted;
+ * - the config comes from caller_config_path (under sudo only the compiled-in path) and
+ *   must be root's alone;
+ * - the policy is checked again with the host user's filesystem identity; a root or cwd with
+ *   a control byte is denied; agents of different host users share no group
+ *   (config_shared_group); host users sharing one agent account never run at once;
  * - systemd-run runs by absolute path with an environment built from scratch; the runner
  *   stays to stop the unit when it is signalled (systemd-run alone would leave it running);
  * - the agent's Ctrl-Z reaches the runner only as an event of its home directory (watched,
@@ -53,7 +53,10 @@
 #include "policy.h"
 #include "proxy.h"
 #include "sandbox.h"
-#include "runner.h"
+#include "check.h"
+#include "plan.h"
+#include "prepare.h"
+#include "project.h"
 #include "slice.h"
 #include "suspend.h"
 
@@ -103,37 +106,19 @@ static int check_caller(const struct config *c, const char *named)
 	return 0;
 }
 
-static int has_ctl(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
-/* Agents of different host users share no group: the agent account of no other host user
- * (a different account) has this one's primary group, which the unit runs with. */
+/* Agents of different host users share no group (config_shared_group). */
 static int check_groups(struct run *r)
 {
-	const char *other;
-	struct passwd *pw;
-	size_t i;
+	size_t self = (size_t)(r->host - r->c.hosts), i;
+	gid_t gid;
 
-	for (i = 0; i < r->c.nhosts; i++) {
-		other = config_agent_user(&r->c, &r->c.hosts[i]);
-		if (!strcmp(other, r->agent))
-			continue;
-		pw = getpwnam(other);
-		if (!pw || pw->pw_gid != r->agent_id.gid)
-			continue;
-		pi_say("agent accounts '%s' (of %s) and '%s' (of %s) share the primary group '%s': "
-		       "each agent could read the files the other creates; give each agent account a "
-		       "group of its own (groupadd %s && usermod -g %s %s)", r->agent, r->user, other,
-		       r->c.hosts[i].name, r->agent_group, other, other, other);
-		audit("deny", r->user, NULL, "reason=shared-agent-group agent=%s other=%s", r->agent,
-		      other);
-		return -1;
-	}
+	for (i = 0; i < r->c.nhosts; i++)
+		if (config_shared_group(&r->c, self, i, &gid)) {
+			pi_say_shared_group("", &r->c, self, i, gid);
+			audit("deny", r->user, NULL, "reason=shared-agent-group agent=%s other=%s",
+			      r->agent, config_agent_user(&r->c, &r->c.hosts[i]));
+			return -1;
+		}
 	return 0;
 }
 
@@ -181,8 +166,9 @@ static int check_policy(struct run *r, const char *cwd)
 	}
 	res = policy_check(&r->pol, &r->host->roots, r->home, cwd);
 	if (res != POLICY_ERROR) {
-		const char *const forbidden[] = { r->c.state_dir, PI_RUNTIME_DIR, PI_BINDS_DIR, NULL };
+		const char *forbidden[POLICY_OWN_DIRS + 1];
 
+		policy_own_dirs(r->c.state_dir, forbidden);
 		res = policy_refuse(&r->pol, &r->host->roots, r->home, r->c.state_dir, forbidden);
 		pi_say_refused(&r->pol);
 	}
@@ -201,7 +187,7 @@ static int check_policy(struct run *r, const char *cwd)
 		return pi_root_lost();
 	pi_say_denial(&r->pol, res, r->user, r->c.path);
 	for (i = 0; res == POLICY_OK && i <= r->pol.nroots; i++)
-		if (has_ctl(i < r->pol.nroots ? r->pol.roots[i] : r->pol.cwd)) {
+		if (config_has_ctl(i < r->pol.nroots ? r->pol.roots[i] : r->pol.cwd)) {
 			pi_plain("Denied: project paths of user '%s' must not contain control characters.",
 				 r->user);
 			res = POLICY_ERROR;
@@ -211,105 +197,6 @@ static int check_policy(struct run *r, const char *cwd)
 		      res == POLICY_OUTSIDE ? "outside-roots" : res == POLICY_NO_ROOTS ?
 		      "no-existing-roots" : "policy-error");
 	return res == POLICY_OK ? 0 : -1;
-}
-
-/* The agent in dir: binaryName, then pi, then pi-agent; 0 with its path in out, else -1 with
- * the first name's. */
-static int agent_in(const struct config *c, const char *dir, char *out, size_t n)
-{
-	const char *names[] = { c->binary_name, "pi", "pi-agent" };
-	size_t i;
-
-	for (i = 0; i < 3; i++) {
-		snprintf(out, n, "%s/%s", dir, names[i]);
-		if (fs_executable(out))
-			return 0;
-	}
-	snprintf(out, n, "%s/%s", dir, names[0]);
-	return -1;
-}
-
-int runner_agent_path(const struct config *c, char *out, size_t n)
-{
-	char dir[PATH_MAX];
-
-	snprintf(dir, sizeof dir, "%s/bin", c->package);
-	return agent_in(c, dir, out, n);
-}
-
-const char *runner_agent_names(const struct config *c)
-{
-	static char buf[96];
-
-	if (!strcmp(c->binary_name, "pi") || !strcmp(c->binary_name, "pi-agent"))
-		return !strcmp(c->binary_name, "pi") ? "pi or pi-agent" : "pi-agent or pi";
-	snprintf(buf, sizeof buf, "%s, pi or pi-agent", c->binary_name);
-	return buf;
-}
-
-int runner_package_parent(const struct config *c, char *parent, size_t n, char *found, size_t nf)
-{
-	const char *base = strrchr(c->package, '/');
-
-	if (strcmp(base + 1, "bin") || agent_in(c, c->package, found, nf) < 0)
-		return -1;
-	snprintf(parent, n, "%.*s", base == c->package ? 1 : (int)(base - c->package), c->package);
-	return 0;
-}
-
-int runner_find_agent(struct run *r, int loud)
-{
-	char dir[PATH_MAX], parent[PATH_MAX], found[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-
-	if (runner_agent_path(&r->c, r->agent_bin, sizeof r->agent_bin) == 0)
-		return 0;
-	if (!loud)
-		return -1;
-	snprintf(dir, sizeof dir, "%s/bin", r->c.package);
-	pi_plain("Pi binary not found or not executable: %s", r->agent_bin);
-	pi_plain("Available executables in %s:", dir);
-	d = opendir(dir);
-	while (d && (de = readdir(d)))
-		if (de->d_name[0] != '.')
-			pi_plain("%s", de->d_name);
-	if (d)
-		closedir(d);
-	if (runner_package_parent(&r->c, parent, sizeof parent, found, sizeof found) == 0)
-		pi_say("package %s is itself the bin directory holding the agent (%s): ask an admin "
-		       "to set \"package\": \"%s\" in %s", r->c.package, found, parent, r->c.path);
-	return -1;
-}
-
-/* A TERM value worth passing on: a plain terminal name. */
-static const char *plain_term(void)
-{
-	const char *t = getenv("TERM"), *s;
-
-	if (!t || !*t || strlen(t) > 64)
-		return NULL;
-	for (s = t; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      strchr("._+-", *s)))
-			return NULL;
-	return t;
-}
-
-/* pi-agent-<user>-<random>.service ('$' of a user name, not allowed in units, becomes '_'). */
-static int unit_name(struct run *r)
-{
-	unsigned char rnd[4];
-	char *p;
-
-	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-		return -1;
-	snprintf(r->unit, sizeof r->unit, "pi-agent-%s-%02x%02x%02x%02x.service", r->user,
-		 rnd[0], rnd[1], rnd[2], rnd[3]);
-	for (p = r->unit; *p; p++)
-		if (*p == '$')
-			*p = '_';
-	return 0;
 }
 
 /* Runs argv in a child with the signals unblocked; returns its pid. */
@@ -548,126 +435,6 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 	return finish(r, status, envp, &old);
 }
 
-/* The other host users' roots this unit must not see: never one that equals or holds this
- * user's roots or cwd, nor one overlapping the launcher's state or what the agent runs from. */
-static int hide_others(struct run *r, struct hide *h)
-{
-	const char **keep, **forbid;
-	size_t i, k = 0, f = 0;
-	int rc = -1;
-
-	keep = calloc(r->pol.nroots + 2, sizeof *keep);
-	forbid = calloc(r->c.extra_packages.n + r->c.runtime_path.n + 6, sizeof *forbid);
-	if (keep && forbid) {
-		for (i = 0; i < r->pol.nroots; i++)
-			keep[k++] = r->pol.roots[i];
-		keep[k++] = r->pol.cwd;
-		forbid[f++] = r->c.state_dir;
-		forbid[f++] = PI_RUNTIME_DIR;
-		forbid[f++] = PI_BINDS_DIR;
-		forbid[f++] = r->c.package;
-		for (i = 0; i < r->c.extra_packages.n; i++)
-			forbid[f++] = r->c.extra_packages.v[i];
-		for (i = 0; i < r->c.runtime_path.n; i++)
-			forbid[f++] = r->c.runtime_path.v[i];
-		rc = hide_roots(h, &r->c, r->user, keep, forbid);
-	}
-	free(keep);
-	free(forbid);
-	return rc;
-}
-
-/* pi-agent-init beside our own binary (make install, the package and the Nix package link it
- * there): the unit's main process. It must be this very file, so the unit runs the launcher's
- * own init under the name that never runs as root. */
-static int init_path(char *out, size_t n)
-{
-	char exe[PATH_MAX];
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	struct stat self, init;
-	char *slash;
-	int fd, rc;
-
-	if (len <= 0)
-		return -1;
-	exe[len] = '\0';
-	slash = strrchr(exe, '/');
-	if (!slash || snprintf(out, n, "%.*s/%s", (int)(slash - exe), exe, AGENTINIT_NAME) >= (int)n) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	/* fstat of the open file, not stat of the link: the same inode, and valgrind (make
-	 * bench's instruction count) answers it with its client's, where stat gives its own */
-	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	rc = fstat(fd, &self);
-	close(fd);
-	if (rc < 0 || stat(out, &init) < 0)
-		return -1;
-	if (self.st_dev != init.st_dev || self.st_ino != init.st_ino) {
-		errno = EEXIST;
-		return -1;
-	}
-	return 0;
-}
-
-int runner_argv(struct run *r, char **args, size_t nargs, struct argv *a)
-{
-	static const char *const maybe_hidden[] = { "/mnt", "/media", "/srv" };
-	const char *hidden[3];
-	struct launch l = {
-		.c = &r->c, .host_user = r->user, .agent_user = r->agent,
-		.agent_group = r->agent_group, .home = r->agent_home,
-		.cwd = r->pol.cwd, .env_file = r->env_file, .host_env_file = r->host_env_file,
-		.runtime_dir = PI_RUNTIME_DIR,
-		.agent_bin = r->agent_bin, .roots = r->pol.roots, .nroots = r->pol.nroots,
-		.init = r->init, .suspend = r->watch_fd >= 0,
-		.hidden = hidden, .term = plain_term(), .pty = isatty(0) && isatty(1),
-		.term_vars = r->term_vars, .nterm_vars = r->nterm_vars,
-		.args = r->pc.args ? r->pc.args : args, .nargs = r->pc.args ? r->pc.nargs : nargs,
-		.unit = r->unit,
-		.hide_ro = r->pc.unit_hide, .nhide_ro = r->pc.nunit_hide,
-		.bind_from = r->mnt.n == r->pol.nroots ? r->mnt.staged : NULL,
-		.idmapped = r->mnt.n == r->pol.nroots && mounts_all_idmapped(&r->mnt),
-		.netns = !config_allowlist(&r->c, r->host) ? NULL :
-			 r->net.path[0] ? r->net.path : "/proc/<runner>/fd/<namespace>",
-	};
-	struct hide others;
-	struct resources res;
-	char slice[300];
-	struct stat st;
-	size_t i;
-	int rc;
-
-	if (slice_of(&r->c, r->host, slice, sizeof slice, &res) < 0) {
-		pi_say("cannot name the slice of %s: %s", r->user, strerror(errno));
-		return -1;
-	}
-	l.slice = slice, l.res = &res;
-	l.devices = r->host->devices.v, l.ndevices = r->host->devices.n;
-	if (init_path(r->init, sizeof r->init) < 0) {
-		pi_say("cannot use %s as the unit's main process: %s", r->init, errno == EEXIST ?
-		       "it is not this binary (an upgrade under way? make install, the package and "
-		       "the Nix package link it beside pi)" : strerror(errno));
-		return -1;
-	}
-	for (i = 0; i < 3; i++)
-		if (lstat(maybe_hidden[i], &st) == 0)
-			hidden[l.nhidden++] = maybe_hidden[i];
-	if (hide_others(r, &others) < 0) {
-		pi_say("cannot resolve the project roots of the other host users: %s", strerror(errno));
-		return -1;
-	}
-	l.others = others.v;
-	l.nothers = others.n;
-	rc = unit_name(r) < 0 || sandbox_argv(&l, a) < 0 ? -1 : 0;
-	if (rc < 0)
-		pi_say("cannot build the systemd-run command: %s", strerror(errno));
-	hide_free(&others);
-	return rc;
-}
-
 /* Host users who share one agent account never run at the same time: one's agent could read
  * the other's through /proc (same uid). The shared lock is held for the unit's life. Lock names
  * are joined with ":", which no user name holds: "account-pi-x" was both agent "pi" with user
@@ -855,30 +622,6 @@ static void say_refusals(const struct run *r, int fd)
 		       "names them: pi-proxy's deny lines)", more);
 }
 
-const struct idmap *runner_idmap(const struct run *r, struct idmap *map)
-{
-	if (!config_idmap(&r->c))
-		return NULL;
-	map->host_uid = r->host_id.uid;
-	map->agent_uid = r->agent_id.uid;
-	/* the unit's Group= and the account's groups, which systemd gives it (initgroups) */
-	idmap_pair(map, &r->host_id, &r->agent_held, NULL, 0);
-	return map;
-}
-
-void runner_no_idmap(const struct run *r, const struct mounts_access *a, char *out, size_t n)
-{
-	char how[128];
-
-	if (r->c.project_group)
-		snprintf(how, sizeof how, "projectGroup '%s'", r->c.project_group);
-	else
-		snprintf(how, sizeof how, "group and other permissions (no projectGroup is set)");
-	snprintf(out, n, "idmapped mounts are not available here (%s: %s; Linux >= 5.12 and a "
-		 "filesystem that supports them, e.g. ext4, xfs, btrfs, tmpfs >= 6.3, are needed); "
-		 "the agent reaches it through %s", a->call, strerror(a->err), how);
-}
-
 /* One line for each root that falls back to group mode. */
 static void say_fallbacks(const struct run *r)
 {
@@ -887,7 +630,7 @@ static void say_fallbacks(const struct run *r)
 
 	for (i = 0; i < r->mnt.n; i++)
 		if (r->mnt.access[i].call) {
-			runner_no_idmap(r, &r->mnt.access[i], why, sizeof why);
+			plan_no_idmap(r, &r->mnt.access[i], why, sizeof why);
 			pi_say("warning: %s: %s", r->pol.roots[i], why);
 		}
 }
@@ -933,35 +676,13 @@ static int check_group_roots(const struct run *r)
 	return 0;
 }
 
-size_t runner_unpaired(const struct ident *user, const struct ident *agent, char *out, size_t n)
-{
-	gid_t left[8];
-	struct idmap map;
-	size_t k = idmap_pair(&map, user, agent, left, 8), i;
-	char one[72];
-	struct group *gr;
-
-	out[0] = '\0';
-	for (i = 0; i < k && i < 8; i++) {
-		gr = getgrgid(left[i]);
-		if (gr)
-			snprintf(one, sizeof one, "'%.64s'", gr->gr_name);
-		else
-			snprintf(one, sizeof one, "%u", (unsigned)left[i]);
-		snprintf(out + strlen(out), n - strlen(out), "%s%s", i ? ", " : "", one);
-	}
-	if (k > 8)
-		snprintf(out + strlen(out), n - strlen(out), " and %zu more", k - 8);
-	return k;
-}
-
 /* On an idmapped root the agent falls in a file's group class only through a group it holds
  * that stands for one of its user's (idmap.c): a group of the user's with none to stand for it
  * would leave the agent the others' bits where that group's deny the user. */
 static int check_stand_ins(const struct run *r)
 {
 	char names[700], q[AUDIT_QUOTED(sizeof names)];
-	size_t n = runner_unpaired(&r->host_id, &r->agent_held, names, sizeof names);
+	size_t n = plan_unpaired(&r->host_id, &r->agent_held, names, sizeof names);
 
 	if (!n || !mounts_any_idmapped(&r->mnt))
 		return 0;
@@ -977,11 +698,11 @@ static int check_stand_ins(const struct run *r)
 
 static int launch(struct run *r, char **args, size_t nargs)
 {
-	const char *term = plain_term();
+	const char *term = plan_term();
 	char term_env[80], q[AUDIT_QUOTED(PATH_MAX)];
 	char *envp[3] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL, NULL };
-	struct argv a;
-	int rc;
+	struct argv a = { 0 };
+	int rc = EXIT_DENIED, launched = 0;
 
 	const char *bad, *step;
 	struct idmap map;
@@ -1002,7 +723,7 @@ static int launch(struct run *r, char **args, size_t nargs)
 		return EXIT_DENIED;
 	}
 	mounts_reap();
-	if (mounts_stage(&r->mnt, r->pol.roots, r->pol.nroots, &r->host_id, runner_idmap(r, &map),
+	if (mounts_stage(&r->mnt, r->pol.roots, r->pol.nroots, &r->host_id, plan_idmap(r, &map),
 			 &bad) < 0) {
 		pi_say("cannot stage project root %s: %s", bad, errno == ELOOP ?
 		       "it was replaced by a link during the launch" : errno == EMEDIUMTYPE ?
@@ -1011,37 +732,27 @@ static int launch(struct run *r, char **args, size_t nargs)
 		      audit_quote(bad, q, sizeof q));
 		return EXIT_DENIED;
 	}
-	if (check_group_roots(r) < 0 || check_stand_ins(r) < 0) {
-		mounts_release(&r->mnt);
-		return EXIT_DENIED;
-	}
-	if (runner_project_cover(r) < 0) {
+	if (check_group_roots(r) < 0 || check_stand_ins(r) < 0)
+		goto out;
+	if (project_cover(r) < 0) {
 		audit("deny", r->user, r->pol.cwd, "reason=project-changed");
-		mounts_release(&r->mnt);
-		return EXIT_DENIED;
+		goto out;
 	}
 	say_fallbacks(r);
 	if (allowlist && netns_create(&r->net, &step) < 0) {
 		pi_say("cannot make the network namespace of the agent: cannot %s: %s", step,
 		       strerror(errno));
 		audit("fail", r->user, r->pol.cwd, "reason=netns");
-		mounts_release(&r->mnt);
-		return EXIT_DENIED;
+		goto out;
 	}
 	r->watch_fd = watch_home(r);
-	if (runner_argv(r, args, nargs, &a) < 0) {
-		netns_release(&r->net);
-		mounts_release(&r->mnt);
-		return EXIT_DENIED;
-	}
+	if (plan_argv(r, args, nargs, &a) < 0)
+		goto out;
 	if (allowlist && start_proxy(r, &proxy_id, &report, &step) < 0) {
 		pi_say("cannot start the network proxy as '%s': %s%s%s%s", r->c.proxy_user,
 		       step ? "cannot " : "", step ? step : "", step ? ": " : "", strerror(errno));
 		audit("fail", r->user, r->pol.cwd, "reason=proxy-start");
-		sandbox_argv_free(&a);
-		netns_release(&r->net);
-		mounts_release(&r->mnt);
-		return EXIT_DENIED;
+		goto out;
 	}
 	if (term && (isatty(0) || isatty(1) || isatty(2))) {
 		snprintf(term_env, sizeof term_env, "TERM=%s", term);
@@ -1059,10 +770,14 @@ static int launch(struct run *r, char **args, size_t nargs)
 		pi_say_again();
 	if (r->watch_fd >= 0)
 		close(r->watch_fd);
+	launched = 1;
+out:    /* the one way out once a root is staged */
 	netns_release(&r->net);
-	say_refusals(r, report);
+	if (launched)
+		say_refusals(r, report);
 	mounts_release(&r->mnt);
-	audit("end", r->user, r->pol.cwd, "unit=%s status=%d", r->unit, rc);
+	if (launched)
+		audit("end", r->user, r->pol.cwd, "unit=%s status=%d", r->unit, rc);
 	sandbox_argv_free(&a);
 	return rc;
 }
@@ -1101,7 +816,7 @@ static int parse(int argc, char **argv, struct run *r, enum form *f)
 		return *f = FORM_VERSION, 0;
 	if (argc >= 2 && !strcmp(argv[1], "--check")) {
 		*f = FORM_CHECK;
-		return runner_check_args(argc - 1, argv + 1, &r->check_offline, &r->check_path) ? -2 : 0;
+		return check_args(argc - 1, argv + 1, &r->check_offline, &r->check_path) ? -2 : 0;
 	}
 	return parse_launch(argc, argv, r, f);
 }
@@ -1164,22 +879,23 @@ static int run_launch(struct run *r, int explain)
 	snprintf(r->host_env_file, sizeof r->host_env_file, "%s/%s.env.host", PI_RUNTIME_DIR,
 		 r->user);
 	if (explain)
-		return runner_explain(r, r->args, r->nargs);
-	if (runner_prepare(r) < 0) {
+		return check_explain(r, r->args, r->nargs);
+	if (prepare_run(r) < 0) {
 		audit("fail", r->user, r->pol.cwd, "reason=prepare-failed");
 		return EXIT_DENIED;
 	}
-	if (runner_find_agent(r, 1) < 0) {
+	if (plan_agent_path(&r->c, r->agent_bin, sizeof r->agent_bin) < 0) {
+		pi_say_no_agent(&r->c, r->agent_bin);
 		audit("fail", r->user, r->pol.cwd, "reason=agent-missing");
 		return EXIT_NO_AGENT;
 	}
-	if (runner_project(r, 1) < 0) {
-		runner_project_release(r);
+	if (project_plan(r, 1) < 0) {
+		project_release(r);
 		audit("fail", r->user, r->pol.cwd, "reason=project-config");
 		return EXIT_DENIED;
 	}
 	rc = launch(r, r->args, r->nargs);
-	runner_project_release(r);
+	project_release(r);
 	return rc;
 }
 
@@ -1207,6 +923,6 @@ int runner_main(int argc, char **argv)
 	if (geteuid() == 0 && preamble(r.user, r.cwd) < 0)
 		return EXIT_DENIED;
 	if (f == FORM_CHECK)
-		return runner_check(r.check_offline, r.check_path);
+		return check_config(r.check_offline, r.check_path);
 	return run_launch(&r, f == FORM_EXPLAIN);
 }

@@ -16,8 +16,7 @@
  *   are skipped with a warning and never opened;
  * - a file appears under its name only complete: temp file (O_EXCL) then renameat; the
  *   first FSYNC_MAX copies are fsynced each, more are made durable together by one syncfs
- *   of dst at the end (a fsync each made cold copies 3x slower; a syncfs for one changed
- *   file would wait for every other writer's dirty data on that filesystem);
+ *   of dst at the end (bench/README.md says why);
  * - setuid, setgid and sticky bits are never copied;
  * - a file the reader may not read, or a directory it may not list and enter, is skipped
  *   with a warning, never copied, and a copy an earlier run left in dst is removed;
@@ -38,17 +37,6 @@
  *   (ident.c makes the kernel's calls, never musl's all-threads setgroups), and it has its
  *   own context (path, batches, counts, error) and disjoint subtrees; it and its reader are
  *   joined before the top is pruned or given its attributes.
- *
- * Speed (each counted with strace -c): a directory that did not change costs one round trip
- * to the reader (it opens the directory and reads its first batch, the writer does the
- * rest; an identity switch is seven calls, a round trip two or three futex calls) and an
- * entry two lstats, one per side, the quick check being size + mtime; directories are
- * listed with getdents64 into the level's buffer (no DIR, no allocation), the dst listing
- * only counted unless the count is off; a copied file costs eleven calls: lstat, open,
- * fstat, fcntl, create, copy_file_range up to the size seen, futimens, fchmod, rename and
- * two closes (the first FSYNC_MAX a fsync more). The lstats are the floor (88% of the
- * calls), so the top directories are shared between two threads: a warm 10,000-file sync
- * went from about 35 to 24 ms on two cores (bench/sync.sh).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -17,7 +17,7 @@
 #include "pi.h"
 #include "say.h"
 #include "policy.h"
-#include "runner.h"
+#include "plan.h"
 #include "sandbox.h"
 #include "sudorule.h"
 
@@ -234,8 +234,9 @@ int wrapper_main(int argc, char **argv)
 	}
 	r = policy_check(&p, &h->roots, home, cwd);
 	if (r != POLICY_ERROR) {
-		const char *const forbidden[] = { c.state_dir, PI_RUNTIME_DIR, PI_BINDS_DIR, NULL };
+		const char *forbidden[POLICY_OWN_DIRS + 1];
 
+		policy_own_dirs(c.state_dir, forbidden);
 		r = policy_refuse(&p, &h->roots, home, c.state_dir, forbidden);
 		pi_say_refused(&p);
 	}

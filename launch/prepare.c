@@ -24,7 +24,7 @@
 #include "merge.h"
 #include "netpolicy.h"
 #include "proxy.h"
-#include "runner.h"
+#include "prepare.h"
 #include "sandbox.h"
 #include "sync.h"
 
@@ -509,7 +509,7 @@ static int link_projects(struct run *r)
 	return rc;
 }
 
-int runner_prepare(struct run *r)
+int prepare_run(struct run *r)
 {
 	char name[300];
 	int state, users, rc;

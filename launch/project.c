@@ -27,7 +27,7 @@
 #include "fs.h"
 #include "hide.h"
 #include "projcfg.h"
-#include "runner.h"
+#include "project.h"
 
 enum { PROJECT_SETTINGS_MAX = 1 << 20 };
 
@@ -325,7 +325,7 @@ static int plan_hides(struct run *r)
 	return 0;
 }
 
-int runner_project(struct run *r, int launch)
+int project_plan(struct run *r, int launch)
 {
 	struct projcfg *p = &r->pc;
 	int settings = -1, rc = 0, err;
@@ -371,7 +371,7 @@ static const char *changed(int err)
 	       err == ESTALE ? "it was replaced during the launch" : strerror(err);
 }
 
-int runner_project_cover(struct run *r)
+int project_cover(struct run *r)
 {
 	struct projcfg *p = &r->pc;
 	const char *what = NULL;
@@ -399,7 +399,7 @@ int runner_project_cover(struct run *r)
 	return -1;
 }
 
-void runner_project_release(struct run *r)
+void project_release(struct run *r)
 {
 	if (r->pc.written)
 		unlink(r->pc.settings_from);

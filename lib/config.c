@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +51,7 @@ static void *cfg_alloc(struct config *c, size_t n)
 	return p + 1;
 }
 
-static int has_ctl(const char *s)
+int config_has_ctl(const char *s)
 {
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -63,7 +64,7 @@ static int clean_abs_path(const char *p)
 {
 	const char *s;
 
-	if (p[0] != '/' || has_ctl(p))
+	if (p[0] != '/' || config_has_ctl(p))
 		return 0;
 	if (!p[1])
 		return 1;
@@ -172,7 +173,7 @@ static const char *vcheck(enum vkind k, const char *s)
 	case V_ARG:
 		return NULL;
 	case V_TEXT:
-		return has_ctl(s) ? "must not contain control characters" : NULL;
+		return config_has_ctl(s) ? "must not contain control characters" : NULL;
 	case V_ENVFILE:
 		return systemd_utf8(s) ? NULL : "holds a Unicode noncharacter (U+FDD0..U+FDEF or "
 			"U+xxFFFE/U+xxFFFF), which systemd refuses";
@@ -212,7 +213,7 @@ static const char *vcheck(enum vkind k, const char *s)
 	}
 	case V_PROPERTY:
 		eq = strchr(s, '=');
-		if (!eq || eq == s || has_ctl(s))
+		if (!eq || eq == s || config_has_ctl(s))
 			return "must be a systemd property written Name=value";
 		for (; s < eq; s++)
 			if (!((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z'))
@@ -960,4 +961,19 @@ int config_allowlist(const struct config *c, const struct host_user *h)
 const char *config_agent_user(const struct config *c, const struct host_user *h)
 {
 	return h->agent_user ? h->agent_user : c->user;
+}
+
+int config_shared_group(const struct config *c, size_t i, size_t j, gid_t *gid)
+{
+	const char *a = config_agent_user(c, &c->hosts[i]), *b = config_agent_user(c, &c->hosts[j]);
+	struct passwd *pw;
+	gid_t ga;
+
+	if (!strcmp(a, b) || !(pw = getpwnam(a)))
+		return 0;
+	ga = pw->pw_gid;
+	if (!(pw = getpwnam(b)) || pw->pw_gid != ga)
+		return 0;
+	*gid = ga;
+	return 1;
 }

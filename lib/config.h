@@ -93,6 +93,12 @@ const char *config_project_config(const struct config *c, const struct host_user
 const struct config_network *config_network(const struct config *c, const struct host_user *h);
 /* Nonzero when that network is an allowlist. */
 int config_allowlist(const struct config *c, const struct host_user *h);
+/* Whether s holds a control byte (below 0x20, or 0x7f): such a name or path is refused. */
+int config_has_ctl(const char *s);
 /* The agent account for a host user. */
 const char *config_agent_user(const struct config *c, const struct host_user *h);
+/* The shared-group rule: 1 when hosts i and j have different agent accounts with the same
+ * primary group (the unit's Group=: each agent could read what the other creates), its id in
+ * gid; else 0 (the same account, or one that does not exist). */
+int config_shared_group(const struct config *c, size_t i, size_t j, gid_t *gid);
 #endif

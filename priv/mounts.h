@@ -4,10 +4,7 @@
 #include <stddef.h>
 #include "ident.h"
 #include "idmap.h"
-
-#ifndef PI_BINDS_DIR
-#define PI_BINDS_DIR "/run/pi-agent-binds"
-#endif
+#include "policy.h"
 
 /* How the agent reaches a staged root. */
 struct mounts_access {

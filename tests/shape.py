@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""tests/shape.py - fails when the tree's shape breaks a rule of STYLE.md: a module below the personalities prints, exits or includes the printing headers; a privileged call sits outside priv/; files include each other in a loop."""
+"""tests/shape.py - fails when the tree's shape breaks a rule of STYLE.md: a module below the personalities prints, exits or includes the printing headers; a privileged call sits outside priv/; files include each other in a loop; an exported function lacks its file's prefix."""
 import re
 import subprocess
 import sys
@@ -21,6 +21,15 @@ ALLOWED = {
     ("launch/agentver.c", "_exit"), ("launch/sudorule.c", "_exit"), ("net/netns.c", "_exit"),
     ("priv/idmap.c", "_exit"),
 }
+# Exported functions are named <file>_…; these files use another prefix, said here once.
+PREFIX = {
+    "pi.c": "main",            # the binary's one main
+    "say.c": "pi_",            # the program's voice: pi_say, pi_plain, …
+    "deny.c": "pi_say_",       # the same voice, the seed's denials
+    "lib/audit.c": "audit",    # audit() and audit_quote()
+    "net/netpolicy.c": "netpol_",
+}
+DEFINITION = re.compile(r"^(?!static\b)[A-Za-z_][\w \*]*?[\s\*](\w+)\([^;{]*?\)\s*\n\{", re.M)
 CODE = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
@@ -87,10 +96,20 @@ def check_cycles(files, fail):
             visit(m, [m])
 
 
+def check_prefixes(files, fail):
+    for p in files:
+        if not p.endswith(".c"):
+            continue
+        want = PREFIX.get(p, Path(p).stem + "_")
+        for m in DEFINITION.finditer((TOP / p).read_text()):
+            if not m.group(1).startswith(want):
+                fail(f"{p}: {m.group(1)}: an exported name carries its file's prefix ({want}…)")
+
+
 def main():
     failures = []
     files = sources()
-    for check in (check_quiet, check_priv, check_cycles):
+    for check in (check_quiet, check_priv, check_cycles, check_prefixes):
         check(files, failures.append)
     for f in failures:
         print("shape: " + f, file=sys.stderr)

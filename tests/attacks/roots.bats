@@ -122,7 +122,8 @@ alice_root_kept() {
 	run "$FIX/bin/pi-runner" --check
 	no_crash
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"hostUsers.pitest-bob: agent account 'pitest-agent3' shares its primary group 'pitest-agent' with 'pitest-agent' (agent of pitest-alice)"* ]]
+	# the launch's own words (one rule, one message), after the config's path
+	[[ "$output" == *": agent accounts 'pitest-agent' (of pitest-alice) and 'pitest-agent3' (of pitest-bob) share the primary group 'pitest-agent'"* ]]
 }
 
 @test "host users sharing one agent account may share its group" {
