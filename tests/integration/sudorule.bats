@@ -58,7 +58,8 @@ check_names_it() {
 
 @test "a rule naming another runner path (the README's /usr/local/bin with the package's /usr/bin) is named" {
 	rules "$(echo "$HOST_USERS" | tr ' ' ,) ALL=(root) NOPASSWD: /usr/local/bin/pi-runner"
-	refused_by_sudo
+	# alice lists her rules without a password (a NOPASSWD one): pi reads that none is the runner
+	refused_by_sudo "$MISSING"
 	check_names_it
 	[[ "$output" == *"hostUsers.pitest-bob: no sudo rule lets pitest-bob run $RUNNER without a password"* ]]
 }
