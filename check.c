@@ -4,8 +4,9 @@
  * - through sudo, --check reads only the compiled-in config, and looks at the caller's own
  *   host entry alone, its roots with the caller's identity: it never tells whether another
  *   user's paths exist;
- * - a host user's sudo (or doas) rule is asked of the tool as that user (sudorule.c): through
- *   sudo the caller's alone, without root the invoking user's alone.
+ * - a host user's sudo (or doas) rule: root's own --check reads it with root's listing of
+ *   that user (sudorule.c); through sudo the caller's alone, asked as the caller; without
+ *   root the invoking user's alone.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -469,9 +470,10 @@ static int check_agent_starts(const struct config *c, const char *agent)
 	return 0;
 }
 
-/* Whether host user h may run the runner through sudoPath without a password, asked of the
- * tool as h: root's own --check for anyone, else only for ourselves. */
-static int check_rule(const struct config *c, const struct host_user *h)
+/* Whether host user h may run the runner through sudoPath without a password: root's own
+ * --check (own) reads anyone's rules; through sudo the caller's, asked as the caller; without
+ * root only our own. */
+static int check_rule(const struct config *c, const struct host_user *h, int own)
 {
 	char what[PATH_MAX + 128], fix[2 * PATH_MAX + 256];
 	struct passwd *pw = getpwnam(h->name);
@@ -486,15 +488,16 @@ static int check_rule(const struct config *c, const struct host_user *h)
 		pi_say("cannot read the groups of user '%s': %s", h->name, strerror(errno));
 		return 1;
 	}
-	r = sudorule_ask(c, geteuid() == 0 ? &id : NULL, NULL);
-	sudorule_describe(c, h->name, what, sizeof what, fix, sizeof fix);
-	if (r == SUDORULE_MISSING)
+	r = geteuid() != 0 ? sudorule_ask(c, NULL, NULL) : !own ? sudorule_ask(c, &id, NULL) :
+	    sudorule_ask_root(c, h->name, &id);
+	sudorule_describe(c, h->name, r, what, sizeof what, fix, sizeof fix);
+	if (r != SUDORULE_OK && r != SUDORULE_UNKNOWN)
 		pi_say("%s: hostUsers.%s: %s: %s", c->path, h->name, what, fix);
 	else if (r == SUDORULE_UNKNOWN)
 		pi_say("%s: warning: hostUsers.%s: %s gave no answer whether %s may run %s (doas "
 		       "answers only where %s is readable by %s)", c->path, h->name, c->sudo_path,
 		       h->name, c->runner_path, PI_DOAS_CONF, h->name);
-	return r == SUDORULE_MISSING;
+	return r != SUDORULE_OK && r != SUDORULE_UNKNOWN;
 }
 
 /* The caller's own host entry, its roots looked at with the caller's identity. */
@@ -512,7 +515,7 @@ static int check_caller_host(const struct config *c, const char *caller)
 		pi_say("cannot read the groups of user '%s': %s", caller, strerror(errno));
 		return 1;
 	}
-	return check_host(c, h, &id) + check_rule(c, h);
+	return check_host(c, h, &id) + check_rule(c, h, 0);
 }
 
 /* The proxy a launch starts, started as a launch would (proxyUser, a namespace of its own,
@@ -585,7 +588,7 @@ static int check_live(const struct config *c, const char *caller)
 		       nss_hint(), pi_create_account(cmd, sizeof cmd, PI_ACCOUNT_AGENT, c->user,
 		       c->group));
 	for (i = 0; !caller && i < c->nhosts; i++)
-		bad += check_host(c, &c->hosts[i], NULL) + check_rule(c, &c->hosts[i]);
+		bad += check_host(c, &c->hosts[i], NULL) + check_rule(c, &c->hosts[i], 1);
 	if (caller)
 		bad += check_caller_host(c, caller);
 	if (!caller)

@@ -139,6 +139,7 @@ static int run_tool(char **args)
 static int end_as(const struct config *c, const char *user, char **args, int st)
 {
 	char what[PATH_MAX + 128], fix[2 * PATH_MAX + 256];
+	enum sudorule r;
 
 	if (st < 0) {
 		pi_say("cannot run %s: %s", c->sudo_path, strerror(errno));
@@ -149,8 +150,9 @@ static int end_as(const struct config *c, const char *user, char **args, int st)
 		raise(WTERMSIG(st));
 		return 128 + WTERMSIG(st);
 	}
-	if (WEXITSTATUS(st) == EXIT_DENIED && sudorule_ask(c, NULL, args + 3) == SUDORULE_MISSING) {
-		sudorule_describe(c, user, what, sizeof what, fix, sizeof fix);
+	if (WEXITSTATUS(st) == EXIT_DENIED && (r = sudorule_ask(c, NULL, args + 3)) != SUDORULE_OK &&
+	    r != SUDORULE_UNKNOWN) {
+		sudorule_describe(c, user, r, what, sizeof what, fix, sizeof fix);
 		pi_say("%s: ask an admin to %s", what, fix);
 	}
 	return WEXITSTATUS(st);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh - end-to-end suite: boots a Debian 12 container with systemd and runs the pi launcher scenarios in it.
-# Usage: tests/e2e/run.sh [scenario...]   scenarios: smoke 1 2 3 4 5 6 idmap roots envquote install nss deb tui projcfg network check resources latency (default: all)
+# Usage: tests/e2e/run.sh [scenario...]   scenarios: smoke 1 2 3 4 5 6 idmap roots envquote install nss deb tui projcfg network check resources latency unitcost (default: all but unitcost)
 #   smoke  systemd-run with a DynamicUser works in the container (the harness itself)
 #   1      fake agent: identity, cwd, visibility, hardening, git, env precedence, exit codes, pipe, pty
 #   2      the real pi agent against a loopback mock LLM (directly, through the launcher, and
@@ -26,6 +26,10 @@
 #   resources  per-user slices with the admin's limits (systemctl show), two sessions of one user
 #          in one slice, RuntimeMaxSec enforced, a granted device opened and an ungranted one not,
 #          bad values and device paths refused with the key named
+#   unitcost  what the agent's unit costs systemd to set up: /bin/true in a transient unit with the
+#          launcher's properties against groups of them left out (UC_ROUNDS alternated rounds), sudo
+#          and the runner around it, one launch under the host's strace: benchmark lines only (run
+#          only when named)
 #   deb    make deb's package: lintian; dpkg -i, a launch, dpkg --purge leaves nothing behind
 # Env: E2E_KEEP=1 leaves nothing running either way but prints the container journal at the end.
 #      E2E_MAX_EXPOSURE=N (default 2.0): the highest `systemd-analyze security` exposure of an agent unit.

@@ -8,6 +8,8 @@ setup() {
 	RUNNER=$FIX/bin/pi-runner
 	FIXLINE="add \"pitest-alice ALL=(root) NOPASSWD: $RUNNER\" to /etc/sudoers.d/pi-agent (visudo -f /etc/sudoers.d/pi-agent)"
 	MISSING="no sudo rule lets pitest-alice run $RUNNER without a password"
+	PASSWORD="the sudo rule that lets pitest-alice run $RUNNER asks for a password (pi runs sudo -n, which cannot ask)"
+	NOLIST="a password is required for sudo -l, so no sudo rule seems to let pitest-alice run $RUNNER without one"
 }
 
 teardown() {
@@ -26,21 +28,23 @@ rules() {
 	mv /etc/sudoers.d/pitest.new /etc/sudoers.d/pitest
 }
 
-# refused_by_sudo: alice's pi was refused by sudo, pi named the rule and its file, nothing ran.
+# refused_by_sudo [WHAT]: alice's pi was refused by sudo, pi named the rule (WHAT, else: sudo -l
+# itself asks a password, as it does for a user without any NOPASSWD rule) and its file, nothing ran.
 refused_by_sudo() {
 	run as pitest-alice "$A/p" pi --some-arg
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"sudo: a password is required"* ]]
-	[[ "${lines[-1]}" == "pi: $MISSING: ask an admin to $FIXLINE" ]]
+	[ "${lines[-1]}" = "pi: ${1:-$NOLIST}: ask an admin to $FIXLINE" ]
 	[ ! -e "$REC/argv" ]
 	[ ! -e "$STATE/users/pitest-alice" ]
 }
 
-# check_names_it: root's --check fails and names alice's missing rule with the line that adds it.
+# check_names_it [WHAT]: root's --check fails and names alice's missing rule (WHAT, else $MISSING)
+# with the line that adds it.
 check_names_it() {
 	run "$RUNNER" --check
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"pi-runner: $CONF: hostUsers.pitest-alice: $MISSING: $FIXLINE"* ]]
+	[[ "$output" == *"pi-runner: $CONF: hostUsers.pitest-alice: ${1:-$MISSING}: $FIXLINE"* ]]
 	[[ "${lines[-1]}" != OK ]]
 }
 
@@ -54,7 +58,8 @@ check_names_it() {
 
 @test "a rule naming another runner path (the README's /usr/local/bin with the package's /usr/bin) is named" {
 	rules "$(echo "$HOST_USERS" | tr ' ' ,) ALL=(root) NOPASSWD: /usr/local/bin/pi-runner"
-	refused_by_sudo
+	# alice lists her rules without a password (a NOPASSWD one): pi reads that none is the runner
+	refused_by_sudo "$MISSING"
 	check_names_it
 	[[ "$output" == *"hostUsers.pitest-bob: no sudo rule lets pitest-bob run $RUNNER without a password"* ]]
 }
@@ -68,7 +73,43 @@ check_names_it() {
 @test "a rule that asks for a password is named: pi runs sudo without asking" {
 	rules "pitest-alice ALL=(root) $RUNNER" "pitest-bob,pitest-carol,pitest-dave ALL=(root) NOPASSWD: $RUNNER"
 	refused_by_sudo
-	check_names_it
+	check_names_it "$PASSWORD"
+}
+
+@test "a rule that asks for a password beside another NOPASSWD rule of alice's is named (sudo -n -l answers 0 for it)" {
+	rules "pitest-alice ALL=(root) $RUNNER" "pitest-alice ALL=(root) NOPASSWD: /bin/true" \
+		"pitest-bob,pitest-carol,pitest-dave ALL=(root) NOPASSWD: $RUNNER"
+	refused_by_sudo "$PASSWORD"
+	check_names_it "$PASSWORD"
+	# alice's own --check, with and without sudo, reads her own listing
+	run as pitest-alice "$A/p" pi-runner --check
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"hostUsers.pitest-alice: $PASSWORD: $FIXLINE"* ]]
+	# the later NOPASSWD line wins, as in sudo
+	rules "pitest-alice ALL=(root) $RUNNER" "pitest-alice ALL=(root) NOPASSWD: /bin/true" \
+		"$(echo "$HOST_USERS" | tr ' ' ,) ALL=(root) NOPASSWD: $RUNNER"
+	run "$RUNNER" --check
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = OK ]
+	run as pitest-alice "$A/p" sudo -n "$RUNNER" --check
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = OK ]
+}
+
+@test "a NOPASSWD rule followed by one that asks a password (the last match wins) is named" {
+	rules "$(echo "$HOST_USERS" | tr ' ' ,) ALL=(root) NOPASSWD: $RUNNER" "pitest-alice ALL=(ALL) ALL"
+	refused_by_sudo "$PASSWORD"
+	check_names_it "$PASSWORD"
+}
+
+@test "a rule freed by Defaults!RUNNER !authenticate: --check as root is OK and pi launches" {
+	rules "Defaults!$RUNNER !authenticate" "$(echo "$HOST_USERS" | tr ' ' ,) ALL=(root) $RUNNER"
+	run "$RUNNER" --check
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = OK ]
+	run as pitest-alice "$A/p" pi
+	[ "$status" -eq 0 ]
+	[ -e "$REC/argv" ]
 }
 
 @test "with the rule added, --check is OK and pi launches; the runner's own exit 1 gets no sudo line" {
@@ -108,7 +149,7 @@ check_names_it() {
 	rules "pitest-bob ALL=(root) NOPASSWD: $RUNNER"
 	run as pitest-alice "$A/p" pi-runner --check
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"hostUsers.pitest-alice: $MISSING: $FIXLINE"* ]]
+	[[ "$output" == *"hostUsers.pitest-alice: $NOLIST: $FIXLINE"* ]]
 	[[ "$output" != *"hostUsers.pitest-dave: no sudo rule"* ]]
 }
 

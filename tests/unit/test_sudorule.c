@@ -1,5 +1,5 @@
 // links: launch/sudorule.c priv/caller.c priv/inherit.c priv/ident.c
-/* test_sudorule.c - unit tests for asking the elevation tool about the runner's rule: each tool's form and answers, what the tool gets, the rule's words. */
+/* test_sudorule.c - unit tests for asking the elevation tool about the runner's rule: sudo -ll listings read, each tool's form and answers, what the tool gets, the rule's words. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -52,6 +52,114 @@ static const char *got(const char *name)
 	return buf;
 }
 
+/* Recorded sudo 1.9.13 -ll listings (Debian 12), cut to what the parser reads. */
+#define HEAD "Matching Defaults entries for alice on vm:\n    env_reset, mail_badpass,\n" \
+	"    secure_path=/usr/local/sbin\\:/usr/local/bin\\:/usr/sbin\\:/usr/bin\\:/sbin\\:/bin,\n" \
+	"    use_pty\n\n"
+#define MAY "User alice may run the following commands on vm:\n\n"
+#define ENTRY(runas, opts, cmds) "Sudoers entry:\n    RunAsUsers: " runas "\n" opts \
+	"    Commands:\n" cmds "\n"
+#define NOPW "    Options: !authenticate\n"
+#define R "/usr/bin/pi-runner"
+
+static int parse(const char *listing)
+{
+	return sudorule_parse(listing, R);
+}
+
+static void test_parse(void)
+{
+	/* the NOPASSWD rule; the rule without, beside another NOPASSWD one (sudo -n -l says 0) */
+	CHECK_INT(parse(HEAD MAY ENTRY("root", NOPW, "\t" R "\n")), SUDORULE_OK);
+	CHECK_INT(parse(HEAD MAY ENTRY("root", "", "\t" R "\n") ENTRY("root", NOPW, "\t/bin/true\n")),
+		  SUDORULE_PASSWORD);
+	CHECK_INT(parse(HEAD MAY ENTRY("root", NOPW, "\t/bin/true\n")), SUDORULE_MISSING);
+	CHECK_INT(parse("User alice is not allowed to run sudo on vm.\n"), SUDORULE_MISSING);
+	/* Defaults !authenticate (Defaults:alice, Defaults@host land here), wrapped or not */
+	CHECK_INT(parse("Matching Defaults entries for alice on vm:\n    env_reset, use_pty,\n"
+			"    !authenticate\n\n" MAY ENTRY("root", "", "\t" R "\n")), SUDORULE_OK);
+	CHECK_INT(parse("Matching Defaults entries for alice on vm:\n    env_reset, !authenticate, "
+			"use_pty\n\n" MAY ENTRY("root", "    Options: authenticate\n", "\t" R "\n")),
+		  SUDORULE_PASSWORD);
+	/* a command list with several commands, the runner among them, and other options */
+	CHECK_INT(parse(HEAD MAY ENTRY("root, daemon", "    Options: setenv, noexec, !authenticate, "
+				       "log_input\n", "\t/usr/bin/id -u\n\t" R "\n\t/bin/echo\n")),
+		  SUDORULE_OK);
+	CHECK_INT(parse(HEAD MAY ENTRY("root", "", "\t/usr/bin/id\n\t" R "\n")), SUDORULE_PASSWORD);
+	/* ALL (Debian's %sudo line), ALL with NOPASSWD, RunAsGroups */
+	CHECK_INT(parse(HEAD MAY "Sudoers entry:\n    RunAsUsers: ALL\n    RunAsGroups: ALL\n"
+			"    Commands:\n\tALL\n"), SUDORULE_PASSWORD);
+	CHECK_INT(parse(HEAD MAY ENTRY("ALL", NOPW, "\tALL\n")), SUDORULE_OK);
+	/* the last matching entry decides, as in sudo; a negated command denies */
+	CHECK_INT(parse(HEAD MAY ENTRY("root", NOPW, "\t" R "\n") ENTRY("ALL", "", "\tALL\n")),
+		  SUDORULE_PASSWORD);
+	CHECK_INT(parse(HEAD MAY ENTRY("ALL", "", "\tALL\n") ENTRY("root", NOPW, "\t" R "\n")),
+		  SUDORULE_OK);
+	CHECK_INT(parse(HEAD MAY ENTRY("ALL", NOPW, "\tALL\n\t!" R "\n")), SUDORULE_MISSING);
+	CHECK_INT(parse(HEAD MAY ENTRY("ALL", NOPW, "\tALL\n\t!" R " --check\n")), SUDORULE_OK);
+	/* another runas user only, root negated, root by uid */
+	CHECK_INT(parse(HEAD MAY ENTRY("daemon", NOPW, "\t" R "\n")), SUDORULE_MISSING);
+	CHECK_INT(parse(HEAD MAY ENTRY("alice\n    RunAsGroups: alice", NOPW, "\t" R "\n")),
+		  SUDORULE_MISSING);
+	CHECK_INT(parse(HEAD MAY ENTRY("ALL, !root", NOPW, "\t" R "\n")), SUDORULE_MISSING);
+	CHECK_INT(parse(HEAD MAY ENTRY("#0", NOPW, "\t" R "\n")), SUDORULE_OK);
+	/* arguments: none allowed (""), any (*), only some: pi passes its own */
+	CHECK_INT(parse(HEAD MAY ENTRY("root", NOPW, "\t" R " \"\"\n")), SUDORULE_MISSING);
+	CHECK_INT(parse(HEAD MAY ENTRY("root", NOPW, "\t" R " *\n")), SUDORULE_OK);
+	CHECK_INT(parse(HEAD MAY ENTRY("root", NOPW, "\t" R " --check\n")), SUDORULE_MISSING);
+	/* another path (the README's /usr/local/bin), a directory, a glob, a digest sudo wrapped */
+	CHECK_INT(parse(HEAD MAY ENTRY("root", NOPW, "\t/usr/local/bin/pi-runner\n")),
+		  SUDORULE_MISSING);
+	CHECK_INT(parse(HEAD MAY ENTRY("root", NOPW, "\t/usr/bin/\n")), SUDORULE_OK);
+	CHECK_INT(parse(HEAD MAY ENTRY("root", NOPW, "\t/usr/sbin/\n")), SUDORULE_MISSING);
+	CHECK_INT(parse(HEAD MAY ENTRY("root", NOPW, "\t/usr/bin/pi-* *\n")), SUDORULE_OK);
+	CHECK_INT(parse(HEAD MAY ENTRY("root", NOPW, "\t/usr/*/pi-runner\n")), SUDORULE_OK);
+	CHECK_INT(parse(HEAD MAY ENTRY("root", NOPW, "\tsha256:00000000000000000000000000000000"
+				       "00000000000000000000000000000000\n        " R "\n")),
+		  SUDORULE_OK);
+	/* command and runas Defaults: they decide for an entry without a tag, a tag overrides
+	 * them; sudo 1.9.13 can print two on one line */
+	CHECK_INT(parse(HEAD "Runas and Command-specific defaults for alice:\n"
+			"    Defaults!/usr/bin/id, " R " !authenticate, env_keep+=\"A, B\"\n\n"
+			MAY ENTRY("root", "", "\t" R "\n")), SUDORULE_OK);
+	CHECK_INT(parse(HEAD "Runas and Command-specific defaults for alice:\n"
+			"    Defaults!" R " !authenticate\n\n"
+			MAY ENTRY("root", "    Options: authenticate\n", "\t" R "\n")),
+		  SUDORULE_PASSWORD);
+	CHECK_INT(parse(HEAD "Runas and Command-specific defaults for alice:\n"
+			"    Defaults!/usr/bin/id !authenticate\n\n"
+			MAY ENTRY("root", "", "\t" R "\n")), SUDORULE_PASSWORD);
+	CHECK_INT(parse(HEAD "Runas and Command-specific defaults for alice:\n"
+			"    Defaults>daemon !authenticate    Defaults>root, !bin !authenticate\n\n"
+			MAY ENTRY("root", "", "\t" R "\n")), SUDORULE_OK);
+	CHECK_INT(parse(HEAD "Runas and Command-specific defaults for alice:\n"
+			"    Defaults>daemon !authenticate\n\n"
+			MAY ENTRY("root", "", "\t" R "\n")), SUDORULE_PASSWORD);
+	/* the LDAP form; something that is not a listing */
+	CHECK_INT(parse(HEAD MAY "LDAP Role: pi\n    RunAsUsers: root\n    Options: !authenticate\n"
+			"    Commands:\n\t" R "\n"), SUDORULE_OK);
+	CHECK_INT(parse(""), SUDORULE_UNKNOWN);
+	CHECK_INT(parse("usage: sudo -h | -K | -k | -V\n"), SUDORULE_UNKNOWN);
+}
+
+/* A rule naming another path to the same file (a link with the runner's name) is the runner
+ * for sudo, which compares the files when the names end alike. */
+static void test_parse_same_file(void)
+{
+	char listing[1024], runner[128];
+
+	mkdir(check_path(dir, "bin"), 0755);
+	mkdir(check_path(dir, "lbin"), 0755);
+	put("bin/pi-runner", "");
+	link(check_path(dir, "bin/pi-runner"), check_path(dir, "lbin/pi-runner"));
+	put("lbin/other", "");
+	snprintf(runner, sizeof runner, "%s/bin/pi-runner", dir);
+	snprintf(listing, sizeof listing, HEAD MAY ENTRY("root", NOPW, "\t%s/lbin/pi-runner\n"), dir);
+	CHECK_INT(sudorule_parse(listing, runner), SUDORULE_OK);
+	snprintf(listing, sizeof listing, HEAD MAY ENTRY("root", NOPW, "\t%s/lbin/other\n"), dir);
+	CHECK_INT(sudorule_parse(listing, runner), SUDORULE_MISSING);
+}
+
 static void test_sudo(void)
 {
 	struct config c = { 0 };
@@ -63,8 +171,9 @@ static void test_sudo(void)
 	c.runner_path = "/usr/bin/pi-runner";
 	tool("sudo");
 	put("rc", "0\n");
+	put("out", HEAD MAY ENTRY("root", NOPW, "\t" R "\n"));
 	CHECK_INT(sudorule_ask(&c, NULL, args), SUDORULE_OK);
-	CHECK_STR(got("argv"), "-n\n-l\n/usr/bin/pi-runner\nalice\n/home/alice/p\n--x\n");
+	CHECK_STR(got("argv"), "-n\n-ll\n");
 	/* an environment of its own, fds 0-2 only (ls's own aside), in / */
 	CHECK_STR(got("env"), "PATH=/usr/sbin:/usr/bin:/sbin:/bin\nPWD=/\n");
 	/* our fd without close-on-exec is not the tool's (the shell's own are 10 and up) */
@@ -75,8 +184,23 @@ static void test_sudo(void)
 	snprintf(path, sizeof path, "%s/sudo", dir);
 	close(leak);
 	CHECK_STR(got("cwd"), "/\n");
+	put("out", HEAD MAY ENTRY("root", "", "\t" R "\n") ENTRY("root", NOPW, "\t/bin/true\n"));
+	CHECK_INT(sudorule_ask(&c, NULL, args), SUDORULE_PASSWORD);
+	/* sudo wants a password for the listing itself */
 	put("rc", "1\n");
-	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_MISSING);
+	put("out", "");
+	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_NOLIST);
+	CHECK_STR(got("argv"), "-n\n-ll\n");
+	/* root's own question: -U, and no answer from the listing falls back to asking as the user */
+	put("rc", "0\n");
+	put("out", "User alice is not allowed to run sudo on vm.\n");
+	CHECK_INT(sudorule_ask_root(&c, "alice", NULL), SUDORULE_MISSING);
+	CHECK_STR(got("argv"), "-n\n-ll\n-U\nalice\n");
+	/* a listing this parser does not know: sudo -n -l RUNNER ARGS, as before */
+	put("out", "something else\n");
+	CHECK_INT(sudorule_ask(&c, NULL, args), SUDORULE_OK);
+	CHECK_STR(got("argv"), "-n\n-l\n/usr/bin/pi-runner\nalice\n/home/alice/p\n--x\n");
+	CHECK_INT(sudorule_ask_root(&c, "alice", NULL), SUDORULE_OK);
 	CHECK_STR(got("argv"), "-n\n-l\n/usr/bin/pi-runner\n");
 	put("rc", "2\n");
 	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_UNKNOWN);
@@ -84,6 +208,15 @@ static void test_sudo(void)
 	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_UNKNOWN);
 	c.sudo_path = "/usr/bin/env";
 	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_UNKNOWN);
+	/* sudo-rs: sudo -n -l RUNNER alone (its listing is not sudo's) */
+	snprintf(path, sizeof path, "%s/sudo-rs", dir);
+	c.sudo_path = path;
+	tool("sudo-rs");
+	put("rc", "0\n");
+	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_OK);
+	CHECK_STR(got("argv"), "-n\n-l\n/usr/bin/pi-runner\n");
+	put("rc", "1\n");
+	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_MISSING);
 }
 
 static void test_doas(void)
@@ -100,7 +233,7 @@ static void test_doas(void)
 	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_OK);
 	CHECK_STR(got("argv"), "-C\n/etc/doas.conf\n/usr/bin/pi-runner\n");
 	put("out", "permit\n");
-	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_MISSING);
+	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_PASSWORD);
 	put("rc", "1\n");
 	put("out", "deny\n");
 	CHECK_INT(sudorule_ask(&c, NULL, NULL), SUDORULE_MISSING);
@@ -156,24 +289,30 @@ static void test_describe(void)
 
 	c.sudo_path = "/usr/bin/sudo";
 	c.runner_path = "/usr/bin/pi-runner";
-	sudorule_describe(&c, "alice", what, sizeof what, fix, sizeof fix);
+	sudorule_describe(&c, "alice", SUDORULE_MISSING, what, sizeof what, fix, sizeof fix);
 	CHECK_STR(what, "no sudo rule lets alice run /usr/bin/pi-runner without a password");
+	sudorule_describe(&c, "alice", SUDORULE_PASSWORD, what, sizeof what, fix, sizeof fix);
+	CHECK_STR(what, "the sudo rule that lets alice run /usr/bin/pi-runner asks for a password "
+		  "(pi runs sudo -n, which cannot ask)");
+	sudorule_describe(&c, "alice", SUDORULE_NOLIST, what, sizeof what, fix, sizeof fix);
+	CHECK_STR(what, "a password is required for sudo -l, so no sudo rule seems to let alice run "
+		  "/usr/bin/pi-runner without one");
 	CHECK_STR(fix, "add \"alice ALL=(root) NOPASSWD: /usr/bin/pi-runner\" to " PI_SUDOERS_FILE
 		  " (visudo -f " PI_SUDOERS_FILE ")");
 	c.sudo_path = "/usr/bin/doas";
-	sudorule_describe(&c, "bob", what, sizeof what, fix, sizeof fix);
+	sudorule_describe(&c, "bob", SUDORULE_MISSING, what, sizeof what, fix, sizeof fix);
 	CHECK_STR(what, "no doas rule lets bob run /usr/bin/pi-runner without a password");
 	CHECK_STR(fix, "add \"permit nopass bob as root cmd /usr/bin/pi-runner\" to /etc/doas.conf");
 	/* the Nix package (SUDOERS_FILE empty): the rule comes from the NixOS module */
 	c.sudo_path = "/run/wrappers/bin/sudo";
 	c.runner_path = "/run/current-system/sw/bin/m3ta-pi-agent-runner";
-	sudorule_describe_in(&c, "alice", "", what, sizeof what, fix, sizeof fix);
+	sudorule_describe_in(&c, "alice", SUDORULE_MISSING, "", what, sizeof what, fix, sizeof fix);
 	CHECK_STR(what, "no sudo rule lets alice run /run/current-system/sw/bin/m3ta-pi-agent-runner "
 		  "without a password");
 	CHECK_STR(fix, "list alice under m3ta.pi-agent.hostUsers with wrapper.enable = true (the "
 		  "NixOS module writes the rule for /run/current-system/sw/bin/m3ta-pi-agent-runner) "
 		  "and run nixos-rebuild switch");
-	sudorule_describe_in(&c, "alice", "/etc/sudoers.d/x", what, sizeof what, fix, sizeof fix);
+	sudorule_describe_in(&c, "alice", SUDORULE_PASSWORD, "/etc/sudoers.d/x", what, sizeof what, fix, sizeof fix);
 	CHECK_STR(fix, "add \"alice ALL=(root) NOPASSWD: /run/current-system/sw/bin/m3ta-pi-agent-runner\" "
 		  "to /etc/sudoers.d/x (visudo -f /etc/sudoers.d/x)");
 }
@@ -183,6 +322,8 @@ int main(void)
 	snprintf(dir, sizeof dir, "/tmp/test_sudorule.XXXXXX");
 	if (!mkdtemp(dir))
 		return 1;
+	test_parse();
+	test_parse_same_file();
 	test_sudo();
 	test_doas();
 	test_describe();
