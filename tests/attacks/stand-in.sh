@@ -31,6 +31,8 @@ if [ -f @REC@/view ]; then
 	# shellcheck disable=SC2086
 	python3 @ATK@/unitview.py - "$top" $paths >"$d/host"
 fi
+# @REC@/started, a FIFO: the unit's name is written there once it is up (its view taken)
+[ ! -p @REC@/started ] || echo "$unit" >@REC@/started
 env -0 >"$d/environ"
 # the signal state systemd-run would start with: ignored and blocked sets
 grep -E '^Sig(Ign|Blk):' /proc/$$/status >"$d/signals"
