@@ -33,7 +33,7 @@ SAN_CFLAGS  = $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
               -fsanitize=address,undefined -fno-sanitize-recover=all
 
 SRCS  = pi.c say.c caller.c sudorule.c wrapper.c runner.c suspend.c agentinit.c prepare.c check.c agentver.c hide.c mergecmd.c config.c policy.c sync.c merge.c \
-        json.c sandbox.c fs.c ident.c audit.c mounts.c cover.c inherit.c idmap.c projcfg.c project.c netns.c \
+        json.c sandbox.c fs.c ident.c audit.c mounts.c cover.c coverwatch.c inherit.c idmap.c projcfg.c project.c netns.c \
         netpolicy.c proxyreq.c proxy.c
 HDRS  = $(wildcard *.h)
 UNITS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))

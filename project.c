@@ -23,7 +23,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cover.h"
+#include "coverwatch.h"
 #include "fs.h"
 #include "hide.h"
 #include "pi.h"
@@ -331,6 +333,7 @@ int runner_project(struct run *r, int launch)
 	struct projcfg *p = &r->pc;
 	int settings = -1, rc = 0, err;
 
+	coverwatch_init(&r->cw);
 	p->mode = projcfg_mode(config_project_config(&r->c, r->host));
 	p->trust = p->mode != PROJCFG_ALLOW && projcfg_agent_trusts(r->agent_bin);
 	if (p->mode != PROJCFG_ALLOW) {
@@ -365,11 +368,29 @@ int runner_project(struct run *r, int launch)
 
 static const char *changed(int err)
 {
+	static char deep[160];
+
+	if (err == EMLINK) {
+		snprintf(deep, sizeof deep, "the way to it from its project root passes more than %d "
+			 "directories (a launch pins at most that many)", COVER_PINS_MAX);
+		return deep;
+	}
 	return err == ELOOP ? "it was replaced by a link during the launch" :
 	       err == ENOENT ? "it was removed during the launch" :
 	       err == EISDIR || err == ENOTDIR || err == EINVAL ?
 	       "it changed kind during the launch" :
-	       err == ESTALE ? "it was replaced during the launch" : strerror(err);
+	       err == ESTALE ? "it was replaced during the launch" :
+	       err == E2BIG ? "too many directories to watch" : strerror(err);
+}
+
+/* Covers path in the staged roots (cover.c) and adds it to the session's watch. */
+static int cover_watched(struct run *r, const char *path, int src)
+{
+	int n = cover_path(&r->mnt, r->pol.roots, path, src);
+
+	if (n > 0 && coverwatch_add(&r->cw, &r->mnt, r->pol.roots, path, src) < 0)
+		return -1;
+	return n;
 }
 
 int runner_project_cover(struct run *r)
@@ -381,12 +402,12 @@ int runner_project_cover(struct run *r)
 
 	for (i = 0; n >= 0 && i < p->nhide; i++) {
 		what = p->hide[i];
-		n = cover_path(&r->mnt, r->pol.roots, what, -1);
+		n = cover_watched(r, what, -1);
 	}
 	if (n >= 0 && p->settings_to) {
 		what = p->settings_to;
 		src = open(p->settings_from, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		n = src < 0 ? -1 : cover_path(&r->mnt, r->pol.roots, what, src);
+		n = src < 0 ? -1 : cover_watched(r, what, src);
 		if (n == 0) {
 			errno = EXDEV;
 			n = -1;
@@ -400,8 +421,20 @@ int runner_project_cover(struct run *r)
 	return -1;
 }
 
+void runner_cover_gone(const struct run *r, const char *path)
+{
+	char q[AUDIT_QUOTED(PATH_MAX)];
+
+	pi_say("stopped the agent: %s, which it must see as projectConfig \"%s\" shows it, was "
+	       "removed, moved or replaced during the session (from a mount namespace made before "
+	       "the launch, where it is no mount point)", path, projcfg_name(r->pc.mode));
+	audit("stop", r->user, r->pol.cwd, "reason=cover-gone unit=%s path=%s", r->unit,
+	      audit_quote(path, q, sizeof q));
+}
+
 void runner_project_release(struct run *r)
 {
+	coverwatch_free(&r->cw);
 	if (r->pc.written)
 		unlink(r->pc.settings_from);
 	projcfg_free(&r->pc);

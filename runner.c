@@ -485,10 +485,11 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 {
 	sigset_t set, old;
 	pid_t pid, stopper = -1, w;
-	int sig, status = 0, got = 0, sfd;
+	int sig, status = 0, got = 0, sfd, rc;
 	struct lookup lk = { r, envp, &old };
 	struct signalfd_siginfo si;
-	struct pollfd p[2];
+	struct pollfd p[3];
+	const char *gone = NULL;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -510,9 +511,16 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 	}
 	p[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = r->watch_fd, .events = POLLIN };
+	p[2] = (struct pollfd){ .fd = r->cw.fd, .events = POLLIN };
 	for (;;) {
-		if (poll(p, r->watch_fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+		if (poll(p, 3, -1) < 0 && errno != EINTR)
 			break;
+		/* a cover gone or moved (coverwatch.c): the unit is killed at once, pi says why */
+		if ((p[2].revents & POLLIN) && coverwatch_changed(&r->cw, &gone)) {
+			p[2].fd = -1;
+			runner_cover_gone(r, gone);
+			systemctl(r, "kill", "--signal=SIGKILL", envp, &old, -1);
+		}
 		if (r->watch_fd >= 0 && (p[1].revents & POLLIN) &&
 		    suspend_marked(r->watch_fd, AGENTINIT_MARK, unit_main_pid, &lk) == 1 &&
 		    pid > 0 && !got && foreground())
@@ -542,7 +550,8 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 	close(sfd);
 	if (got)
 		status = (128 + got) << 8;
-	return finish(r, status, envp, &old);
+	rc = finish(r, status, envp, &old);
+	return gone ? EXIT_DENIED : rc;
 }
 
 /* The other host users' roots this unit must not see: never one that equals or holds this

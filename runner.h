@@ -8,6 +8,7 @@
 #include "netns.h"
 #include "policy.h"
 #include "projcfg.h"
+#include "coverwatch.h"
 #include "sandbox.h"
 
 enum { RUN_TERM_VARS = 32 };
@@ -47,6 +48,7 @@ struct run {
 	char **args;                      /* the user's arguments for the agent */
 	size_t nargs;
 	struct projcfg pc;                /* projectConfig's plan for this launch (project.c) */
+	struct coverwatch cw;             /* its covers, watched for the session (coverwatch.c) */
 	struct netns net;                 /* network allowlist: the unit's namespace and proxy */
 };
 
@@ -82,6 +84,8 @@ int runner_project(struct run *r, int launch);
 /* Mounts the plan over the project inside the staged roots (r->mnt): the merged settings, the
  * hidden dirs (cover.c). Returns 0, or -1 after printing why; the caller releases r->mnt. */
 int runner_project_cover(struct run *r);
+/* Says that the cover of path went during the session and puts it on record (project.c). */
+void runner_cover_gone(const struct run *r, const char *path);
 /* Removes what runner_project wrote for the launch. */
 void runner_project_release(struct run *r);
 /* --check [--offline] [FILE] (check.c). */

@@ -73,7 +73,7 @@ static int entries(const char *dir)
 }
 
 /* Covers path in the staged roots; -1 keeps errno. */
-static int cover(const struct mounts *m, char **roots, const char *path, int file)
+static int cover(struct mounts *m, char **roots, const char *path, int file)
 {
 	char target[512];
 	int src, rc, err;
