@@ -58,7 +58,8 @@ fi
 # as the unit's MainPID creates the mark once, as pi-agent-init announces the agent's Ctrl-Z;
 # the "unit" ends when the test has resumed the stopped job (@REC@/resumed)
 if [ -f @REC@/mainmark ] && [ -n "$home" ] && [ -n "$user" ]; then
-	go=$(mktemp -u /tmp/pi-mainmark.XXXXXX)
+	godir=$(mktemp -d /tmp/pi-mainmark.XXXXXX) && chmod 0755 "$godir" || exit 1
+	go=$godir/go
 	mkfifo -m 0644 "$go"
 	setpriv --reuid "$user" --regid "$user" --clear-groups sh -c '
 		read -r _ <"$1"; : >"$2/.pi-agent-suspended"; rm -f "$2/.pi-agent-suspended"
@@ -66,7 +67,7 @@ if [ -f @REC@/mainmark ] && [ -n "$home" ] && [ -n "$user" ]; then
 	echo "$!" >@REC@/mainpid
 	echo go >"$go"
 	wait "$!"
-	rm -f "$go"
+	rm -rf "$godir"
 	while [ ! -e @REC@/resumed ]; do sleep 0.05; done
 fi
 # @REC@/agentprobe, when present: run as the unit's account would run (User=, Group=, the
