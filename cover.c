@@ -213,17 +213,15 @@ static int open_entry(int parent, const char *base, int want_file)
 	return fd;
 }
 
-int cover_is(int fd, int src)
+int cover_is(int fd, const struct stat *want)
 {
-	struct stat a, b;
+	struct stat a;
 	struct statvfs sv;
 	struct statfs sf;
 
-	if (fstat(fd, &a) < 0 || fstatvfs(fd, &sv) < 0)
+	if (fstat(fd, &a) < 0 || fstatvfs(fd, &sv) < 0 || (!want && fstatfs(fd, &sf) < 0))
 		return -1;
-	if (src >= 0 ? fstat(src, &b) < 0 : fstatfs(fd, &sf) < 0)
-		return -1;
-	if (src >= 0 ? a.st_dev != b.st_dev || a.st_ino != b.st_ino :
+	if (want ? a.st_dev != want->st_dev || a.st_ino != want->st_ino || !S_ISREG(a.st_mode) :
 	    (unsigned long)sf.f_type != COVER_TMPFS_MAGIC || a.st_nlink != 2 ||
 	    !S_ISDIR(a.st_mode)) {
 		errno = ESTALE;
@@ -256,7 +254,7 @@ static int check_cover(int parent, const char *base, int src)
 		if (mount_fd(-1, fd, NULL, MS_REMOUNT | MS_BIND | ro, NULL) < 0)
 			goto out;
 	}
-	rc = cover_is(fd, src);
+	rc = cover_is(fd, src >= 0 ? &b : NULL);
 out:
 	close_keep_errno(fd);
 	return rc;

@@ -107,6 +107,7 @@ static int add_one(struct coverwatch *w, const char *staged, const char *rel, co
 		   int src)
 {
 	char buf[4096], *p, *next;
+	struct stat want;
 	int at = step(w, -1, staged, path);
 
 	if (at < 0 || snprintf(buf, sizeof buf, "%s", rel) >= (int)sizeof buf) {
@@ -119,7 +120,9 @@ static int add_one(struct coverwatch *w, const char *staged, const char *rel, co
 		if (watch_dir(w, at) < 0 || (at = step(w, at, p, path)) < 0)
 			return -1;
 	}
-	if (!same(w, (size_t)at) || cover_is(w->v[at].fd, src) < 0 ||
+	if (src >= 0 && fstat(src, &want) < 0)
+		return -1;
+	if (!same(w, (size_t)at) || cover_is(w->v[at].fd, src >= 0 ? &want : NULL) < 0 ||
 	    (w->v[at].parent >= 0 && w->v[at].mnt && w->v[at].mnt == w->v[w->v[at].parent].mnt)) {
 		errno = ESTALE;
 		return -1;

@@ -383,13 +383,24 @@ static const char *changed(int err)
 	       err == E2BIG ? "too many directories to watch" : strerror(err);
 }
 
-/* Covers path in the staged roots (cover.c) and adds it to the session's watch. */
+/* Covers path in the staged roots (cover.c), adds it to the session's watch and has the unit's
+ * main process check it before the agent starts. */
 static int cover_watched(struct run *r, const char *path, int src)
 {
+	struct projcfg *p = &r->pc;
+	struct stat st;
 	int n = cover_path(&r->mnt, r->pol.roots, path, src);
 
-	if (n > 0 && coverwatch_add(&r->cw, &r->mnt, r->pol.roots, path, src) < 0)
+	if (n <= 0)
+		return n;
+	if (coverwatch_add(&r->cw, &r->mnt, r->pol.roots, path, src) < 0 ||
+	    (src >= 0 && fstat(src, &st) < 0))
 		return -1;
+	if (src >= 0 ? asprintf(&p->checks[p->nchecks], "--cover=%llu:%llu:%s",
+				(unsigned long long)st.st_dev, (unsigned long long)st.st_ino, path) < 0 :
+	    asprintf(&p->checks[p->nchecks], "--hidden=%s", path) < 0)
+		return -1;
+	p->nchecks++;
 	return n;
 }
 
