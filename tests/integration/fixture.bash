@@ -31,7 +31,10 @@ fixture_tree() {
 	# made by this mkdir or not at all: a local user who made $FIX (or a link there) after the
 	# rm would own the directory the sudoers rule's binary is installed in
 	mkdir -m 0755 "$FIX" || { echo "fixture: cannot make $FIX afresh (made meanwhile by someone?)" >&2; return 1; }
-	[ ! -L "$FIX" ] && [ "$(stat -c %u:%a "$FIX")" = 0:755 ] || { echo "fixture: $FIX is not root's 0755 directory" >&2; return 1; }
+	if [ -L "$FIX" ] || [ "$(stat -c %u:%a "$FIX")" != 0:755 ]; then
+		echo "fixture: $FIX is not root's 0755 directory" >&2
+		return 1
+	fi
 	install -d -m 0755 "$FIX/bin" "$FIX/pkg" "$FIX/pkg/bin" "$FIX/shared"
 	install -d -m 0700 "$REC"
 	install -m 0755 "$PI_BUILD/pi" "$FIX/bin/pi"

@@ -85,7 +85,7 @@ int main(void)
 	snprintf(cover, sizeof cover, "--cover=%llu:%llu:%s", (unsigned long long)st.st_dev,
 		 (unsigned long long)st.st_ino, at("p/.pi/settings.json"));
 	snprintf(wrong, sizeof wrong, "--cover=%llu:%llu:%s", (unsigned long long)own.st_dev,
-		 (unsigned long long)own.st_ino + 1, at("p/.pi/settings.json"));
+		 (unsigned long long)own.st_ino, at("p/.pi/settings.json"));
 	/* nothing covers them: the agent never starts */
 	CHECK_INT(init_with(hidden, NULL, &ran), 1);
 	CHECK_INT(ran, 0);
@@ -98,7 +98,7 @@ int main(void)
 	CHECK(mount(NULL, at("p/.pi/settings.json"), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) == 0);
 	CHECK_INT(init_with(hidden, cover, &ran), 0);
 	CHECK_INT(ran, 1);
-	/* another file there, or the cover not read-only: refused */
+	/* the project's own file named instead of root's, or the cover not read-only: refused */
 	CHECK_INT(init_with(hidden, wrong, &ran), 1);
 	CHECK_INT(ran, 0);
 	CHECK(mount(NULL, at("p/.pi/settings.json"), NULL, MS_REMOUNT | MS_BIND, NULL) == 0);
