@@ -10,8 +10,8 @@
  *   must be the very mount (id) and file (device, inode) found when the watch was armed; the
  *   watch is armed right after the covers are mounted, before the unit starts, and checks
  *   that each step is what cover.c made (a pinned directory, the cover itself);
- * - the work per wakeup is bounded: the queued events are read and dropped unread, then at
- *   most COVERWATCH_MAX lookups, however many events there were.
+ * - the work per wakeup is bounded: at most 64 reads of the queue, its events dropped unread,
+ *   then at most COVERWATCH_MAX lookups, however many events there were.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -151,8 +151,10 @@ int coverwatch_changed(struct coverwatch *w, const char **gone)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	size_t i;
+	int reads = 0;
 
-	while (read(w->fd, buf, sizeof buf) > 0)
+	/* at most 64 reads a wakeup: what a flood leaves queued wakes the next poll */
+	while (reads++ < 64 && read(w->fd, buf, sizeof buf) > 0)
 		;
 	for (i = 0; i < w->n; i++)
 		if (!same(w, i)) {
