@@ -37,7 +37,7 @@ SAN_CFLAGS  = $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
 
 SRCS  = pi.c say.c deny.c wrapper.c runner.c agentinit.c check.c mergecmd.c proxy.c policy.c sync.c merge.c sandbox.c \
         launch/plan.c launch/prepare.c launch/project.c launch/projcfg.c launch/hide.c launch/suspend.c \
-        launch/agentver.c launch/sudorule.c launch/slice.c \
+        launch/agentver.c launch/sudorule.c launch/slice.c launch/coverwatch.c \
         net/netns.c net/netpolicy.c net/proxyreq.c \
         priv/ident.c priv/fs.c priv/inherit.c priv/caller.c priv/mounts.c priv/cover.c priv/idmap.c \
         lib/json.c lib/config.c lib/audit.c lib/resources.c

@@ -12,7 +12,11 @@
  * - a stop of the agent is announced by creating and removing AGENTINIT_MARK in the directory
  *   the runner watches (--suspend=DIR), else undone at once with SIGCONT: never left stopped;
  *   the runner believes the mark only from this process (suspend.c), which is not dumpable,
- *   so the agent, its child of the same account, can neither trace it nor write its memory.
+ *   so the agent, its child of the same account, can neither trace it nor write its memory;
+ * - the agent starts only when each path the runner covered (--cover=DEV:INO:PATH, the
+ *   merged settings; --hidden=PATH, an empty read-only tmpfs) is that cover as the agent will
+ *   open it (cover.c cover_is), in the unit's own mount namespace: one gone or moved since the
+ *   runner looked (coverwatch.c) refuses the start.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,10 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "agentinit.h"
+#include "cover.h"
 #include "say.h"
 
 /* The child: its own foreground process group on a terminal, then the agent. */
@@ -66,17 +72,71 @@ static void stopped(pid_t pid, int sig, const char *suspend, int tty)
 	kill(tty ? -pid : pid, SIGCONT);
 }
 
+/* Whether check (--cover=DEV:INO:/PATH or --hidden=/PATH) is well formed; its path in *path
+ * and, for --cover, the file it names in want. */
+static int parse_check(const char *check, const char **path, struct stat *want, int *file)
+{
+	unsigned long long dev, ino;
+	int off = 0;
+
+	*file = !strncmp(check, "--cover=", 8);
+	if (!*file) {
+		*path = check + 9;
+		return !strncmp(check, "--hidden=/", 10);
+	}
+	if (sscanf(check, "--cover=%llu:%llu:%n", &dev, &ino, &off) != 2 || !off || check[off] != '/')
+		return 0;
+	memset(want, 0, sizeof *want);
+	want->st_dev = (dev_t)dev;
+	want->st_ino = (ino_t)ino;
+	*path = check + off;
+	return 1;
+}
+
+/* The first of checks whose path is not its cover as the agent opens it, or NULL. */
+static const char *uncovered(char **checks, int n)
+{
+	const char *path;
+	struct stat want;
+	int i, fd, file, ok;
+
+	for (i = 0; i < n; i++) {
+		parse_check(checks[i], &path, &want, &file);
+		fd = open(path, O_PATH | O_CLOEXEC);
+		/* a path the agent cannot reach (EACCES) it cannot read either */
+		ok = fd < 0 ? errno == EACCES : cover_is(fd, file ? &want : NULL) == 0;
+		if (fd >= 0)
+			close(fd);
+		if (!ok)
+			return path;
+	}
+	return NULL;
+}
+
 int agentinit_main(int argc, char **argv)
 {
 	sigset_t set, old;
 	pid_t pid;
 	const char *suspend = argc > 1 && !strncmp(argv[1], "--suspend=/", 11) ? argv[1] + 10 : NULL;
-	int st, tty;
+	const char *path, *gone;
+	struct stat want;
+	char **checks;
+	int st, tty, nchecks = 0, file;
 
 	argv += suspend ? 2 : 1;
-	if (argc < (suspend ? 3 : 2) || argv[0][0] != '/') {
-		pi_say("usage: %s [--suspend=DIR] /path/of/agent [args...]", pi_prog);
+	argc -= suspend ? 2 : 1;
+	for (checks = argv; nchecks < argc && parse_check(argv[nchecks], &path, &want, &file); )
+		nchecks++;
+	argv += nchecks;
+	if (nchecks == argc || argv[0][0] != '/') {
+		pi_say("usage: %s [--suspend=DIR] [--cover=DEV:INO:/PATH | --hidden=/PATH]... "
+		       "/path/of/agent [args...]", pi_prog);
 		return EXIT_USAGE;
+	}
+	if ((gone = uncovered(checks, nchecks))) {
+		pi_say("refused to start the agent: %s is not what the launcher shows there: it was "
+		       "removed, moved or replaced during the launch", gone);
+		return EXIT_DENIED;
 	}
 	tty = isatty(0) && tcgetpgrp(0) == getpgrp();
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

@@ -7,7 +7,8 @@
 /* Created and removed in --suspend=DIR (the agent home) when the agent stops itself (Ctrl-Z). */
 #define AGENTINIT_MARK ".pi-agent-suspended"
 
-/* argv: pi-agent-init [--suspend=DIR] /path/of/agent [args...]. Returns the agent's exit
- * status, 128 + N when signal N ended it, 127 when it cannot be run. */
+/* argv: pi-agent-init [--suspend=DIR] [--cover=DEV:INO:/PATH | --hidden=/PATH]...
+ * /path/of/agent [args...]. Returns the agent's exit status, 128 + N when signal N ended it,
+ * 127 when it cannot be run, 1 when a covered path is not its cover. */
 int agentinit_main(int argc, char **argv);
 #endif

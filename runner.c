@@ -33,6 +33,7 @@
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -368,6 +369,35 @@ static int finish(struct run *r, int status, char **envp, const sigset_t *old)
 	return rc;
 }
 
+/* A cover went during the session: says so, puts it on record, and returns a timer ticking every
+ * 50 ms for the kills that follow (or -1: then a kill follows each wakeup of the loop). */
+static int cover_gone(const struct run *r, const char *path)
+{
+	const struct itimerspec tick = { .it_interval = { 0, 50000000 }, .it_value = { 0, 50000000 } };
+	char q[AUDIT_QUOTED(PATH_MAX)];
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	pi_say("stopped the agent: %s, which it must see as projectConfig \"%s\" shows it, was "
+	       "removed, moved or replaced during the session (from a mount namespace made before "
+	       "the launch, where it is no mount point)", path, projcfg_name(r->pc.mode));
+	audit("stop", r->user, r->pol.cwd, "reason=cover-gone unit=%s path=%s", r->unit,
+	      audit_quote(path, q, sizeof q));
+	if (fd >= 0 && timerfd_settime(fd, 0, &tick, NULL) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Reads a timer's expirations, if it is one. */
+static void drain(int fd)
+{
+	unsigned long long n;
+
+	if (fd >= 0 && read(fd, &n, sizeof n) < 0)
+		n = 0;
+}
+
 /* Waits for systemd-run; SIGINT, SIGTERM, SIGHUP or SIGQUIT stop the unit first (systemd-run
  * itself leaves it running), and then the exit status is 128 + the signal. A second signal
  * ends systemd-run itself, should the stop not come through. */
@@ -375,10 +405,12 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 {
 	sigset_t set, old;
 	pid_t pid, stopper = -1, w;
-	int sig, status = 0, got = 0, sfd;
+	int sig, status = 0, got = 0, sfd, rc;
 	struct lookup lk = { r, envp, &old };
 	struct signalfd_siginfo si;
-	struct pollfd p[2];
+	struct pollfd p[4];
+	const char *gone = NULL;
+	pid_t killer = -1;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -400,9 +432,22 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 	}
 	p[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = r->watch_fd, .events = POLLIN };
+	p[2] = (struct pollfd){ .fd = r->cw.fd, .events = POLLIN };
+	p[3] = (struct pollfd){ .fd = -1, .events = POLLIN };
 	for (;;) {
-		if (poll(p, r->watch_fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+		if (poll(p, 4, -1) < 0 && errno != EINTR)
 			break;
+		/* a cover gone or moved (coverwatch.c): the session is over; the unit is killed, and
+		 * killed again every tick until systemd-run ends (before systemd has loaded the unit
+		 * a kill finds nothing, and the cover may be back by the time the agent starts) */
+		if ((p[2].revents & POLLIN) && coverwatch_changed(&r->cw, &gone)) {
+			p[2].fd = -1;
+			p[3].fd = cover_gone(r, gone);
+		}
+		if (gone && (p[3].fd < 0 || (p[3].revents & POLLIN)) && killer <= 0) {
+			drain(p[3].fd);
+			killer = systemctl(r, "kill", "--signal=SIGKILL", envp, &old, -1);
+		}
 		if (r->watch_fd >= 0 && (p[1].revents & POLLIN) &&
 		    suspend_marked(r->watch_fd, AGENTINIT_MARK, unit_main_pid, &lk) == 1 &&
 		    pid > 0 && !got && foreground())
@@ -423,6 +468,8 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 				status = sig, pid = 0;
 			else if (w == stopper)
 				stopper = -1;
+			else if (w == killer)
+				killer = -1;
 			else if (w == r->net.proxy)
 				r->net.proxy = 0, audit("proxy-end", r->user, r->pol.cwd,
 							"unit=%s status=%d", r->unit, sig);
@@ -430,9 +477,13 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 			break;
 	}
 	close(sfd);
+	if (p[3].fd >= 0)
+		close(p[3].fd);
+	reap(killer);
 	if (got)
 		status = (128 + got) << 8;
-	return finish(r, status, envp, &old);
+	rc = finish(r, status, envp, &old);
+	return gone ? EXIT_DENIED : rc;
 }
 
 /* Host users who share one agent account never run at the same time: one's agent could read

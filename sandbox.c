@@ -415,6 +415,8 @@ int sandbox_argv(const struct launch *l, struct argv *a)
 	if (l->init)
 		rc |= push_prop(a, "%s", "OOMPolicy=continue") | push(a, "%s", l->init) |
 		      (l->suspend ? push_suspend(a, l->home) : 0);
+	for (i = 0; l->init && i < l->ninit_checks; i++)
+		rc |= push_arg(a, l->init_checks[i]);
 	rc |= push(a, "%s", l->agent_bin);
 	for (i = 0; i < c->extra_run_args.n; i++)
 		rc |= push_arg(a, c->extra_run_args.v[i]);

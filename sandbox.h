@@ -18,6 +18,8 @@ struct launch {
 	const char *agent_bin;     /* absolute path of the agent */
 	const char *init;          /* the unit's main process (pi-agent-init beside us), or NULL */
 	int suspend;               /* the runner watches home for the agent's Ctrl-Z (--suspend=) */
+	char *const *init_checks;  /* init's --cover= and --hidden= arguments (agentinit.c) */
+	size_t ninit_checks;
 	char *const *roots;        /* existing resolved project roots, bound at their own path */
 	char *const *bind_from;    /* where each root is staged (NULL: bound from its path) */
 	int idmapped;              /* every root is an idmapped mount: UMask=0022, no projectGroup */

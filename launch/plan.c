@@ -175,6 +175,7 @@ int plan_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 		.runtime_dir = PI_RUNTIME_DIR,
 		.agent_bin = r->agent_bin, .roots = r->pol.roots, .nroots = r->pol.nroots,
 		.init = r->init, .suspend = r->watch_fd >= 0,
+		.init_checks = r->pc.checks, .ninit_checks = r->pc.nchecks,
 		.hidden = hidden, .term = plan_term(), .pty = isatty(0) && isatty(1),
 		.term_vars = r->term_vars, .nterm_vars = r->nterm_vars,
 		.args = r->pc.args ? r->pc.args : args, .nargs = r->pc.args ? r->pc.nargs : nargs,

@@ -7,6 +7,7 @@
 #include "mounts.h"
 #include "netns.h"
 #include "policy.h"
+#include "coverwatch.h"
 #include "projcfg.h"
 #include "sandbox.h"
 
@@ -55,6 +56,7 @@ struct run {
 		char unit[128];           /* the transient unit's name */
 		struct mounts mnt;        /* the roots, staged by fd for the unit to bind */
 		struct projcfg pc;        /* projectConfig's plan for this launch (project.c) */
+		struct coverwatch cw;     /* its covers, watched for the session (coverwatch.c) */
 		struct netns net;         /* network allowlist: the unit's namespace and proxy */
 	};
 	struct {                          /* the running unit (runner.c's supervision) */

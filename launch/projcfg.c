@@ -196,6 +196,8 @@ void projcfg_free(struct projcfg *p)
 	free(p->settings_to);
 	for (i = 0; i < p->nhide; i++)
 		free(p->hide[i]);
+	for (i = 0; i < p->nchecks; i++)
+		free(p->checks[i]);
 	free(p->args);
 	memset(p, 0, sizeof *p);
 }

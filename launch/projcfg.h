@@ -25,6 +25,9 @@ struct projcfg {
 	char *unit_hide[PROJCFG_MAX_HIDE]; /* those outside every root, whose paths only root can
 					    * change: hidden by the unit (borrowed from hide) */
 	size_t nunit_hide;
+	char *checks[PROJCFG_MAX_HIDE + 1]; /* pi-agent-init's --cover=DEV:INO:PATH and --hidden=PATH
+					     * for each covered path (agentinit.c) */
+	size_t nchecks;
 	char **args;                   /* the user's arguments with the trust flags (borrowed strings) */
 	size_t nargs;
 };

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cover.h"
+#include "coverwatch.h"
 #include "fs.h"
 #include "hide.h"
 #include "projcfg.h"
@@ -330,6 +331,7 @@ int project_plan(struct run *r, int launch)
 	struct projcfg *p = &r->pc;
 	int settings = -1, rc = 0, err;
 
+	coverwatch_init(&r->cw);
 	p->mode = projcfg_mode(config_project_config(&r->c, r->host));
 	p->trust = p->mode != PROJCFG_ALLOW && projcfg_agent_trusts(r->agent_bin);
 	if (p->mode != PROJCFG_ALLOW) {
@@ -364,11 +366,40 @@ int project_plan(struct run *r, int launch)
 
 static const char *changed(int err)
 {
+	static char deep[160];
+
+	if (err == EMLINK) {
+		snprintf(deep, sizeof deep, "the way to it from its project root passes more than %d "
+			 "directories (a launch pins at most that many)", COVER_PINS_MAX);
+		return deep;
+	}
 	return err == ELOOP ? "it was replaced by a link during the launch" :
 	       err == ENOENT ? "it was removed during the launch" :
 	       err == EISDIR || err == ENOTDIR || err == EINVAL ?
 	       "it changed kind during the launch" :
-	       err == ESTALE ? "it was replaced during the launch" : strerror(err);
+	       err == ESTALE ? "it was replaced during the launch" :
+	       err == E2BIG ? "too many directories to watch" : strerror(err);
+}
+
+/* Covers path in the staged roots (cover.c), adds it to the session's watch and has the unit's
+ * main process check it before the agent starts. */
+static int cover_watched(struct run *r, const char *path, int src)
+{
+	struct projcfg *p = &r->pc;
+	struct stat st;
+	int n = cover_path(&r->mnt, r->pol.roots, path, src);
+
+	if (n <= 0)
+		return n;
+	if (coverwatch_add(&r->cw, &r->mnt, r->pol.roots, path, src) < 0 ||
+	    (src >= 0 && fstat(src, &st) < 0))
+		return -1;
+	if (src >= 0 ? asprintf(&p->checks[p->nchecks], "--cover=%llu:%llu:%s",
+				(unsigned long long)st.st_dev, (unsigned long long)st.st_ino, path) < 0 :
+	    asprintf(&p->checks[p->nchecks], "--hidden=%s", path) < 0)
+		return -1;
+	p->nchecks++;
+	return n;
 }
 
 int project_cover(struct run *r)
@@ -380,12 +411,12 @@ int project_cover(struct run *r)
 
 	for (i = 0; n >= 0 && i < p->nhide; i++) {
 		what = p->hide[i];
-		n = cover_path(&r->mnt, r->pol.roots, what, -1);
+		n = cover_watched(r, what, -1);
 	}
 	if (n >= 0 && p->settings_to) {
 		what = p->settings_to;
 		src = open(p->settings_from, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		n = src < 0 ? -1 : cover_path(&r->mnt, r->pol.roots, what, src);
+		n = src < 0 ? -1 : cover_watched(r, what, src);
 		if (n == 0) {
 			errno = EXDEV;
 			n = -1;
@@ -401,6 +432,7 @@ int project_cover(struct run *r)
 
 void project_release(struct run *r)
 {
+	coverwatch_free(&r->cw);
 	if (r->pc.written)
 		unlink(r->pc.settings_from);
 	projcfg_free(&r->pc);

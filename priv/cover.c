@@ -85,8 +85,7 @@ struct kstatx {
 };
 #define COVER_STATX_MNT_ID 0x1000U
 
-/* The id of the mount fd lies on, or 0 when the kernel cannot say (statx before 5.8). */
-static unsigned long long mount_id(int fd)
+unsigned long long cover_mount_id(int fd)
 {
 	struct kstatx sx;
 
@@ -104,7 +103,7 @@ static unsigned long long mount_id(int fd)
 static int pinned(int parent, int fd, const struct stat *st)
 {
 	struct stat p;
-	unsigned long long a = mount_id(parent), b = mount_id(fd);
+	unsigned long long a = cover_mount_id(parent), b = cover_mount_id(fd);
 
 	return a && b && a != b && fstat(parent, &p) == 0 && p.st_dev == st->st_dev;
 }
@@ -112,7 +111,7 @@ static int pinned(int parent, int fd, const struct stat *st)
 /* Moves *dirfd into its directory name, no link followed, bound onto itself first (unless an
  * earlier cover pinned it): a mount point that no one can rename, remove or replace while
  * the unit runs. */
-static int pin_step(int *dirfd, const char *name)
+static int pin_step(int *dirfd, const char *name, size_t *pins)
 {
 	struct stat a, b, l;
 	int fd = openat(*dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), in = -1;
@@ -125,6 +124,13 @@ static int pin_step(int *dirfd, const char *name)
 		*dirfd = fd;
 		return 0;
 	}
+	if (fd >= 0 && *pins >= COVER_PINS_MAX) {
+		close(fd);
+		errno = EMLINK;
+		return -1;
+	}
+	if (fd >= 0)
+		++*pins;
 	if (fd < 0 || fstat(fd, &a) < 0 || mount_fd(fd, fd, NULL, MS_BIND | MS_REC, NULL) < 0 ||
 	    settle(*dirfd) < 0 || (in = openat(*dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 	    fstat(in, &b) < 0) {
@@ -147,7 +153,7 @@ static int pin_step(int *dirfd, const char *name)
  * *base), each directory on the way pinned (pin_step). rel "" is the staged root itself: its
  * parent is the staging dir. */
 static int open_parent(const char *staged, const char *rel, char *dir, size_t n,
-		       const char **base)
+		       const char **base, size_t *pins)
 {
 	const char *slash = strrchr(rel, '/');
 	char *p, *next;
@@ -174,7 +180,7 @@ static int open_parent(const char *staged, const char *rel, char *dir, size_t n,
 		if (next)
 			*next++ = '\0';
 		if (!*p || !strcmp(p, ".") || !strcmp(p, "..") ? (errno = EXDEV, -1) :
-		    pin_step(&fd, p) < 0) {
+		    pin_step(&fd, p, pins) < 0) {
 			close_keep_errno(fd);
 			return -1;
 		}
@@ -207,14 +213,33 @@ static int open_entry(int parent, const char *base, int want_file)
 	return fd;
 }
 
+int cover_is(int fd, const struct stat *want)
+{
+	struct stat a;
+	struct statvfs sv;
+	struct statfs sf;
+
+	if (fstat(fd, &a) < 0 || fstatvfs(fd, &sv) < 0 || (!want && fstatfs(fd, &sf) < 0))
+		return -1;
+	if (want ? a.st_dev != want->st_dev || a.st_ino != want->st_ino || !S_ISREG(a.st_mode) :
+	    (unsigned long)sf.f_type != COVER_TMPFS_MAGIC || a.st_nlink != 2 ||
+	    !S_ISDIR(a.st_mode)) {
+		errno = ESTALE;
+		return -1;
+	}
+	if (!(sv.f_flag & ST_RDONLY)) {
+		errno = ESTALE;
+		return -1;
+	}
+	return 0;
+}
+
 /* The mount just made on base in parent, looked up again: src's file, then made read-only, or
  * an empty tmpfs. ESTALE when it is not what was mounted. */
 static int check_cover(int parent, const char *base, int src)
 {
 	const unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	struct stat a, b;
-	struct statvfs sv;
-	struct statfs sf;
 	int fd = openat(parent, base, O_PATH | O_NOFOLLOW | O_CLOEXEC), rc = -1;
 
 	if (fd < 0 || fstat(fd, &a) < 0)
@@ -228,28 +253,18 @@ static int check_cover(int parent, const char *base, int src)
 		}
 		if (mount_fd(-1, fd, NULL, MS_REMOUNT | MS_BIND | ro, NULL) < 0)
 			goto out;
-	} else if (fstatfs(fd, &sf) < 0) {
-		goto out;
-	} else if ((unsigned long)sf.f_type != COVER_TMPFS_MAGIC || a.st_nlink != 2) {
-		errno = ESTALE;
-		goto out;
 	}
-	if (fstatvfs(fd, &sv) < 0)
-		goto out;
-	if (!(sv.f_flag & ST_RDONLY))
-		errno = ESTALE;
-	else
-		rc = 0;
+	rc = cover_is(fd, src >= 0 ? &b : NULL);
 out:
 	close_keep_errno(fd);
 	return rc;
 }
 
-static int cover_one(const char *staged, const char *rel, int src)
+static int cover_one(const char *staged, const char *rel, int src, size_t *pins)
 {
 	char dir[4096];
 	const char *base;
-	int parent = open_parent(staged, rel, dir, sizeof dir, &base), fd, rc = -1;
+	int parent = open_parent(staged, rel, dir, sizeof dir, &base, pins), fd, rc = -1;
 
 	if (parent < 0)
 		return -1;
@@ -263,7 +278,7 @@ static int cover_one(const char *staged, const char *rel, int src)
 	return rc;
 }
 
-int cover_path(const struct mounts *m, char *const *roots, const char *path, int src)
+int cover_path(struct mounts *m, char *const *roots, const char *path, int src)
 {
 	size_t i, len;
 	int n = 0;
@@ -272,7 +287,7 @@ int cover_path(const struct mounts *m, char *const *roots, const char *path, int
 		if (!policy_within(path, roots[i]))
 			continue;
 		len = strlen(roots[i]);
-		if (cover_one(m->staged[i], path[len] ? path + len + 1 : "", src) < 0)
+		if (cover_one(m->staged[i], path[len] ? path + len + 1 : "", src, &m->pins) < 0)
 			return -1;
 		n++;
 	}

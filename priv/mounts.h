@@ -19,6 +19,7 @@ struct mounts {
 	char **staged;        /* dir/<i>: a clone of roots[i], attached there */
 	struct mounts_access *access; /* per root */
 	size_t n;
+	size_t pins;          /* directories cover.c pinned in them (at most COVER_PINS_MAX) */
 };
 
 /* Opens each of roots (resolved paths) with user's filesystem identity, refusing any link on

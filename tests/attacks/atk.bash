@@ -21,10 +21,12 @@ atk_install() {
 	fixture_tree
 	atk_tools
 	sed "s|@REC@|$REC|g; s|@ATK@|$ATK|g" "$ATK/stand-in.sh" >"$FIX/bin/systemd-run"
-	# systemctl stand-in: records its argv; the unit's MainPID is what REC/mainpid holds
+	# systemctl stand-in: records its argv; the unit's MainPID is what REC/mainpid holds; with
+	# REC/stop-ends, a stop or kill of a unit ends the held "unit" (REC/hold goes)
 	cat >"$FIX/bin/systemctl" <<EOF
 #!/bin/sh
 printf "%s\\n" "\$*" >>$REC/systemctl
+case "\$1" in stop|kill) [ ! -f $REC/stop-ends ] || rm -f $REC/hold ;; esac
 case "\$*" in "show --property=MainPID "*) [ ! -f $REC/mainpid ] || echo "MainPID=\$(cat $REC/mainpid)" ;; esac
 exit 0
 EOF

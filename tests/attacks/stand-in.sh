@@ -31,6 +31,8 @@ if [ -f @REC@/view ]; then
 	# shellcheck disable=SC2086
 	python3 @ATK@/unitview.py - "$top" $paths >"$d/host"
 fi
+# @REC@/started, a FIFO: the unit's name is written there once it is up (its view taken)
+[ ! -p @REC@/started ] || echo "$unit" >@REC@/started
 env -0 >"$d/environ"
 # the signal state systemd-run would start with: ignored and blocked sets
 grep -E '^Sig(Ign|Blk):' /proc/$$/status >"$d/signals"
@@ -56,7 +58,8 @@ fi
 # as the unit's MainPID creates the mark once, as pi-agent-init announces the agent's Ctrl-Z;
 # the "unit" ends when the test has resumed the stopped job (@REC@/resumed)
 if [ -f @REC@/mainmark ] && [ -n "$home" ] && [ -n "$user" ]; then
-	go=$(mktemp -u /tmp/pi-mainmark.XXXXXX)
+	godir=$(mktemp -d /tmp/pi-mainmark.XXXXXX) && chmod 0755 "$godir" || exit 1
+	go=$godir/go
 	mkfifo -m 0644 "$go"
 	setpriv --reuid "$user" --regid "$user" --clear-groups sh -c '
 		read -r _ <"$1"; : >"$2/.pi-agent-suspended"; rm -f "$2/.pi-agent-suspended"
@@ -64,7 +67,7 @@ if [ -f @REC@/mainmark ] && [ -n "$home" ] && [ -n "$user" ]; then
 	echo "$!" >@REC@/mainpid
 	echo go >"$go"
 	wait "$!"
-	rm -f "$go"
+	rm -rf "$godir"
 	while [ ! -e @REC@/resumed ]; do sleep 0.05; done
 fi
 # @REC@/agentprobe, when present: run as the unit's account would run (User=, Group=, the

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh - end-to-end suite: boots a Debian 12 container with systemd and runs the pi launcher scenarios in it.
-# Usage: tests/e2e/run.sh [scenario...]   scenarios: smoke 1 2 3 4 5 6 idmap roots envquote install nss deb tui projcfg network check resources latency unitcost (default: all but unitcost)
+# Usage: tests/e2e/run.sh [scenario...]   scenarios: smoke 1 2 3 4 5 6 idmap roots envquote install nss deb tui projcfg oldns network check resources latency unitcost (default: all but unitcost)
 #   smoke  systemd-run with a DynamicUser works in the container (the harness itself)
 #   1      fake agent: identity, cwd, visibility, hardening, git, env precedence, exit codes, pipe, pty
 #   2      the real pi agent against a loopback mock LLM (directly, through the launcher, and
@@ -13,6 +13,8 @@
 #          pi run directly: render, typing, answer, resize, Ctrl-C/D/Z, terminal state
 #   projcfg projectConfig with pi 0.73.1 (Node 20) and pi 1.6.0 (Node 22): the model, tools,
 #          shell and extensions a project's .pi can set, under admin-wins, deny and allow
+#   oldns  alice, from a mount namespace made before the launch, removes or moves what covers
+#          her project (admin-wins, deny): the unit is killed, pi exits 1 naming it
 #   idmap  idmapped roots (a tmpfs): the agent and the real pi edit alice's files as hers;
 #          nosuid, nodev, bob's files; group mode forced and by fallback (the overlay root)
 #   roots  a root outside /home that alice's agent wrote: bob's agent, together and after, sees none of it
@@ -46,7 +48,7 @@ done
 exec 8>/run/lock/pi-e2e.lock
 flock 8
 need_tools
-ALL=(smoke 1 2 3 4 5 6 idmap roots envquote install nss deb tui projcfg network check resources latency)
+ALL=(smoke 1 2 3 4 5 6 idmap roots envquote install nss deb tui projcfg oldns network check resources latency)
 want=("$@")
 [ ${#want[@]} -gt 0 ] || want=("${ALL[@]}")
 for w in "${want[@]}"; do

@@ -28,7 +28,14 @@ fixture_users() {
 # agent, the record dir and a root-only environment file.
 fixture_tree() {
 	rm -rf "$FIX"
-	install -d -m 0755 "$FIX" "$FIX/bin" "$FIX/pkg" "$FIX/pkg/bin" "$FIX/shared"
+	# made by this mkdir or not at all: a local user who made $FIX (or a link there) after the
+	# rm would own the directory the sudoers rule's binary is installed in
+	mkdir -m 0755 "$FIX" || { echo "fixture: cannot make $FIX afresh (made meanwhile by someone?)" >&2; return 1; }
+	if [ -L "$FIX" ] || [ "$(stat -c %u:%a "$FIX")" != 0:755 ]; then
+		echo "fixture: $FIX is not root's 0755 directory" >&2
+		return 1
+	fi
+	install -d -m 0755 "$FIX/bin" "$FIX/pkg" "$FIX/pkg/bin" "$FIX/shared"
 	install -d -m 0700 "$REC"
 	install -m 0755 "$PI_BUILD/pi" "$FIX/bin/pi"
 	ln -s pi "$FIX/bin/pi-runner"

@@ -73,7 +73,7 @@ static int entries(const char *dir)
 }
 
 /* Covers path in the staged roots; -1 keeps errno. */
-static int cover(const struct mounts *m, char **roots, const char *path, int file)
+static int cover(struct mounts *m, char **roots, const char *path, int file)
 {
 	char target[512];
 	int src, rc, err;
@@ -196,6 +196,45 @@ static void deep(void)
 	free(roots[0]);
 }
 
+/* The way from a root to a cover may pass at most COVER_PINS_MAX directories: one level more
+ * is refused (EMLINK), with no more than that many pinned, and a launch's count is shared by
+ * its covers. */
+static void too_deep(void)
+{
+	char path[1024], rel[1024] = "", *roots[] = { strdup(at("deeper")), NULL };
+	const char *bad;
+	struct mounts m;
+	long before;
+	int i;
+
+	mkdir(at("deeper"), 0755);
+	for (i = 1; i <= COVER_PINS_MAX + 1; i++) {
+		strcat(rel, "/d");
+		snprintf(path, sizeof path, "deeper%s", rel);
+		mkdir(at(path), 0755);
+		snprintf(path, sizeof path, "deeper%s/.agents", rel);
+		mkdir(at(path), 0755);
+	}
+	/* COVER_PINS_MAX levels down: allowed */
+	CHECK_INT(mounts_stage(&m, roots, 1, &root_id, NULL, &bad), 0);
+	snprintf(path, sizeof path, "%s%.*s/.agents", roots[0], 2 * COVER_PINS_MAX, rel);
+	CHECK_INT(cover(&m, roots, path, 0), 1);
+	CHECK_INT(m.pins, COVER_PINS_MAX);
+	/* one more, even in the same launch: refused, nothing more pinned */
+	before = mount_count();
+	snprintf(path, sizeof path, "%s%s/.agents", roots[0], rel);
+	CHECK(cover(&m, roots, path, 0) < 0 && errno == EMLINK);
+	CHECK_INT(mount_count(), before);
+	mounts_release(&m);
+	/* alone, in a launch of its own: refused after COVER_PINS_MAX */
+	CHECK_INT(mounts_stage(&m, roots, 1, &root_id, NULL, &bad), 0);
+	before = mount_count();
+	CHECK(cover(&m, roots, path, 0) < 0 && errno == EMLINK);
+	CHECK(mount_count() - before <= COVER_PINS_MAX);
+	mounts_release(&m);
+	free(roots[0]);
+}
+
 int main(void)
 {
 	char p[512];
@@ -226,6 +265,7 @@ int main(void)
 		fprintf(stderr, "setup: cannot make %s a shared mount: %s\n", at("p"), strerror(errno));
 	covers();
 	deep();
+	too_deep();
 	umount2(at("p"), MNT_DETACH);
 	CHECK_INT(fs_remove(AT_FDCWD, top), 0);
 	return check_done("cover");

@@ -407,6 +407,8 @@ static void test_init(void)
 {
 	struct config c = base_config();
 	char *args[] = { "--agent-init", "x" };
+	char *checks[] = { "--cover=1:2:/home/alice/p$x/.pi/settings.json",
+			   "--hidden=/home/alice/p/.pi/extensions" };
 	struct launch l = {
 		.c = &c, .host_user = "alice", .agent_user = "pi-agent", .agent_group = "pi-agent",
 		.home = "/var/lib/pi-agent/users/alice", .cwd = "/home/alice/p",
@@ -432,9 +434,19 @@ static void test_init(void)
 	CHECK_STR(a.v[bin - 1], "/usr/local/bin/pi-agent-init");
 	CHECK(find(&a, "--suspend=/var/lib/pi-agent/users/alice", 0) < 0);
 	sandbox_argv_free(&a);
+	/* the covers it checks, between it and the agent, each $ doubled for systemd */
+	l.init_checks = checks;
+	l.ninit_checks = 2;
+	CHECK(sandbox_argv(&l, &a) == 0);
+	bin = find(&a, "/opt/pi/bin/pi", 0);
+	CHECK_STR(a.v[bin - 3], "/usr/local/bin/pi-agent-init");
+	CHECK_STR(a.v[bin - 2], "--cover=1:2:/home/alice/p$$x/.pi/settings.json");
+	CHECK_STR(a.v[bin - 1], "--hidden=/home/alice/p/.pi/extensions");
+	sandbox_argv_free(&a);
 	l.init = NULL;
 	CHECK(sandbox_argv(&l, &a) == 0);
 	CHECK(find(&a, "/usr/local/bin/pi-agent-init", 0) < 0);
+	CHECK(find(&a, "--hidden=/home/alice/p/.pi/extensions", 0) < 0);
 	CHECK(find(&a, "OOMPolicy=continue", 0) < 0);
 	sandbox_argv_free(&a);
 }
