@@ -341,8 +341,6 @@ static int check_network(const struct config *c, const struct host_user *h)
 	return 1;
 }
 
-/* idmap mode: a group of the host user's that the agent account cannot stand for refuses
- * every launch that idmaps a root (runner.c check_stand_ins). */
 /* The user's slice with its limits, and each device: granted, or why a launch would refuse it. */
 static int check_resources(const struct config *c, const struct host_user *h)
 {
@@ -362,6 +360,8 @@ static int check_resources(const struct config *c, const struct host_user *h)
 	return bad;
 }
 
+/* idmap mode: a group of the host user's that the agent account cannot stand for refuses
+ * every launch that idmaps a root (runner.c check_stand_ins). */
 static void warn_unpaired(const struct config *c, const struct host_user *h)
 {
 	const char *agent = config_agent_user(c, h);
@@ -619,6 +619,11 @@ static int check_live(const struct config *c, const char *caller)
 	for (i = 0; i < 3; i++)
 		if (!fs_executable(exe[i]) && ++bad)
 			pi_say("%s: %s: %s is not an executable file", c->path, exe_key[i], exe[i]);
+	config_systemctl(c, path, sizeof path);
+	if (!fs_executable(path) && ++bad)
+		pi_say("%s: systemdRunPath: %s, beside it, is not an executable file: the runner "
+		       "sizes, stops and kills each unit with it; point systemdRunPath at the "
+		       "directory that holds both", c->path, path);
 	warn_missing_files(c);
 	return bad;
 }

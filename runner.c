@@ -234,16 +234,14 @@ static int reap(pid_t pid)
 static pid_t systemctl(struct run *r, const char *a1, const char *a2, char **envp,
 		       const sigset_t *old, int out)
 {
-	char ctl[PATH_MAX], *slash;
+	char ctl[PATH_MAX];
 	char *argv[] = { ctl, (char *)a1, (char *)a2, r->unit, NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	pid_t pid = -1;
 	int err;
 
-	snprintf(ctl, sizeof ctl, "%s", r->c.systemd_run_path);
-	slash = strrchr(ctl, '/');
-	snprintf(slash + 1, sizeof ctl - (size_t)(slash + 1 - ctl), "systemctl");
+	config_systemctl(&r->c, ctl, sizeof ctl);
 	if (!a2)
 		argv[2] = r->unit, argv[3] = NULL;
 	err = posix_spawn_file_actions_init(&fa);

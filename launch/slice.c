@@ -2,7 +2,7 @@
  *
  * MUST rules kept here:
  * - a device is granted only when it is a character device reached through no link, every
- *   directory above it root's alone (not group/other writable, not sticky): what systemd
+ *   directory above it root's alone (no group or other write): what systemd
  *   binds later is what was checked here, no other user can swap it in between;
  * - systemctl runs from an absolute path (beside systemdRunPath) with an argv built from the
  *   checked slice name and checked values only, an environment built from scratch, an empty
@@ -116,7 +116,7 @@ static int run(char *const argv[], char *const envp[])
 int slice_apply(const struct config *c, const struct host_user *h, char *err, size_t n)
 {
 	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C", NULL };
-	char ctl[4096], slice[300], prop[RES_N][96], *argv[RES_N + 5], *slash;
+	char ctl[4096], slice[300], prop[RES_N][96], *argv[RES_N + 5];
 	struct resources res;
 	size_t k, j = 0;
 	int st;
@@ -126,9 +126,7 @@ int slice_apply(const struct config *c, const struct host_user *h, char *err, si
 		       strerror(errno));
 		return -1;
 	}
-	snprintf(ctl, sizeof ctl, "%s", c->systemd_run_path);
-	slash = strrchr(ctl, '/');
-	snprintf(slash + 1, sizeof ctl - (size_t)(slash + 1 - ctl), "systemctl");
+	config_systemctl(c, ctl, sizeof ctl);
 	argv[j++] = ctl, argv[j++] = "set-property", argv[j++] = "--runtime", argv[j++] = slice;
 	for (k = 0; k < RES_N; k++)
 		if (resources_on_slice(k)) {

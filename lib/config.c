@@ -958,6 +958,14 @@ int config_allowlist(const struct config *c, const struct host_user *h)
 	return !strcmp(config_network(c, h)->mode, "allowlist");
 }
 
+void config_systemctl(const struct config *c, char *out, size_t n)
+{
+	const char *slash = strrchr(c->systemd_run_path, '/');
+
+	snprintf(out, n, "%.*ssystemctl", slash ? (int)(slash - c->systemd_run_path + 1) : 0,
+		 c->systemd_run_path);
+}
+
 const char *config_agent_user(const struct config *c, const struct host_user *h)
 {
 	return h->agent_user ? h->agent_user : c->user;

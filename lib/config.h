@@ -93,6 +93,8 @@ const char *config_project_config(const struct config *c, const struct host_user
 const struct config_network *config_network(const struct config *c, const struct host_user *h);
 /* Nonzero when that network is an allowlist. */
 int config_allowlist(const struct config *c, const struct host_user *h);
+/* systemctl beside systemdRunPath (the runner stops, kills and sizes units with it) into out. */
+void config_systemctl(const struct config *c, char *out, size_t n);
 /* Whether s holds a control byte (below 0x20, or 0x7f): such a name or path is refused. */
 int config_has_ctl(const char *s);
 /* The agent account for a host user. */

@@ -61,14 +61,14 @@ static int percent(const char *s, unsigned long long lo, unsigned long long hi)
 	return digits(&s, &v) == 0 && !strcmp(s, "%") && v >= lo && v <= hi ? 0 : -1;
 }
 
-/* Bytes with an optional K, M, G or T suffix (of 1024), at most 2^63. */
+/* Bytes with an optional K, M, G or T suffix (of 1024), from 1 to 2^63 (systemd refuses 0). */
 static int size(const char *s)
 {
 	static const char suffix[] = "KMGT";
 	unsigned long long v;
 	const char *at;
 
-	if (digits(&s, &v) < 0)
+	if (digits(&s, &v) < 0 || v == 0)
 		return -1;
 	if (!*s)
 		return 0;
@@ -77,33 +77,47 @@ static int size(const char *s)
 	return v <= (1ULL << 63) >> (10 * (at - suffix + 1)) ? 0 : -1;
 }
 
-/* A time span as systemd writes it: numbers each with an optional unit, spaces between. */
+/* A time span as systemd writes it: numbers each with an optional unit (seconds without one),
+ * spaces between; the total in microseconds from 1 to 2^63 - 1 (each number fits systemd's
+ * signed parse, the sum overflows nothing: what systemd-run would refuse is refused here). */
 static int timespan(const char *s)
 {
-	static const char *const units[] = { "usec", "us", "msec", "ms", "seconds", "second", "sec",
-		"s", "minutes", "minute", "min", "m", "hours", "hour", "hr", "h", "days", "day", "d",
-		"weeks", "week", "w", "months", "month", "M", "years", "year", "y" };
-	unsigned long long v, any = 0;
-	size_t i, n;
+	static const struct { const char *name; unsigned long long usec; } units[] = {
+		{ "usec", 1 }, { "us", 1 }, { "msec", 1000 }, { "ms", 1000 },
+		{ "seconds", 1000000 }, { "second", 1000000 }, { "sec", 1000000 }, { "s", 1000000 },
+		{ "minutes", 60000000 }, { "minute", 60000000 }, { "min", 60000000 },
+		{ "m", 60000000 }, { "hours", 3600000000ULL }, { "hour", 3600000000ULL },
+		{ "hr", 3600000000ULL }, { "h", 3600000000ULL }, { "days", 86400000000ULL },
+		{ "day", 86400000000ULL }, { "d", 86400000000ULL }, { "weeks", 604800000000ULL },
+		{ "week", 604800000000ULL }, { "w", 604800000000ULL },
+		{ "months", 2629800000000ULL }, { "month", 2629800000000ULL },
+		{ "M", 2629800000000ULL }, { "years", 31557600000000ULL },
+		{ "year", 31557600000000ULL }, { "y", 31557600000000ULL } };
+	const unsigned long long max = (1ULL << 63) - 1;
+	unsigned long long v, mult, total = 0;
+	size_t i, n = 0;
 
 	if (strlen(s) > 64)
 		return -1;
 	while (*s) {
-		if (digits(&s, &v) < 0)
+		if (digits(&s, &v) < 0 || v > max)
 			return -1;
-		any |= v;
+		mult = 1000000;
 		for (i = 0; i < sizeof units / sizeof *units; i++) {
-			n = strlen(units[i]);
-			if (!strncmp(s, units[i], n) && (s[n] == ' ' || !s[n]))
+			n = strlen(units[i].name);
+			if (!strncmp(s, units[i].name, n) && (s[n] == ' ' || !s[n])) {
+				mult = units[i].usec;
+				s += n;
 				break;
+			}
 		}
-		s += i < sizeof units / sizeof *units ? n : 0;
-		if (*s && *s != ' ')
+		if ((*s && *s != ' ') || (v && mult > max / v) || v * mult > max - total)
 			return -1;
+		total += v * mult;
 		while (*s == ' ')
 			s++;
 	}
-	return any ? 0 : -1;
+	return total ? 0 : -1;
 }
 
 const char *resources_check(enum res_key k, const char *s)
@@ -178,6 +192,9 @@ const char *resources_device_path(const char *path)
 
 	if (path[0] != '/' || strspn(path, ok) != strlen(path))
 		return "must be an absolute path of letters, digits and '_', '.', ':', '+', '-', '/'";
+	/* systemd's DeviceAllow= takes a node under /dev only */
+	if (strncmp(path, "/dev/", 5) || !path[5])
+		return "must be a device node under /dev (DeviceAllow= takes no other path)";
 	for (s = path; *s; s++)
 		if (*s == '/' && (s[1] == '/' || !s[1] || (s[1] == '.' && (!s[2] || s[2] == '/' ||
 		    (s[2] == '.' && (!s[3] || s[3] == '/'))))))

@@ -423,7 +423,7 @@ in {
             type = types.listOf types.str;
             default = [];
             description = ''
-              Character devices this host user's agent may open (DeviceAllow=PATH rw and
+              Character devices under /dev this host user's agent may open (DeviceAllow=PATH rw and
               the node bound into the unit; PrivateDevices= keeps every other node out).
               Each must be a character device reached through no link, in directories only
               root can change; a launch refuses one that is not.

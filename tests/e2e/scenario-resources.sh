@@ -123,7 +123,8 @@ rs_refused() {
 	check_eq "resources: a bad value is refused" 1 "$RC"
 	check_has "resources: ... naming the key" "$ERR" \
 		'hostUsers.alice.resources.memoryMax: "12Q" is not a size (bytes with K, M, G, T suffix, a percentage, or "infinity")'
-	for dev in /dev/pi-e2e-link:"is a link" /etc/hostname:"is not a character device"; do
+	for dev in /dev/pi-e2e-link:"is a link" /dev/shm:"is not a character device" \
+		/etc/hostname:"must be a device node under /dev"; do
 		E2E_ALICE_EXTRA="\"devices\": [\"${dev%%:*}\"]" write_config /opt/fake-agent
 		pi_as alice proj-alice "--exit 0"
 		check_eq "resources: device ${dev%%:*} is refused" 1 "$RC"

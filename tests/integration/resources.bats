@@ -10,6 +10,8 @@ setup() {
 	B=$(home_of pitest-bob)
 }
 
+teardown() { rm -rf /dev/pitest-open; }
+
 # slice_calls: the recorded set-property lines
 slice_calls() { grep '^set-property ' "$REC/systemctl"; }
 
@@ -66,12 +68,12 @@ slice_calls() { grep '^set-property ' "$REC/systemctl"; }
 }
 
 @test "a device that is a link, not a character device, missing or in a directory others can change is refused with its key" {
-	install -d -m 0777 "$FIX/opendev"
-	chmod 0777 "$FIX/opendev"
-	rm -f "$FIX/opendev/null"
-	mknod "$FIX/opendev/null" c 1 3
-	for dev in /dev/stdin:"is a link" /etc:"is not a character device" /dev/pitest-none:"No such file" \
-		"$FIX/opendev/null":"is not root's alone"; do
+	rm -rf /dev/pitest-open
+	install -d -m 0777 /dev/pitest-open
+	chmod 0777 /dev/pitest-open
+	mknod /dev/pitest-open/null c 1 3
+	for dev in /dev/stdin:"is a link" /dev/shm:"is not a character device" /dev/pitest-none:"No such file" \
+		/dev/pitest-open/null:"is not root's alone"; do
 		write_config "{\"hostUsers\": {\"pitest-alice\": {\"devices\": [\"/dev/null\", \"${dev%%:*}\"]}}}"
 		run as pitest-alice "$A/p" pi
 		[ "$status" -eq 1 ]
@@ -79,7 +81,7 @@ slice_calls() { grep '^set-property ' "$REC/systemctl"; }
 		[ ! -e "$REC/argv" ]
 		[ ! -e "$REC/systemctl" ]
 	done
-	rm -rf "$FIX/opendev"
+	rm -rf /dev/pitest-open
 }
 
 @test "a bad value or device path is a config error naming the key, and nothing starts" {
@@ -91,16 +93,42 @@ slice_calls() { grep '^set-property ' "$REC/systemctl"; }
 	run as pitest-alice "$A/p" pi
 	[ "$status" -eq 1 ]
 	[[ "$output" == *'hostUsers.pitest-alice.devices[0]'*'clean path'* ]]
+	# what systemd itself would refuse is refused here, with the key, before anything is claimed
+	write_config '{"hostUsers": {"pitest-alice": {"resources": {"memoryMax": "0"}}}}'
+	run as pitest-alice "$A/p" pi
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'hostUsers.pitest-alice.resources.memoryMax: "0" is not a size'* ]]
+	write_config '{"resources": {"runtimeMaxSec": "100000000000w"}}'
+	run "$FIX/bin/pi-runner" --check
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'resources.runtimeMaxSec: "100000000000w" is not a time span'* ]]
+	write_config '{"hostUsers": {"pitest-alice": {"devices": ["/srv/node"]}}}'
+	run as pitest-alice "$A/p" pi
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'hostUsers.pitest-alice.devices[0]'*'under /dev'* ]]
 	[ ! -e "$REC/argv" ]
+}
+
+@test "--check names a systemctl missing beside systemdRunPath (every launch needs it for the slice)" {
+	mkdir "$BATS_TEST_TMPDIR/sr"
+	cp "$FIX/bin/systemd-run" "$BATS_TEST_TMPDIR/sr/systemd-run"
+	chmod 0755 "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR/sr"
+	write_config "{\"systemdRunPath\": \"$BATS_TEST_TMPDIR/sr/systemd-run\"}"
+	run "$FIX/bin/pi-runner" --check
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"systemdRunPath: $BATS_TEST_TMPDIR/sr/systemctl, beside it, is not an executable file"* ]]
+	write_config
+	run "$FIX/bin/pi-runner" --check
+	[[ "$output" != *"beside it, is not an executable file"* ]]
 }
 
 @test "--check and PI_AGENT_EXPLAIN show each user's slice, limits and devices" {
 	write_config '{"resources": {"memoryHigh": "6G", "runtimeMaxSec": "8h"},
-		"hostUsers": {"pitest-alice": {"devices": ["/dev/null", "/etc"]}}}'
+		"hostUsers": {"pitest-alice": {"devices": ["/dev/null", "/dev/shm"]}}}'
 	run "$FIX/bin/pi-runner" --check
 	[[ "$output" == *'resources of pitest-alice: pi-agent-pitest\x2dalice.slice in pi-agent.slice: MemoryHigh=6G (all of pitest-alice'"'"'s sessions together); each session: RuntimeMaxSec=8h'* ]]
 	[[ "$output" == *'device of pitest-alice: /dev/null (DeviceAllow= rw, bound into the unit)'* ]]
-	[[ "$output" == *'hostUsers.pitest-alice.devices[1]: /etc is not a character device'* ]]
+	[[ "$output" == *'hostUsers.pitest-alice.devices[1]: /dev/shm is not a character device'* ]]
 	[ "$status" -eq 1 ]
 	write_config '{"hostUsers": {"pitest-alice": {"devices": ["/dev/null"]}}}'
 	run as pitest-alice "$A/p" env PI_AGENT_EXPLAIN=1 pi

@@ -200,6 +200,24 @@ static void holds_nothing(void)
 	CHECK_STR(why, "");
 }
 
+/* ident_drop from root: exactly the groups given, every id the user's, no capability kept
+ * even when the caller had asked to keep them (PR_SET_KEEPCAPS), and root cannot come back
+ * (dropping any of its steps fails here: no setgroups, no KEEPCAPS 0, the saved uid or gid left 0). */
+static void drops_for_good(void)
+{
+	gid_t g = 65534, got[64];
+	char why[128] = "";
+
+	CHECK_INT(prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), 0);
+	CHECK_INT(ident_drop(65534, 65534, 1, &g), 0);
+	CHECK_INT(getgroups(64, got), 1);
+	CHECK_INT(got[0], 65534);
+	CHECK_INT(ident_holds_root(why, sizeof why), 0);
+	CHECK_STR(why, "");
+	CHECK_INT(setresuid(0, 0, 0), -1);
+	CHECK_INT(setgroups(0, NULL), -1);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/pi-ident-XXXXXX";
@@ -229,6 +247,7 @@ int main(void)
 	in_child(holds_root_group);
 	in_child(holds_inheritable);
 	in_child(holds_nothing);
+	in_child(drops_for_good);
 	unlink(secret);
 	rmdir(dir);
 	return check_done("ident");

@@ -26,9 +26,10 @@ static void no(enum res_key k, const char *v, const char *want)
 
 static void test_values(void)
 {
-	static const char *const sizes[] = { "8G", "512M", "1024", "1T", "80%", "infinity", "0" };
+	static const char *const sizes[] = { "8G", "512M", "1024", "1T", "80%", "infinity", "1" };
 	static const char *const bad_sizes[] = { "12Q", "8 G", "8g", "-1", "", "G", "101%", "0%",
-		"8GB", "1.5G", "99999999999999999999", "9000000000T", "infinity ", "8G\n" };
+		"8GB", "1.5G", "99999999999999999999", "9000000000T", "infinity ", "8G\n",
+		"0", "0K" /* systemd: out of range */ };
 	size_t i;
 
 	for (i = 0; i < sizeof sizes / sizeof *sizes; i++)
@@ -48,6 +49,13 @@ static void test_values(void)
 	no(RES_RUNTIME_MAX_SEC, "0", "is not a time span"), no(RES_RUNTIME_MAX_SEC, "8 hours later",
 	   "is not a time span"), no(RES_RUNTIME_MAX_SEC, "1hx", "is not a time span");
 	no(RES_RUNTIME_MAX_SEC, "h", "is not a time span"), no(RES_RUNTIME_MAX_SEC, "", "is not a time span");
+	/* beyond what systemd-run parses: a number past its signed range, a total past 2^63 us */
+	no(RES_RUNTIME_MAX_SEC, "100000000000w", "is not a time span");
+	no(RES_RUNTIME_MAX_SEC, "600000000000000000s", "is not a time span");
+	no(RES_RUNTIME_MAX_SEC, "9999999999999999999us", "is not a time span");
+	no(RES_RUNTIME_MAX_SEC, "200000y 200000y", "is not a time span");
+	ok(RES_RUNTIME_MAX_SEC, "9223372036854775807us"), ok(RES_RUNTIME_MAX_SEC, "100000y");
+	ok(RES_RUNTIME_MAX_SEC, "1M 2w"), ok(RES_RUNTIME_MAX_SEC, "0 1s");
 }
 
 static void test_keys(void)
@@ -115,6 +123,8 @@ static void test_devices(void)
 	CHECK(resources_device_path("/dev//null") != NULL);
 	CHECK(resources_device_path("/dev/./null") != NULL);
 	CHECK(resources_device_path("/dev/") != NULL);
+	CHECK(resources_device_path("/srv/node") != NULL);       /* DeviceAllow= takes /dev only */
+	CHECK(resources_device_path("/devx/null") != NULL);
 	CHECK(resources_device_path("/dev/..") != NULL);
 	CHECK(resources_device_path("/dev/.hidden") == NULL);
 	CHECK(resources_device_path("/dev/null\n") != NULL);

@@ -1,4 +1,4 @@
-// links: launch/slice.c lib/resources.c
+// links: launch/slice.c lib/resources.c lib/config.c lib/json.c priv/fs.c net/netpolicy.c
 /* test_slice.c - unit tests for a user's devices checked at launch, the slice's set-property argv and its words. */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include "slice.h"
 
 static char dir[64];
+static char devdir[64];                /* under /dev: systemd grants nodes there only */
 
 static void refused(const char *path, const char *want)
 {
@@ -30,27 +31,27 @@ static void test_devices(void)
 	FILE *f;
 
 	CHECK(slice_device_refused("/dev/null", why, sizeof why) == NULL);
-	CHECK(mknod(check_path(dir, "gpu"), S_IFCHR | 0666, makedev(1, 3)) == 0);
-	CHECK(slice_device_refused(check_path(dir, "gpu"), why, sizeof why) == NULL);
-	f = fopen(check_path(dir, "file"), "w");
+	CHECK(mknod(check_path(devdir, "gpu"), S_IFCHR | 0666, makedev(1, 3)) == 0);
+	CHECK(slice_device_refused(check_path(devdir, "gpu"), why, sizeof why) == NULL);
+	f = fopen(check_path(devdir, "file"), "w");
 	CHECK(f != NULL);
 	if (f)
 		fclose(f);
-	refused(check_path(dir, "file"), "is not a character device");
-	CHECK(mknod(check_path(dir, "disk"), S_IFBLK | 0600, makedev(7, 0)) == 0);
-	refused(check_path(dir, "disk"), "is not a character device");
-	CHECK(symlink("/dev/null", check_path(dir, "link")) == 0);
-	refused(check_path(dir, "link"), "is a link");
-	CHECK(symlink(dir, check_path(dir, "dirlink")) == 0);
-	refused(check_path(dir, "dirlink/gpu"), "dirlink is a link");
-	refused(check_path(dir, "missing"), "No such file");
+	refused(check_path(devdir, "file"), "is not a character device");
+	CHECK(mknod(check_path(devdir, "disk"), S_IFBLK | 0600, makedev(7, 0)) == 0);
+	refused(check_path(devdir, "disk"), "is not a character device");
+	CHECK(symlink("/dev/null", check_path(devdir, "link")) == 0);
+	refused(check_path(devdir, "link"), "is a link");
+	CHECK(symlink(devdir, check_path(devdir, "dirlink")) == 0);
+	refused(check_path(devdir, "dirlink/gpu"), "dirlink is a link");
+	refused(check_path(devdir, "missing"), "No such file");
 	/* a directory someone else could change: the node could be swapped before systemd binds it */
-	CHECK(mkdir(check_path(dir, "open"), 0777) == 0 && chmod(check_path(dir, "open"), 0777) == 0);
-	CHECK(mknod(check_path(dir, "open/gpu"), S_IFCHR | 0666, makedev(1, 3)) == 0);
-	refused(check_path(dir, "open/gpu"), "is not root's alone");
-	CHECK(mkdir(check_path(dir, "theirs"), 0755) == 0 && chown(check_path(dir, "theirs"), 1, 1) == 0);
-	CHECK(mknod(check_path(dir, "theirs/gpu"), S_IFCHR | 0666, makedev(1, 3)) == 0);
-	refused(check_path(dir, "theirs/gpu"), "is not root's alone");
+	CHECK(mkdir(check_path(devdir, "open"), 0777) == 0 && chmod(check_path(devdir, "open"), 0777) == 0);
+	CHECK(mknod(check_path(devdir, "open/gpu"), S_IFCHR | 0666, makedev(1, 3)) == 0);
+	refused(check_path(devdir, "open/gpu"), "is not root's alone");
+	CHECK(mkdir(check_path(devdir, "theirs"), 0755) == 0 && chown(check_path(devdir, "theirs"), 1, 1) == 0);
+	CHECK(mknod(check_path(devdir, "theirs/gpu"), S_IFCHR | 0666, makedev(1, 3)) == 0);
+	refused(check_path(devdir, "theirs/gpu"), "is not root's alone");
 	refused("/dev/../dev/null", "clean absolute path");
 }
 
@@ -62,7 +63,7 @@ static void test_host_devices(void)
 	struct host_user h = { .name = "alice", .devices = { ok, 2 } };
 
 	CHECK(slice_devices(&h, err, sizeof err) == 0);
-	bad[1] = (char *)check_path(dir, "file");
+	bad[1] = (char *)check_path(devdir, "file");
 	h.devices = (struct strlist){ bad, 2 };
 	CHECK(slice_devices(&h, err, sizeof err) == -1);
 	CHECK(!strncmp(err, "hostUsers.alice.devices[1]: /", 29));
@@ -131,23 +132,24 @@ static void test_describe(void)
 
 int main(void)
 {
-	char tmpl[] = "/run/test_slice.XXXXXX";
+	char tmpl[] = "/run/test_slice.XXXXXX", devtmpl[] = "/dev/test_slice.XXXXXX";
 	pid_t pid;
 
 	if (geteuid() != 0) {
 		puts("slice: needs root (mknod, chown), skipped");
 		return 0;
 	}
-	if (!mkdtemp(tmpl))
+	if (!mkdtemp(tmpl) || !mkdtemp(devtmpl))
 		return 1;
 	snprintf(dir, sizeof dir, "%s", tmpl);
+	snprintf(devdir, sizeof devdir, "%s", devtmpl);
 	test_devices();
 	test_host_devices();
 	test_apply();
 	test_describe();
 	pid = fork();
 	if (pid == 0)
-		execl("/bin/rm", "rm", "-rf", dir, (char *)NULL), _exit(127);
+		execl("/bin/rm", "rm", "-rf", dir, devdir, (char *)NULL), _exit(127);
 	waitpid(pid, NULL, 0);
 	return check_done("slice");
 }
