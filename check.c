@@ -24,6 +24,7 @@
 #include "caller.h"
 #include "config.h"
 #include "fs.h"
+#include "hide.h"
 #include "ident.h"
 #include "idmap.h"
 #include "mounts.h"
@@ -832,8 +833,10 @@ static void explain_resources(const struct run *r)
 int check_explain(struct run *r, char **args, size_t nargs)
 {
 	struct argv a;
+	struct hide others = { 0 };
 	struct stat st;
 	size_t i;
+	int rc;
 
 	printf("user:           %s, allowed in %s (inside %s)\n", r->user, r->pol.cwd,
 	       r->pol.roots[r->pol.match]);
@@ -874,7 +877,13 @@ int check_explain(struct run *r, char **args, size_t nargs)
 	explain_project(r);
 	explain_network(r);
 	explain_resources(r);
-	if (plan_argv(r, args, nargs, &a) < 0)
+	if (hide_for_launch(&others, &r->c, r->user, r->pol.roots, r->pol.nroots, r->pol.cwd) < 0) {
+		pi_say_others_unresolved(errno);
+		return EXIT_DENIED;
+	}
+	rc = plan_argv(r, args, nargs, others.v, others.n, &a);
+	hide_free(&others);
+	if (rc < 0)
 		return EXIT_DENIED;
 	printf("command (the unit name and the staging dir of the roots are new at each launch):\n");
 	for (i = 0; i < a.n; i++) {

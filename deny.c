@@ -3,6 +3,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <stddef.h>
 
 #include "deny.h"
@@ -60,6 +61,11 @@ void pi_say_not_allowed(const char *user, const char *command, const char *confi
 {
 	pi_plain("User '%s' is not allowed to use %s", user, command);
 	pi_say("ask an admin to add %s to hostUsers in %s", user, config);
+}
+
+void pi_say_others_unresolved(int err)
+{
+	pi_say("cannot resolve the project roots of the other host users: %s", strerror(err));
 }
 
 void pi_say_shared_group(const char *prefix, const struct config *c, size_t i, size_t j,

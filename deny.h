@@ -8,6 +8,8 @@ void pi_say_denial(const struct policy *p, enum policy_result r, const char *use
 		   const char *config);
 /* A warning for each root policy_refuse set aside. */
 void pi_say_refused(const struct policy *p);
+/* The other host users' roots (hidden from the unit) could not be resolved: errno's reason. */
+void pi_say_others_unresolved(int err);
 /* The seed's refusal of a user missing from hostUsers, with what to do. */
 void pi_say_not_allowed(const char *user, const char *command, const char *config);
 /* The seed's words for an agent not found at tried, with the listing of the package's bin/,

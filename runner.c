@@ -751,6 +751,7 @@ static int launch(struct run *r, char **args, size_t nargs)
 	char term_env[80], q[AUDIT_QUOTED(PATH_MAX)];
 	char *envp[3] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL, NULL };
 	struct argv a = { 0 };
+	struct hide others = { 0 };
 	int rc = EXIT_DENIED, launched = 0;
 
 	const char *bad, *step;
@@ -795,7 +796,11 @@ static int launch(struct run *r, char **args, size_t nargs)
 		goto out;
 	}
 	r->watch_fd = watch_home(r);
-	if (plan_argv(r, args, nargs, &a) < 0)
+	if (hide_for_launch(&others, &r->c, r->user, r->pol.roots, r->pol.nroots, r->pol.cwd) < 0) {
+		pi_say_others_unresolved(errno);
+		goto out;
+	}
+	if (plan_argv(r, args, nargs, others.v, others.n, &a) < 0)
 		goto out;
 	if (allowlist && start_proxy(r, &proxy_id, &report, &step) < 0) {
 		pi_say("cannot start the network proxy as '%s': %s%s%s%s", r->c.proxy_user,
@@ -828,6 +833,7 @@ out:    /* the one way out once a root is staged */
 	if (launched)
 		audit("end", r->user, r->pol.cwd, "unit=%s status=%d", r->unit, rc);
 	sandbox_argv_free(&a);
+	hide_free(&others);
 	return rc;
 }
 

@@ -1,6 +1,9 @@
 /* hide.c - the other host users' project roots a unit must not see (InaccessiblePaths=).
  *
  * MUST rules kept here:
+ * - the roots hidden from a unit are the other host users', never this launch's roots or cwd
+ *   or one holding them, nor anything inside or holding the launcher's own places
+ *   (policy_own_dirs), the package, extraPackages or runtimePath;
  * - another user's roots are expanded against that user's home and resolved with that user's
  *   identity, never root's;
  * - a path handed to systemd is one only root can replace: systemd follows links when it
@@ -207,6 +210,35 @@ int hide_holds_other(const struct config *c, const char *self, uid_t uid, const 
 		}
 	}
 	return 0;
+}
+
+int hide_for_launch(struct hide *h, const struct config *c, const char *self,
+		    char *const *roots, size_t nroots, const char *cwd)
+{
+	const char **keep, **forbid;
+	size_t i, k = 0, f = POLICY_OWN_DIRS;
+	int rc = -1;
+
+	keep = calloc(nroots + 2, sizeof *keep);
+	forbid = calloc(c->extra_packages.n + c->runtime_path.n + POLICY_OWN_DIRS + 3,
+			sizeof *forbid);
+	if (keep && forbid) {
+		for (i = 0; i < nroots; i++)
+			keep[k++] = roots[i];
+		keep[k++] = cwd;
+		policy_own_dirs(c->state_dir, forbid);
+		forbid[f++] = c->package;
+		for (i = 0; i < c->extra_packages.n; i++)
+			forbid[f++] = c->extra_packages.v[i];
+		for (i = 0; i < c->runtime_path.n; i++)
+			forbid[f++] = c->runtime_path.v[i];
+		rc = hide_roots(h, c, self, keep, forbid);
+	} else {
+		errno = ENOMEM;
+	}
+	free(keep);
+	free(forbid);
+	return rc;
 }
 
 void hide_free(struct hide *h)

@@ -25,6 +25,11 @@ int hide_fixed(const char *path);
  * (ident_enter; back to the saved one after). Returns 0, or -1 with errno. */
 int hide_roots(struct hide *h, const struct config *c, const char *self,
 	       const char *const *keep, const char *const *forbid);
+/* The other host users' roots a launch of self must not see: hide_roots with keep = self's
+ * roots and cwd, forbid = the launcher's own places (policy_own_dirs under stateDir), the
+ * package, extraPackages and runtimePath. Returns 0, or -1 with errno. */
+int hide_for_launch(struct hide *h, const struct config *c, const char *self,
+		    char *const *roots, size_t nroots, const char *cwd);
 void hide_free(struct hide *h);
 /* Whether a root of another host user than self (uid), resolved with that user's identity,
  * lies in dir (resolved) and is not self's own directory (a link of theirs to self's files

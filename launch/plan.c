@@ -2,13 +2,10 @@
  *
  * MUST rules kept here:
  * - nothing here prints: a failure is said through the run's say (the personality's own);
- * - nothing here switches identity itself: the other users' roots are resolved by hide.c,
- *   each as its own user, and the caller's identity is runner.c's;
+ * - nothing here switches identity: the other users' roots come resolved (hide_for_launch,
+ *   each as its own user, called by the personality), and the caller's identity is runner.c's;
  * - the unit's main process is this very binary's pi-agent-init (same inode), never a file
  *   of that name that is not;
- * - the roots hidden from a unit are the other host users', never this launch's roots or cwd
- *   or one holding them, nor anything inside or holding the launcher's own places
- *   (policy_own_dirs), the package, extraPackages or runtimePath.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +19,6 @@
 
 #include "agentinit.h"
 #include "fs.h"
-#include "hide.h"
 #include "plan.h"
 #include "slice.h"
 
@@ -100,35 +96,6 @@ static int unit_name(struct run *r)
 	return 0;
 }
 
-/* The other host users' roots this unit must not see: never one that equals or holds this
- * user's roots or cwd, nor one overlapping the launcher's state or what the agent runs from. */
-static int hide_others(struct run *r, struct hide *h)
-{
-	const char **keep, **forbid;
-	size_t i, k = 0, f = 0;
-	int rc = -1;
-
-	keep = calloc(r->pol.nroots + 2, sizeof *keep);
-	forbid = calloc(r->c.extra_packages.n + r->c.runtime_path.n + POLICY_OWN_DIRS + 3,
-			sizeof *forbid);
-	if (keep && forbid) {
-		for (i = 0; i < r->pol.nroots; i++)
-			keep[k++] = r->pol.roots[i];
-		keep[k++] = r->pol.cwd;
-		policy_own_dirs(r->c.state_dir, forbid);
-		f = POLICY_OWN_DIRS;
-		forbid[f++] = r->c.package;
-		for (i = 0; i < r->c.extra_packages.n; i++)
-			forbid[f++] = r->c.extra_packages.v[i];
-		for (i = 0; i < r->c.runtime_path.n; i++)
-			forbid[f++] = r->c.runtime_path.v[i];
-		rc = hide_roots(h, &r->c, r->user, keep, forbid);
-	}
-	free(keep);
-	free(forbid);
-	return rc;
-}
-
 /* pi-agent-init beside our own binary (make install, the package and the Nix package link it
  * there): the unit's main process. It must be this very file, so the unit runs the launcher's
  * own init under the name that never runs as root. */
@@ -164,7 +131,8 @@ static int init_path(char *out, size_t n)
 	return 0;
 }
 
-int plan_argv(struct run *r, char **args, size_t nargs, struct argv *a)
+int plan_argv(struct run *r, char **args, size_t nargs, char *const *others, size_t nothers,
+	      struct argv *a)
 {
 	static const char *const maybe_hidden[] = { "/mnt", "/media", "/srv" };
 	const char *hidden[3];
@@ -186,7 +154,6 @@ int plan_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 		.netns = !config_allowlist(&r->c, r->host) ? NULL :
 			 r->net.path[0] ? r->net.path : "/proc/<runner>/fd/<namespace>",
 	};
-	struct hide others;
 	struct resources res;
 	char slice[300];
 	struct stat st;
@@ -208,16 +175,11 @@ int plan_argv(struct run *r, char **args, size_t nargs, struct argv *a)
 	for (i = 0; i < 3; i++)
 		if (lstat(maybe_hidden[i], &st) == 0)
 			hidden[l.nhidden++] = maybe_hidden[i];
-	if (hide_others(r, &others) < 0) {
-		r->say("cannot resolve the project roots of the other host users: %s", strerror(errno));
-		return -1;
-	}
-	l.others = others.v;
-	l.nothers = others.n;
+	l.others = others;
+	l.nothers = nothers;
 	rc = unit_name(r) < 0 || sandbox_argv(&l, a) < 0 ? -1 : 0;
 	if (rc < 0)
 		r->say("cannot build the systemd-run command: %s", strerror(errno));
-	hide_free(&others);
 	return rc;
 }
 

@@ -78,9 +78,11 @@ const char *plan_agent_names(const struct config *c);
 int plan_package_parent(const struct config *c, char *parent, size_t n, char *found, size_t nf);
 /* A TERM value worth passing on (a plain terminal name), or NULL. */
 const char *plan_term(void);
-/* The full systemd-run command line of a launch, with a new unit name in r->unit. Returns 0,
- * or -1 after saying why through r->say. */
-int plan_argv(struct run *r, char **args, size_t nargs, struct argv *a);
+/* The full systemd-run command line of a launch, with a new unit name in r->unit; others are
+ * the other host users' roots to hide (hide_for_launch). Returns 0, or -1 after saying why
+ * through r->say. */
+int plan_argv(struct run *r, char **args, size_t nargs, char *const *others, size_t nothers,
+	      struct argv *a);
 /* The idmap of the host user to the agent account, when projectAccess asks for it; NULL in
  * group mode. */
 const struct idmap *plan_idmap(const struct run *r, struct idmap *map);
