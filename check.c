@@ -309,7 +309,7 @@ static int shared_groups(const struct config *c)
 	for (i = 0; i < c->nhosts; i++)
 		for (j = i + 1; j < c->nhosts && !account_seen(c, i); j++)
 			if (!account_seen(c, j) && config_shared_group(c, i, j, &gid)) {
-				pi_say_shared_group(prefix, c, i, j, gid);
+				deny_shared_group(prefix, c, i, j, gid);
 				bad++;
 			}
 	return bad;
@@ -878,7 +878,7 @@ int check_explain(struct run *r, char **args, size_t nargs)
 	explain_network(r);
 	explain_resources(r);
 	if (hide_for_launch(&others, &r->c, r->user, r->pol.roots, r->pol.nroots, r->pol.cwd) < 0) {
-		pi_say_others_unresolved(errno);
+		deny_others_unresolved(errno);
 		return EXIT_DENIED;
 	}
 	rc = plan_argv(r, args, nargs, others.v, others.n, &a);

@@ -10,7 +10,7 @@
 #include "plan.h"
 #include "say.h"
 
-void pi_say_denial(const struct policy *p, enum policy_result r, const char *user,
+void deny_denial(const struct policy *p, enum policy_result r, const char *user,
 		   const char *config)
 {
 	size_t i;
@@ -33,7 +33,7 @@ void pi_say_denial(const struct policy *p, enum policy_result r, const char *use
 	}
 }
 
-void pi_say_refused(const struct policy *p)
+void deny_refused(const struct policy *p)
 {
 	const struct policy_refused *r;
 	size_t i;
@@ -57,18 +57,18 @@ void pi_say_refused(const struct policy *p)
 	}
 }
 
-void pi_say_not_allowed(const char *user, const char *command, const char *config)
+void deny_not_allowed(const char *user, const char *command, const char *config)
 {
 	pi_plain("User '%s' is not allowed to use %s", user, command);
 	pi_say("ask an admin to add %s to hostUsers in %s", user, config);
 }
 
-void pi_say_others_unresolved(int err)
+void deny_others_unresolved(int err)
 {
 	pi_say("cannot resolve the project roots of the other host users: %s", strerror(err));
 }
 
-void pi_say_shared_group(const char *prefix, const struct config *c, size_t i, size_t j,
+void deny_shared_group(const char *prefix, const struct config *c, size_t i, size_t j,
 			 gid_t gid)
 {
 	const char *a = config_agent_user(c, &c->hosts[i]), *b = config_agent_user(c, &c->hosts[j]);
@@ -80,7 +80,7 @@ void pi_say_shared_group(const char *prefix, const struct config *c, size_t i, s
 	       b, c->hosts[j].name, gr ? gr->gr_name : "?", b, b, b);
 }
 
-void pi_say_no_agent(const struct config *c, const char *tried)
+void deny_no_agent(const struct config *c, const char *tried)
 {
 	char dir[PATH_MAX], parent[PATH_MAX], found[PATH_MAX];
 	struct dirent *de;

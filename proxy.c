@@ -2,8 +2,8 @@
  *
  * MUST rules kept here:
  * - never runs as root, with a root group or with any capability (pi.c's table refuses it);
- * - a destination is checked (netpol_allows) before any lookup, every address it resolves to
- *   is checked (netpol_addr_ok) with its port, and only a checked address is connected to:
+ * - a destination is checked (netpolicy_allows) before any lookup, every address it resolves to
+ *   is checked (netpolicy_addr_ok) with its port, and only a checked address is connected to:
  *   there is no second lookup a rebinding name could answer differently;
  * - every connection gets one syslog line (LOG_AUTHPRIV); the values a client controls are
  *   quoted (audit_quote), so no request can forge a line or a field;
@@ -305,7 +305,7 @@ static int try_addr(struct conn *c, struct sockaddr *sa, socklen_t salen, int po
 		((struct sockaddr_in6 *)sa)->sin6_port = htons((unsigned short)port);
 	else
 		return 0;
-	if (!netpol_addr_ok(&c->px->pol, sa, &why)) {
+	if (!netpolicy_addr_ok(&c->px->pol, sa, &why)) {
 		if (!d->why) {
 			d->why = why ? why : "a refused address";
 			addr_text(sa, d->refused, sizeof d->refused);
@@ -322,7 +322,7 @@ static int try_addr(struct conn *c, struct sockaddr *sa, socklen_t salen, int po
 }
 
 /* The sockaddr of an address literal. */
-static socklen_t literal(const struct netpol_host *h, struct sockaddr_storage *ss)
+static socklen_t literal(const struct netpolicy_host *h, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof *ss);
 	ss->ss_family = (sa_family_t)h->family;
@@ -335,7 +335,7 @@ static socklen_t literal(const struct netpol_host *h, struct sockaddr_storage *s
 }
 
 /* After a dial found no address to connect to: the refusal or failure to answer with. */
-static int dial_failed(struct conn *c, const struct netpol_host *h, int port,
+static int dial_failed(struct conn *c, const struct netpolicy_host *h, int port,
 		       const struct dialed *d)
 {
 	if (!d->tried) {
@@ -353,7 +353,7 @@ static int dial_failed(struct conn *c, const struct netpol_host *h, int port,
 
 /* Resolves h (in this thread; a literal needs no lookup), checks each address and connects
  * to the first that passes and answers: 0 with c->ufd, or an HTTP status. */
-static int dial(struct conn *c, const struct netpol_host *h, int port)
+static int dial(struct conn *c, const struct netpolicy_host *h, int port)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL, *ai;
 	struct sockaddr_storage ss;
@@ -565,7 +565,7 @@ __attribute__((noinline)) static int open_tunnel(struct conn *c)
 {
 	char buf[PROXYREQ_HEAD_MAX];
 	struct proxyreq r;
-	struct netpol_host h;
+	struct netpolicy_host h;
 	const char *why = NULL;
 	size_t len = 0;
 	int status;
@@ -575,13 +575,13 @@ __attribute__((noinline)) static int open_tunnel(struct conn *c)
 	if (status == 0) {
 		snprintf(c->host, sizeof c->host, "%s", r.host);
 		c->port = r.port;
-		if (netpol_host(r.host, strlen(r.host), &h, &why) < 0)
+		if (netpolicy_host(r.host, strlen(r.host), &h, &why) < 0)
 			status = refuse(c, "deny", 400, "the target's host is not valid: %s",
 					why ? why : "malformed");
 	}
 	if (status == 0) {
 		snprintf(c->host, sizeof c->host, "%s", h.name);
-		if (!netpol_allows(&c->px->pol, &h, r.port, &why))
+		if (!netpolicy_allows(&c->px->pol, &h, r.port, &why))
 			status = refuse(c, "deny", 403, "%s:%d is not allowed for user %s: %s", h.name,
 					r.port, c->px->user, why ? why : "not on the allowlist");
 	}
@@ -781,11 +781,11 @@ static int usage(void)
 }
 
 /* Parses one --allow/--deny entry into list[*n]: 0, or -1 after saying which entry. */
-static int add_entry(const char *opt, const char *text, struct netpol_entry *list, size_t *n)
+static int add_entry(const char *opt, const char *text, struct netpolicy_entry *list, size_t *n)
 {
 	const char *why = "invalid";
 
-	if (netpol_parse_entry(text, &list[*n], &why) < 0) {
+	if (netpolicy_parse_entry(text, &list[*n], &why) < 0) {
 		pi_say("%s '%s': %s", opt, text, why);
 		return -1;
 	}
@@ -794,8 +794,8 @@ static int add_entry(const char *opt, const char *text, struct netpol_entry *lis
 }
 
 /* Reads the options into px (entries into the two arrays, each argc long). */
-static int parse_args(int argc, char **argv, struct proxy *px, struct netpol_entry *allow,
-		      struct netpol_entry *deny, const char **fd, const char **addr)
+static int parse_args(int argc, char **argv, struct proxy *px, struct netpolicy_entry *allow,
+		      struct netpolicy_entry *deny, const char **fd, const char **addr)
 {
 	int i;
 
@@ -829,8 +829,8 @@ static int parse_args(int argc, char **argv, struct proxy *px, struct netpol_ent
 }
 
 /* Checks the identity, reads the options, opens the socket and serves. */
-static int run(int argc, char **argv, struct proxy *px, struct netpol_entry *allow,
-	       struct netpol_entry *deny)
+static int run(int argc, char **argv, struct proxy *px, struct netpolicy_entry *allow,
+	       struct netpolicy_entry *deny)
 {
 	const char *fd = NULL, *addr = NULL;
 	char u[160], n[320];
@@ -863,7 +863,7 @@ static int run(int argc, char **argv, struct proxy *px, struct netpol_entry *all
 int proxy_main(int argc, char **argv)
 {
 	struct proxy px = { .report_fd = -1 };
-	struct netpol_entry *allow, *deny;
+	struct netpolicy_entry *allow, *deny;
 	int rc;
 
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

@@ -115,7 +115,7 @@ static int check_groups(struct run *r)
 
 	for (i = 0; i < r->c.nhosts; i++)
 		if (config_shared_group(&r->c, self, i, &gid)) {
-			pi_say_shared_group("", &r->c, self, i, gid);
+			deny_shared_group("", &r->c, self, i, gid);
 			audit("deny", r->user, NULL, "reason=shared-agent-group agent=%s other=%s",
 			      r->agent, config_agent_user(&r->c, &r->c.hosts[i]));
 			return -1;
@@ -171,7 +171,7 @@ static int check_policy(struct run *r, const char *cwd)
 
 		policy_own_dirs(r->c.state_dir, forbidden);
 		res = policy_refuse(&r->pol, &r->host->roots, r->home, r->c.state_dir, forbidden);
-		pi_say_refused(&r->pol);
+		deny_refused(&r->pol);
 	}
 	if (res == POLICY_ERROR)
 		pi_say("cannot resolve the project roots of '%s': %s", r->user, strerror(errno));
@@ -186,7 +186,7 @@ static int check_policy(struct run *r, const char *cwd)
 	}
 	if (ident_enter(NULL) < 0)
 		return pi_root_lost();
-	pi_say_denial(&r->pol, res, r->user, r->c.path);
+	deny_denial(&r->pol, res, r->user, r->c.path);
 	for (i = 0; res == POLICY_OK && i <= r->pol.nroots; i++)
 		if (config_has_ctl(i < r->pol.nroots ? r->pol.roots[i] : r->pol.cwd)) {
 			pi_plain("Denied: project paths of user '%s' must not contain control characters.",
@@ -797,7 +797,7 @@ static int launch(struct run *r, char **args, size_t nargs)
 	}
 	r->watch_fd = watch_home(r);
 	if (hide_for_launch(&others, &r->c, r->user, r->pol.roots, r->pol.nroots, r->pol.cwd) < 0) {
-		pi_say_others_unresolved(errno);
+		deny_others_unresolved(errno);
 		goto out;
 	}
 	if (plan_argv(r, args, nargs, others.v, others.n, &a) < 0)
@@ -915,7 +915,7 @@ static int run_launch(struct run *r, int explain)
 		return EXIT_DENIED;
 	r->host = config_host(&r->c, r->user);
 	if (!r->host) {
-		pi_say_not_allowed(r->user, r->c.command_name, r->c.path);
+		deny_not_allowed(r->user, r->c.command_name, r->c.path);
 		audit("deny", r->user, r->cwd, "reason=not-in-hostUsers");
 		return EXIT_DENIED;
 	}
@@ -940,7 +940,7 @@ static int run_launch(struct run *r, int explain)
 		return EXIT_DENIED;
 	}
 	if (plan_agent_path(&r->c, r->agent_bin, sizeof r->agent_bin) < 0) {
-		pi_say_no_agent(&r->c, r->agent_bin);
+		deny_no_agent(&r->c, r->agent_bin);
 		audit("fail", r->user, r->pol.cwd, "reason=agent-missing");
 		return EXIT_NO_AGENT;
 	}

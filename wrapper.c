@@ -221,7 +221,7 @@ int wrapper_main(int argc, char **argv)
 	}
 	h = config_host(&c, pw->pw_name);
 	if (!h) {
-		pi_say_not_allowed(pw->pw_name, c.command_name, c.path);
+		deny_not_allowed(pw->pw_name, c.command_name, c.path);
 		audit("deny", pw->pw_name, NULL, "reason=not-in-hostUsers");
 		return EXIT_DENIED;
 	}
@@ -240,14 +240,14 @@ int wrapper_main(int argc, char **argv)
 
 		policy_own_dirs(c.state_dir, forbidden);
 		r = policy_refuse(&p, &h->roots, home, c.state_dir, forbidden);
-		pi_say_refused(&p);
+		deny_refused(&p);
 	}
 	if (r == POLICY_ERROR) {
 		pi_say("cannot resolve the project roots of '%s': %s", pw->pw_name, strerror(errno));
 		return EXIT_DENIED;
 	}
 	if (r != POLICY_OK) {
-		pi_say_denial(&p, r, pw->pw_name, c.path);
+		deny_denial(&p, r, pw->pw_name, c.path);
 		audit("deny", pw->pw_name, p.cwd, "reason=%s",
 		      r == POLICY_OUTSIDE ? "outside-roots" : "no-existing-roots");
 		return EXIT_DENIED;

@@ -364,13 +364,13 @@ static int env_add_config(const struct run *r, struct buf *b, const struct kvlis
  * through the proxy, so it is left out. */
 static void no_proxy(const struct config_network *net, char *out, size_t n)
 {
-	struct netpol_entry e;
+	struct netpolicy_entry e;
 	const char *why;
 	int v4 = 1, v6 = 1;
 	size_t i;
 
 	for (i = 0; i < net->allow.n; i++)
-		if (netpol_parse_entry(net->allow.v[i], &e, &why) == 0) {
+		if (netpolicy_parse_entry(net->allow.v[i], &e, &why) == 0) {
 			v4 &= strcmp(e.host, "127.0.0.1") != 0;
 			v6 &= strcmp(e.host, "::1") != 0;
 		}

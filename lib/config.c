@@ -206,10 +206,10 @@ static const char *vcheck(enum vkind k, const char *s)
 	case V_DEVICE:
 		return resources_device_path(s);
 	case V_NETENTRY: {
-		struct netpol_entry e;
+		struct netpolicy_entry e;
 		const char *why = NULL;
 
-		return netpol_parse_entry(s, &e, &why) < 0 ? (why ? why : "is not a valid entry") : NULL;
+		return netpolicy_parse_entry(s, &e, &why) < 0 ? (why ? why : "is not a valid entry") : NULL;
 	}
 	case V_PROPERTY:
 		eq = strchr(s, '=');

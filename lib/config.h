@@ -32,7 +32,7 @@ struct kvlist {
  * the proxy as the one way out, to the allow entries minus the deny ones). */
 struct config_network {
 	char *mode;                 /* "open" or "allowlist" */
-	struct strlist allow, deny; /* entries netpol_parse_entry accepts */
+	struct strlist allow, deny; /* entries netpolicy_parse_entry accepts */
 };
 
 struct host_user {

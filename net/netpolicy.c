@@ -225,7 +225,7 @@ static int name_norm(const char *s, size_t n, int utf8, char out[NETPOL_HOST_MAX
 	return 0;
 }
 
-int netpol_idna(const char *utf8, char *out, size_t n)
+int netpolicy_idna(const char *utf8, char *out, size_t n)
 {
 	char buf[NETPOL_HOST_MAX];
 	const char *why;
@@ -365,7 +365,7 @@ static int v6_literal(const char *s, size_t n, int *family, unsigned char addr[1
 
 /* ---- request hosts ---- */
 
-int netpol_host(const char *text, size_t len, struct netpol_host *h, const char **why)
+int netpolicy_host(const char *text, size_t len, struct netpolicy_host *h, const char **why)
 {
 	size_t i;
 
@@ -399,7 +399,7 @@ int netpol_host(const char *text, size_t len, struct netpol_host *h, const char 
 
 /* ---- entries ---- */
 
-int netpol_port(const char *s, size_t n, int *port)
+int netpolicy_port(const char *s, size_t n, int *port)
 {
 	size_t i;
 	long v = 0;
@@ -424,11 +424,11 @@ static int parse_port(const char *s, size_t n, int *port)
 		*port = NETPOL_ANY_PORT;
 		return 0;
 	}
-	return netpol_port(s, n, port);
+	return netpolicy_port(s, n, port);
 }
 
 /* The host part of a name or IPv4 entry, with its "*." already taken off. */
-static int entry_name(const char *s, size_t n, struct netpol_entry *e, const char **why)
+static int entry_name(const char *s, size_t n, struct netpolicy_entry *e, const char **why)
 {
 	if (memchr(s, '*', n)) {
 		*why = "a '*' may only begin an entry, as *.name";
@@ -445,7 +445,7 @@ static int entry_name(const char *s, size_t n, struct netpol_entry *e, const cha
 	return 0;
 }
 
-int netpol_parse_entry(const char *text, struct netpol_entry *e, const char **why)
+int netpolicy_parse_entry(const char *text, struct netpolicy_entry *e, const char **why)
 {
 	const char *host, *rb, *colon;
 	size_t n = text ? strnlen(text, ENTRY_MAX + 1) : 0, hn;
@@ -497,7 +497,7 @@ static int addr_len(int family)
 	return family == AF_INET ? 4 : 16;
 }
 
-static int host_match(const struct netpol_entry *e, const struct netpol_host *h)
+static int host_match(const struct netpolicy_entry *e, const struct netpolicy_host *h)
 {
 	size_t hn, en;
 
@@ -509,7 +509,7 @@ static int host_match(const struct netpol_entry *e, const struct netpol_host *h)
 	return hn > en + 1 && h->name[hn - en - 1] == '.' && !strcmp(h->name + hn - en, e->host);
 }
 
-int netpol_allows(const struct netpol *p, const struct netpol_host *h, int port,
+int netpolicy_allows(const struct netpol *p, const struct netpolicy_host *h, int port,
 		  const char **why)
 {
 	size_t i;
@@ -600,14 +600,14 @@ static const struct range *find_range(int family, const unsigned char *addr)
 	return NULL;
 }
 
-const char *netpol_range(int family, const unsigned char *addr)
+const char *netpolicy_range(int family, const unsigned char *addr)
 {
 	const struct range *r = find_range(family, addr);
 
 	return r ? r->name : NULL;
 }
 
-static int addr_listed(const struct netpol_entry *l, size_t n, int family,
+static int addr_listed(const struct netpolicy_entry *l, size_t n, int family,
 		       const unsigned char *a, int port, int deny)
 {
 	size_t i;
@@ -619,7 +619,7 @@ static int addr_listed(const struct netpol_entry *l, size_t n, int family,
 	return 0;
 }
 
-int netpol_addr_ok(const struct netpol *p, const struct sockaddr *sa, const char **why)
+int netpolicy_addr_ok(const struct netpol *p, const struct sockaddr *sa, const char **why)
 {
 	const struct range *r;
 	const unsigned char *a;

@@ -6,7 +6,7 @@
  *   that names the target's host and port, no userinfo, no Content-Length next to
  *   Transfer-Encoding, no two Content-Lengths that differ;
  * - the target is the only destination: it is what DONE reports, and what Host must agree
- *   with after netpol_host normalization of both;
+ *   with after netpolicy_host normalization of both;
  * - upstream gets no Proxy-* or hop-by-hop header, and Connection: close.
  */
 #include <string.h>
@@ -94,14 +94,14 @@ static int authority(const char *s, size_t n, size_t *hlen, int *port, int def)
 		*port = def;
 		return def < 0 ? -1 : 0;
 	}
-	return s[i] == ':' ? netpol_port(s + i + 1, n - i - 1, port) : -1;
+	return s[i] == ':' ? netpolicy_port(s + i + 1, n - i - 1, port) : -1;
 }
 
 /* The target's authority: copied into r->host, its port into r->port. */
 static int target_authority(const char *s, size_t n, int def, struct proxyreq *r,
 			    const char **why)
 {
-	struct netpol_host h;
+	struct netpolicy_host h;
 	const char *reason;
 	size_t hlen;
 
@@ -112,7 +112,7 @@ static int target_authority(const char *s, size_t n, int def, struct proxyreq *r
 					  : "the request target's authority is not host[:port]");
 	if (hlen >= sizeof r->host)
 		return bad(r, why, 400, "the request target's host is too long");
-	if (netpol_host(s, hlen, &h, &reason) < 0)
+	if (netpolicy_host(s, hlen, &h, &reason) < 0)
 		return bad(r, why, 400, reason);
 	memcpy(r->host, s, hlen);
 	r->host[hlen] = '\0';
@@ -279,15 +279,15 @@ static int header_line(const char *buf, size_t pos, size_t n, struct proxyreq *r
 /* The Host header names the target's host and port (the CONNECT port or 80 by default). */
 static int host_matches(const char *buf, const struct head *h, const struct proxyreq *r)
 {
-	struct netpol_host a, b;
+	struct netpolicy_host a, b;
 	const char *why;
 	size_t hlen;
 	int port;
 
 	if (authority(buf + h->host_off, h->host_len, &hlen, &port,
 		      r->kind == PROXYREQ_CONNECT ? r->port : 80) < 0 ||
-	    netpol_host(buf + h->host_off, hlen, &a, &why) < 0 ||
-	    netpol_host(r->host, strlen(r->host), &b, &why) < 0)
+	    netpolicy_host(buf + h->host_off, hlen, &a, &why) < 0 ||
+	    netpolicy_host(r->host, strlen(r->host), &b, &why) < 0)
 		return 0;
 	if (port != r->port || a.family != b.family)
 		return 0;

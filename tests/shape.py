@@ -25,9 +25,7 @@ ALLOWED = {
 PREFIX = {
     "pi.c": "main",            # the binary's one main
     "say.c": "pi_",            # the program's voice: pi_say, pi_plain, …
-    "deny.c": "pi_say_",       # the same voice, the seed's denials
     "lib/audit.c": "audit",    # audit() and audit_quote()
-    "net/netpolicy.c": "netpol_",
 }
 DEFINITION = re.compile(r"^(?!static\b)[A-Za-z_][\w \*]*?[\s\*](\w+)\([^;{]*?\)\s*\n\{", re.M)
 CODE = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)

@@ -3,7 +3,7 @@
  * Traps when:
  * - proxyreq_parse returns MORE with a blank line, a bare CR or LF, or PROXYREQ_HEAD_MAX
  *   bytes in its input; DONE with a head that does not end in its first CRLFCRLF, is longer
- *   than the input or the limit, holds a NUL or a control byte, a host netpol_host refuses,
+ *   than the input or the limit, holds a NUL or a control byte, a host netpolicy_host refuses,
  *   a port outside 1-65535, a method it does not pass, or a path not starting with '/';
  *   a Host header that names another host or port after normalization, two Host headers, or
  *   none in HTTP/1.1; DONE that a shorter prefix does not give as MORE or trailing bytes
@@ -12,15 +12,15 @@
  * - proxyreq_upstream does not fit, is not NUL-terminated, does not start with the method
  *   and an origin-form path, holds a Proxy-*, Proxy, Connection (but its last), Keep-Alive,
  *   TE, Trailer or Upgrade header, or not exactly one Host header;
- * - netpol_host accepts a host whose normalized form is not a fixed point, is not
+ * - netpolicy_host accepts a host whose normalized form is not a fixed point, is not
  *   NUL-terminated, or breaks the family rules (a name of [a-z0-9-_.] labels that does not
  *   end in a number, IPv4 and IPv6 as their inet_ntop text, no IPv4-mapped IPv6);
- * - netpol_parse_entry accepts an entry that does not parse again to itself from its
- *   canonical text, whose name netpol_host would not accept as that same name, or with a
+ * - netpolicy_parse_entry accepts an entry that does not parse again to itself from its
+ *   canonical text, whose name netpolicy_host would not accept as that same name, or with a
  *   port outside the rules; a refusal without a reason;
- * - netpol_idna gives non-ASCII output, or output that is not its own IDNA form;
- * - netpol_allows disagrees with a suffix match done here for a fixed policy;
- * - netpol_addr_ok, for the input's first 4 or 16 bytes as an address, refuses it with no
+ * - netpolicy_idna gives non-ASCII output, or output that is not its own IDNA form;
+ * - netpolicy_allows disagrees with a suffix match done here for a fixed policy;
+ * - netpolicy_addr_ok, for the input's first 4 or 16 bytes as an address, refuses it with no
  *   entries and no special range, passes it in one, or does not follow an allow (any port)
  *   or deny entry for exactly it.
  */
@@ -93,7 +93,7 @@ static void check_upstream(const char *buf, const struct proxyreq *r)
  * (the CONNECT port or 80 when it has none). head: the NUL-terminated head. */
 static void check_host_header(const char *head, const struct proxyreq *r)
 {
-	struct netpol_host a, b;
+	struct netpolicy_host a, b;
 	const char *l, *e, *v = NULL, *ve, *p;
 	const char *why;
 	int port;
@@ -116,8 +116,8 @@ static void check_host_header(const char *head, const struct proxyreq *r)
 	if (!p)
 		p = ve;
 	port = p < ve ? atoi(p + 1) : r->kind == PROXYREQ_CONNECT ? r->port : 80;
-	CHECK(netpol_host(v, (size_t)(p - v), &a, &why) == 0);
-	CHECK(netpol_host(r->host, strlen(r->host), &b, &why) == 0);
+	CHECK(netpolicy_host(v, (size_t)(p - v), &a, &why) == 0);
+	CHECK(netpolicy_host(r->host, strlen(r->host), &b, &why) == 0);
 	CHECK(a.family == b.family && !strcmp(a.name, b.name) && port == r->port);
 }
 
@@ -126,7 +126,7 @@ static void check_done(const char *buf, size_t size, const struct proxyreq *r)
 	static const char *const pass[] = { "CONNECT", "GET", "HEAD", "POST", "PUT", "PATCH",
 					    "DELETE", "OPTIONS" };
 	static char head[PROXYREQ_HEAD_MAX + 1];
-	struct netpol_host h;
+	struct netpolicy_host h;
 	const char *why;
 	const char *end;
 	size_t i, ok = 0;
@@ -141,7 +141,7 @@ static void check_done(const char *buf, size_t size, const struct proxyreq *r)
 	CHECK(r->status == 0 && r->port >= 1 && r->port <= 65535);
 	CHECK(r->minor == 0 || r->minor == 1);
 	CHECK(terminated(r->host, sizeof r->host) && terminated(r->method, sizeof r->method));
-	CHECK(netpol_host(r->host, strlen(r->host), &h, &why) == 0);
+	CHECK(netpolicy_host(r->host, strlen(r->host), &h, &why) == 0);
 	for (i = 0; i < sizeof pass / sizeof pass[0]; i++)
 		ok += !strcmp(r->method, pass[i]);
 	CHECK(ok == 1 && !strncmp(buf, r->method, strlen(r->method)));
@@ -213,10 +213,10 @@ static int name_char(char c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
 }
 
-/* An accepted host: NUL-terminated, its family's text, a fixed point of netpol_host. */
-static void check_host_ok(const struct netpol_host *h)
+/* An accepted host: NUL-terminated, its family's text, a fixed point of netpolicy_host. */
+static void check_host_ok(const struct netpolicy_host *h)
 {
-	struct netpol_host h2;
+	struct netpolicy_host h2;
 	unsigned char a[16];
 	char text[INET6_ADDRSTRLEN];
 	const char *why;
@@ -235,36 +235,36 @@ static void check_host_ok(const struct netpol_host *h)
 		CHECK(inet_pton(h->family, h->name, a) == 1);
 		CHECK(h->family == AF_INET || memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12));
 	}
-	CHECK(netpol_host(h->name, n, &h2, &why) == 0);
+	CHECK(netpolicy_host(h->name, n, &h2, &why) == 0);
 	CHECK(h2.family == h->family && !strcmp(h2.name, h->name));
 	CHECK(!h->family || !memcmp(h2.addr, h->addr, h->family == AF_INET ? 4 : 16));
 }
 
-/* netpol_allows for a fixed policy against a match done here. */
-static void check_allows(const struct netpol_host *h, int port)
+/* netpolicy_allows for a fixed policy against a match done here. */
+static void check_allows(const struct netpolicy_host *h, int port)
 {
-	static struct netpol_entry allow, deny;
+	static struct netpolicy_entry allow, deny;
 	static struct netpol p;
 	const char *why;
 	size_t n = strlen(h->name);
 	int want;
 
 	if (!p.nallow) {
-		CHECK(netpol_parse_entry("*.example.com:*", &allow, &why) == 0);
-		CHECK(netpol_parse_entry("bad.example.com", &deny, &why) == 0);
+		CHECK(netpolicy_parse_entry("*.example.com:*", &allow, &why) == 0);
+		CHECK(netpolicy_parse_entry("bad.example.com", &deny, &why) == 0);
 		p.allow = &allow, p.deny = &deny, p.nallow = p.ndeny = 1;
 	}
 	want = h->family == 0 && n > 12 && !strcmp(h->name + n - 12, ".example.com") &&
 	       strcmp(h->name, "bad.example.com") && port >= 1 && port <= 65535;
-	CHECK(netpol_allows(&p, h, port, &why) == want);
+	CHECK(netpolicy_allows(&p, h, port, &why) == want);
 	CHECK(want || (why && *why));
 }
 
 /* The canonical text of an entry: it must parse back to the same entry. */
-static void check_entry_ok(const struct netpol_entry *e)
+static void check_entry_ok(const struct netpolicy_entry *e)
 {
-	struct netpol_entry e2;
-	struct netpol_host h;
+	struct netpolicy_entry e2;
+	struct netpolicy_host h;
 	char text[NETPOL_HOST_MAX + 16];
 	const char *why;
 	int fam6 = e->family == AF_INET6;
@@ -277,19 +277,19 @@ static void check_entry_ok(const struct netpol_entry *e)
 		 fam6 ? "]" : "");
 	if (e->port != NETPOL_WEB_PORTS)
 		snprintf(text + strlen(text), sizeof text - strlen(text), e->port ? ":%d" : ":*", e->port);
-	CHECK(netpol_parse_entry(text, &e2, &why) == 0);
+	CHECK(netpolicy_parse_entry(text, &e2, &why) == 0);
 	CHECK(!strcmp(e2.host, e->host) && e2.family == e->family && e2.port == e->port &&
 	      e2.wildcard == e->wildcard && !memcmp(e2.addr, e->addr, sizeof e->addr));
-	CHECK(netpol_host(e->host, strlen(e->host), &h, &why) == 0);
+	CHECK(netpolicy_host(e->host, strlen(e->host), &h, &why) == 0);
 	CHECK(h.family == e->family && !strcmp(h.name, e->host));
 	check_host_ok(&h);
 }
 
-/* The first 4 or 16 bytes as an address: with no entries it passes iff netpol_range has no
+/* The first 4 or 16 bytes as an address: with no entries it passes iff netpolicy_range has no
  * name for it; an allow entry for exactly it (any port) makes it pass, a deny entry refuses it. */
 static void check_addr(const uint8_t *data, size_t size)
 {
-	struct netpol_entry e;
+	struct netpolicy_entry e;
 	struct netpol p = { &e, &e, 0, 0 };
 	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(443) };
 	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6, .sin6_port = htons(443) };
@@ -304,27 +304,27 @@ static void check_addr(const uint8_t *data, size_t size)
 	       family == AF_INET ? 4 : 16);
 	sa = family == AF_INET ? (const struct sockaddr *)&in : (const struct sockaddr *)&in6;
 	a = family == AF_INET ? (const unsigned char *)&in.sin_addr : in6.sin6_addr.s6_addr;
-	range = netpol_range(family, a);
-	CHECK(netpol_addr_ok(&p, sa, &why) == !range);
+	range = netpolicy_range(family, a);
+	CHECK(netpolicy_addr_ok(&p, sa, &why) == !range);
 	memset(&e, 0, sizeof e);
 	e.family = family, e.port = NETPOL_ANY_PORT;
 	memcpy(e.addr, a, family == AF_INET ? 4 : 16);
 	p.nallow = 1;
-	CHECK(netpol_addr_ok(&p, sa, &why) == 1);
+	CHECK(netpolicy_addr_ok(&p, sa, &why) == 1);
 	p.ndeny = 1;
-	CHECK(netpol_addr_ok(&p, sa, &why) == 0 && !strcmp(why, "the address is on the denylist"));
+	CHECK(netpolicy_addr_ok(&p, sa, &why) == 0 && !strcmp(why, "the address is on the denylist"));
 }
 
 static void check_netpol(const uint8_t *data, size_t size)
 {
 	static char text[2048];
-	struct netpol_host h;
-	struct netpol_entry e;
+	struct netpolicy_host h;
+	struct netpolicy_entry e;
 	char out[NETPOL_HOST_MAX], again[NETPOL_HOST_MAX];
 	const char *why = NULL;
 	size_t n = size < sizeof text - 1 ? size : sizeof text - 1, i;
 
-	if (netpol_host((const char *)data, size, &h, &why) == 0) {
+	if (netpolicy_host((const char *)data, size, &h, &why) == 0) {
 		check_host_ok(&h);
 		check_allows(&h, size ? data[0] << 8 | data[size - 1] : 0);
 	} else {
@@ -333,15 +333,15 @@ static void check_netpol(const uint8_t *data, size_t size)
 	memcpy(text, data, n);
 	text[n] = '\0';
 	why = NULL;
-	if (netpol_parse_entry(text, &e, &why) == 0)
+	if (netpolicy_parse_entry(text, &e, &why) == 0)
 		check_entry_ok(&e);
 	else
 		CHECK(why && *why);
-	if (netpol_idna(text, out, sizeof out) == 0) {
+	if (netpolicy_idna(text, out, sizeof out) == 0) {
 		CHECK(terminated(out, sizeof out));
 		for (i = 0; out[i]; i++)
 			CHECK(name_char(out[i]));
-		CHECK(netpol_idna(out, again, sizeof again) == 0 && !strcmp(out, again));
+		CHECK(netpolicy_idna(out, again, sizeof again) == 0 && !strcmp(out, again));
 	}
 }
 

@@ -11,9 +11,9 @@
 /* text parses as an entry with this host, wildcard, family and port. */
 static void entry_is(const char *text, const char *host, int wildcard, int family, int port)
 {
-	struct netpol_entry e;
+	struct netpolicy_entry e;
 	const char *why = NULL;
-	int rc = netpol_parse_entry(text, &e, &why);
+	int rc = netpolicy_parse_entry(text, &e, &why);
 
 	CHECK_INT(rc, 0);
 	if (rc) {
@@ -28,9 +28,9 @@ static void entry_is(const char *text, const char *host, int wildcard, int famil
 
 static void entry_bad(const char *text)
 {
-	struct netpol_entry e;
+	struct netpolicy_entry e;
 	const char *why = NULL;
-	int rc = netpol_parse_entry(text, &e, &why);
+	int rc = netpolicy_parse_entry(text, &e, &why);
 
 	CHECK_INT(rc, -1);
 	CHECK(why && *why);
@@ -40,9 +40,9 @@ static void entry_bad(const char *text)
 
 static void host_is(const char *text, const char *name, int family)
 {
-	struct netpol_host h;
+	struct netpolicy_host h;
 	const char *why = NULL;
-	int rc = netpol_host(text, strlen(text), &h, &why);
+	int rc = netpolicy_host(text, strlen(text), &h, &why);
 
 	CHECK_INT(rc, 0);
 	if (rc) {
@@ -55,9 +55,9 @@ static void host_is(const char *text, const char *name, int family)
 
 static void host_bad(const char *text, size_t len)
 {
-	struct netpol_host h;
+	struct netpolicy_host h;
 	const char *why = NULL;
-	int rc = netpol_host(text, len, &h, &why);
+	int rc = netpolicy_host(text, len, &h, &why);
 
 	CHECK_INT(rc, -1);
 	CHECK(why && *why);
@@ -154,7 +154,7 @@ static void test_entries(void)
 static void test_lengths(void)
 {
 	char label[80], name[300], copy[300], *p;
-	struct netpol_host h;
+	struct netpolicy_host h;
 	const char *why;
 	int i;
 
@@ -179,14 +179,14 @@ static void test_lengths(void)
 	name[253] = 'c', name[254] = '\0';
 	entry_bad(name);
 	host_bad(name, strlen(name));
-	/* netpol_host never reads past len */
-	CHECK_INT(netpol_host("example.comX", 11, &h, &why), 0);
+	/* netpolicy_host never reads past len */
+	CHECK_INT(netpolicy_host("example.comX", 11, &h, &why), 0);
 	CHECK_STR(h.name, "example.com");
 }
 
 static void test_hosts(void)
 {
-	struct netpol_host h;
+	struct netpolicy_host h;
 	const char *why;
 
 	host_is("api.example.com", "api.example.com", 0);
@@ -244,7 +244,7 @@ static void test_hosts(void)
 	host_is("[2002:7f00:1::]", "2002:7f00:1::", AF_INET6);		/* 6to4 too */
 	/* IPv4-compatible stays IPv6 (its text is the libc's: glibc "::127.0.0.1", musl
 	 * "::7f00:1") */
-	CHECK_INT(netpol_host("[::127.0.0.1]", 13, &h, &why), 0);
+	CHECK_INT(netpolicy_host("[::127.0.0.1]", 13, &h, &why), 0);
 	CHECK_INT(h.family, AF_INET6);
 	CHECK(!memcmp(h.addr, "\0\0\0\0\0\0\0\0\0\0\0\0\x7f\0\0\x01", 16));
 	host_bad("[fe80::1%eth0]", 14);
@@ -311,33 +311,33 @@ static void test_idna(void)
 	size_t i;
 
 	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
-		CHECK_INT(netpol_idna(v[i].in, out, sizeof out), 0);
+		CHECK_INT(netpolicy_idna(v[i].in, out, sizeof out), 0);
 		CHECK_STR(out, v[i].out);
 	}
 	/* (H) Korean: its A-label is 73 characters, more than a label may hold */
-	CHECK_INT(netpol_idna("\xec\x84\xb8\xea\xb3\x84\xec\x9d\x98\xeb\xaa\xa8\xeb\x93\xa0\xec\x82\xac\xeb\x9e\x8c\xeb\x93\xa4\xec\x9d\xb4\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4\xeb\xa5\xbc\xec\x9d\xb4\xed\x95\xb4\xed\x95\x9c\xeb\x8b\xa4\xeb\xa9\xb4\xec\x96\xbc\xeb\xa7\x88\xeb\x82\x98\xec\xa2\x8b\xec\x9d\x84\xea\xb9\x8c", out, sizeof out), -1);
+	CHECK_INT(netpolicy_idna("\xec\x84\xb8\xea\xb3\x84\xec\x9d\x98\xeb\xaa\xa8\xeb\x93\xa0\xec\x82\xac\xeb\x9e\x8c\xeb\x93\xa4\xec\x9d\xb4\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4\xeb\xa5\xbc\xec\x9d\xb4\xed\x95\xb4\xed\x95\x9c\xeb\x8b\xa4\xeb\xa9\xb4\xec\x96\xbc\xeb\xa7\x88\xeb\x82\x98\xec\xa2\x8b\xec\x9d\x84\xea\xb9\x8c", out, sizeof out), -1);
 	/* "a" x n + "ü": the A-label holds 63 characters at most (n = 55: "...aa-8yf") */
 	for (i = 50; i < 64; i++) {
 		memset(in, 'a', i);
 		strcpy(in + i, "\xc3\xbc");
-		CHECK_INT(netpol_idna(in, out, sizeof out), i <= 55 ? 0 : -1);
+		CHECK_INT(netpolicy_idna(in, out, sizeof out), i <= 55 ? 0 : -1);
 		if (i == 55)
 			CHECK_STR(out + 57, "aa-8yf");
 	}
-	CHECK_INT(netpol_idna("b\xc3\xbc""cher", out, 13), -1);	/* xn--bcher-kva needs 14 */
-	CHECK_INT(netpol_idna("b\xc3\xbc""cher", out, 14), 0);
-	CHECK_INT(netpol_idna("", out, sizeof out), -1);
-	CHECK_INT(netpol_idna("a b", out, sizeof out), -1);
-	CHECK_INT(netpol_idna("\xc3", out, sizeof out), -1);		/* cut sequence */
-	CHECK_INT(netpol_idna("\xf4\x90\x80\x80", out, sizeof out), -1);	/* beyond U+10FFFF */
-	CHECK_INT(netpol_idna("\xc2\xa0", out, sizeof out), -1);		/* no-break space */
-	CHECK_INT(netpol_idna("\xc2\x85", out, sizeof out), -1);		/* C1 control */
-	CHECK_INT(netpol_idna("a\xef\xbc\x8e""b", out, sizeof out), -1);	/* fullwidth full stop */
+	CHECK_INT(netpolicy_idna("b\xc3\xbc""cher", out, 13), -1);	/* xn--bcher-kva needs 14 */
+	CHECK_INT(netpolicy_idna("b\xc3\xbc""cher", out, 14), 0);
+	CHECK_INT(netpolicy_idna("", out, sizeof out), -1);
+	CHECK_INT(netpolicy_idna("a b", out, sizeof out), -1);
+	CHECK_INT(netpolicy_idna("\xc3", out, sizeof out), -1);		/* cut sequence */
+	CHECK_INT(netpolicy_idna("\xf4\x90\x80\x80", out, sizeof out), -1);	/* beyond U+10FFFF */
+	CHECK_INT(netpolicy_idna("\xc2\xa0", out, sizeof out), -1);		/* no-break space */
+	CHECK_INT(netpolicy_idna("\xc2\x85", out, sizeof out), -1);		/* C1 control */
+	CHECK_INT(netpolicy_idna("a\xef\xbc\x8e""b", out, sizeof out), -1);	/* fullwidth full stop */
 }
 
 /* A policy from entry texts (at most 16 of each). */
 struct pol {
-	struct netpol_entry allow[16], deny[16];
+	struct netpolicy_entry allow[16], deny[16];
 	struct netpol p;
 };
 
@@ -347,21 +347,21 @@ static void pol_make(struct pol *pl, const char *const *allow, const char *const
 
 	memset(pl, 0, sizeof *pl);
 	for (; allow && *allow; allow++)
-		CHECK_INT(netpol_parse_entry(*allow, &pl->allow[pl->p.nallow++], &why), 0);
+		CHECK_INT(netpolicy_parse_entry(*allow, &pl->allow[pl->p.nallow++], &why), 0);
 	for (; deny && *deny; deny++)
-		CHECK_INT(netpol_parse_entry(*deny, &pl->deny[pl->p.ndeny++], &why), 0);
+		CHECK_INT(netpolicy_parse_entry(*deny, &pl->deny[pl->p.ndeny++], &why), 0);
 	pl->p.allow = pl->allow, pl->p.deny = pl->deny;
 }
 
-/* netpol_allows(host, port) for a request host text; want_why when refused. */
+/* netpolicy_allows(host, port) for a request host text; want_why when refused. */
 static void allows(const struct pol *pl, const char *host, int port, int want, const char *want_why)
 {
-	struct netpol_host h;
+	struct netpolicy_host h;
 	const char *why = NULL;
 	int got;
 
-	CHECK_INT(netpol_host(host, strlen(host), &h, &why), 0);
-	got = netpol_allows(&pl->p, &h, port, &why);
+	CHECK_INT(netpolicy_host(host, strlen(host), &h, &why), 0);
+	got = netpolicy_allows(&pl->p, &h, port, &why);
 	CHECK_INT(got, want);
 	if (got != want)
 		fprintf(stderr, "  %s:%d\n", host, port);
@@ -377,8 +377,8 @@ static void test_allows(void)
 	static const char *const deny[] = { "secret.corp.example", "10.0.0.5:443", "bad.openai.com",
 		"*.deep.corp.example:22", NULL };
 	struct pol pl;
-	struct netpol_entry forged;
-	struct netpol_host h;
+	struct netpolicy_entry forged;
+	struct netpolicy_host h;
 	const char *why;
 
 	pol_make(&pl, allow, deny);
@@ -451,14 +451,14 @@ static void test_allows(void)
 	strcpy(forged.host, "10.0.0.7");
 	forged.port = NETPOL_ANY_PORT;
 	pl.p.allow = &forged, pl.p.nallow = 1, pl.p.ndeny = 0;
-	CHECK_INT(netpol_host("10.0.0.7", 8, &h, &why), 0);
-	CHECK_INT(netpol_allows(&pl.p, &h, 80, &why), 0);
+	CHECK_INT(netpolicy_host("10.0.0.7", 8, &h, &why), 0);
+	CHECK_INT(netpolicy_allows(&pl.p, &h, 80, &why), 0);
 	forged.family = AF_INET;
 	memcpy(forged.addr, "\x0a\0\0\x07", 4);
-	CHECK_INT(netpol_allows(&pl.p, &h, 80, &why), 1);
-	CHECK_INT(netpol_host("x.example", 9, &h, &why), 0);
+	CHECK_INT(netpolicy_allows(&pl.p, &h, 80, &why), 1);
+	CHECK_INT(netpolicy_host("x.example", 9, &h, &why), 0);
 	strcpy(h.name, "10.0.0.7");	/* a name entry's text, but no address */
-	CHECK_INT(netpol_allows(&pl.p, &h, 80, &why), 0);
+	CHECK_INT(netpolicy_allows(&pl.p, &h, 80, &why), 0);
 	/* an empty policy allows nothing */
 	pol_make(&pl, NULL, NULL);
 	allows(&pl, "api.example.com", 443, 0, "not on the allowlist");
@@ -471,7 +471,7 @@ static void range_is(const char *text, const char *want)
 	const char *got;
 
 	CHECK_INT(inet_pton(family, text, a), 1);
-	got = netpol_range(family, a);
+	got = netpolicy_range(family, a);
 	if (!want) {
 		CHECK(got == NULL);
 		if (got)
@@ -546,10 +546,10 @@ static void test_ranges(void)
 
 	for (i = 0; i < sizeof v / sizeof v[0]; i++)
 		range_is(v[i].a, v[i].r);
-	CHECK(netpol_range(AF_UNIX, (const unsigned char *)"\x7f\0\0\x01") == NULL);
+	CHECK(netpolicy_range(AF_UNIX, (const unsigned char *)"\x7f\0\0\x01") == NULL);
 }
 
-/* netpol_addr_ok on text:port. */
+/* netpolicy_addr_ok on text:port. */
 static void addr_ok(const struct pol *pl, const char *text, int port, int want, const char *want_why)
 {
 	struct sockaddr_in in;
@@ -569,7 +569,7 @@ static void addr_ok(const struct pol *pl, const char *text, int port, int want, 
 		CHECK_INT(inet_pton(AF_INET, text, &in.sin_addr), 1);
 		sa = (const struct sockaddr *)&in;
 	}
-	got = netpol_addr_ok(&pl->p, sa, &why);
+	got = netpolicy_addr_ok(&pl->p, sa, &why);
 	CHECK_INT(got, want);
 	if (got != want)
 		fprintf(stderr, "  %s port %d\n", text, port);
@@ -631,11 +631,11 @@ static void test_addr_ok(void)
 	addr_ok(&pl, "93.184.216.35", 22, 1, NULL);
 	addr_ok(&pl, "2606:4700::1111", 443, 0, "the address is on the denylist");
 	addr_ok(&pl, "2606:4700::1112", 443, 1, NULL);
-	CHECK_INT(netpol_addr_ok(&pl.p, (const struct sockaddr *)&un, &why), 0);
+	CHECK_INT(netpolicy_addr_ok(&pl.p, (const struct sockaddr *)&un, &why), 0);
 	CHECK_STR(why, "not an IP address");
 }
 
-/* Every spelling of the metadata address reaches netpol_addr_ok as that address, and is
+/* Every spelling of the metadata address reaches netpolicy_addr_ok as that address, and is
  * refused there with its reason; an allow name entry changes nothing. */
 static void test_metadata_spellings(void)
 {
@@ -645,22 +645,22 @@ static void test_metadata_spellings(void)
 		"::FFFF:169.254.169.254" };
 	static const char *const allow[] = { "*.internal:*", "metadata.google.internal", NULL };
 	struct pol pl;
-	struct netpol_host h;
+	struct netpolicy_host h;
 	struct sockaddr_in in;
 	const char *why;
 	size_t i;
 
 	pol_make(&pl, allow, NULL);
 	for (i = 0; i < sizeof spellings / sizeof spellings[0]; i++) {
-		CHECK_INT(netpol_host(spellings[i], strlen(spellings[i]), &h, &why), 0);
+		CHECK_INT(netpolicy_host(spellings[i], strlen(spellings[i]), &h, &why), 0);
 		CHECK_INT(h.family, AF_INET);
 		CHECK_STR(h.name, "169.254.169.254");
-		CHECK_STR(netpol_range(h.family, h.addr), "metadata");
-		CHECK_INT(netpol_allows(&pl.p, &h, 80, &why), 0);	/* a literal needs an address entry */
+		CHECK_STR(netpolicy_range(h.family, h.addr), "metadata");
+		CHECK_INT(netpolicy_allows(&pl.p, &h, 80, &why), 0);	/* a literal needs an address entry */
 		memset(&in, 0, sizeof in);
 		in.sin_family = AF_INET, in.sin_port = htons(80);
 		memcpy(&in.sin_addr, h.addr, 4);
-		CHECK_INT(netpol_addr_ok(&pl.p, (const struct sockaddr *)&in, &why), 0);
+		CHECK_INT(netpolicy_addr_ok(&pl.p, (const struct sockaddr *)&in, &why), 0);
 		CHECK_STR(why, "resolves to a cloud metadata address");
 	}
 	/* what a name on the list resolves to is checked all the same */
