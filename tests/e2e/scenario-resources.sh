@@ -123,8 +123,7 @@ rs_refused() {
 	check_eq "resources: a bad value is refused" 1 "$RC"
 	check_has "resources: ... naming the key" "$ERR" \
 		'hostUsers.alice.resources.memoryMax: "12Q" is not a size (bytes with K, M, G, T suffix, a percentage, or "infinity")'
-	for dev in /dev/pi-e2e-link:"is a link" /dev/shm:"is not a character device" \
-		/etc/hostname:"must be a device node under /dev"; do
+	for dev in /dev/pi-e2e-link:"is a link" /dev/shm:"is not a character device"; do
 		E2E_ALICE_EXTRA="\"devices\": [\"${dev%%:*}\"]" write_config /opt/fake-agent
 		pi_as alice proj-alice "--exit 0"
 		check_eq "resources: device ${dev%%:*} is refused" 1 "$RC"
@@ -132,5 +131,11 @@ rs_refused() {
 			"hostUsers.alice.devices[0]: ${dev%%:*} "
 		check_has "resources: ... $dev" "$ERR" "${dev#*:}"
 	done
+	# a path outside /dev is a config error (DeviceAllow= takes /dev only), the key named
+	E2E_ALICE_EXTRA='"devices": ["/etc/hostname"]' write_config /opt/fake-agent
+	pi_as alice proj-alice "--exit 0"
+	check_eq "resources: device /etc/hostname is refused" 1 "$RC"
+	check_has "resources: ... as a config error naming the key" "$ERR" \
+		"hostUsers.alice.devices[0]: must be a device node under /dev"
 	check_eq "resources: the refused launches started no unit" "$before" "$(units)"
 }
