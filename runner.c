@@ -409,6 +409,7 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 	struct pollfd p[4];
 	const char *gone = NULL;
 	pid_t killer = -1;
+	int tick;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -438,14 +439,19 @@ static int supervise(struct run *r, char *const *argv, char **envp)
 		/* a cover gone or moved (coverwatch.c): the session is over; the unit is killed, and
 		 * killed again every tick until systemd-run ends (before systemd has loaded the unit
 		 * a kill finds nothing, and the cover may be back by the time the agent starts) */
+		tick = 0;
 		if ((p[2].revents & POLLIN) && coverwatch_changed(&r->cw, &gone)) {
 			p[2].fd = -1;
 			p[3].fd = cover_gone(r, gone);
+			tick = 1;                  /* the first kill at once */
 		}
-		if (gone && (p[3].fd < 0 || (p[3].revents & POLLIN)) && killer <= 0) {
-			drain(p[3].fd);
+		if (p[3].fd >= 0 && (p[3].revents & POLLIN)) {
+			drain(p[3].fd);            /* read at every tick, or poll would spin */
+			tick = 1;
+		}
+		/* without a timer, at each wakeup: the last kill's end (SIGCHLD) is one */
+		if (gone && (tick || p[3].fd < 0) && killer <= 0)
 			killer = systemctl(r, "kill", "--signal=SIGKILL", envp, &old, -1);
-		}
 		if (r->watch_fd >= 0 && (p[1].revents & POLLIN) &&
 		    suspend_marked(r->watch_fd, AGENTINIT_MARK, unit_main_pid, &lk) == 1 &&
 		    pid > 0 && !got && foreground())

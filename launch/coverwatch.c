@@ -10,6 +10,10 @@
  *   must be the very mount (id) and file (device, inode) found when the watch was armed; the
  *   watch is armed right after the covers are mounted, before the unit starts, and checks
  *   that each step is what cover.c made (a pinned directory, the cover itself);
+ * - the host's own way to each root holding a cover is watched too, from /: the unit binds
+ *   the staged root at the root's path, and renaming the root or a directory above it moves
+ *   that bind away (where the path is the host's, outside the unit's own tmpfs), so a rename
+ *   of any directory on it ends the session, even one the unit would not have noticed;
  * - an event that moved, removed or replaced a step's name in its directory is the cover gone,
  *   even when the state is back by the time it is read (a swap and a swap back between two
  *   wakeups); so is a watch the kernel dropped (IN_IGNORED) and an overflowed queue;
@@ -90,13 +94,14 @@ static int same(const struct coverwatch *w, size_t i)
 	return ok;
 }
 
-/* A directory step: watched, and (but a staged root) a mount point of its own, pinned. */
-static int watch_dir(struct coverwatch *w, int i)
+/* A directory step: watched, and (but a staged root, or a directory of the host's path to a
+ * root: pinned 0) a mount point of its own, pinned. */
+static int watch_dir(struct coverwatch *w, int i, int pinned)
 {
 	char proc[40];
 	struct coverwatch_step *s = &w->v[i];
 
-	if (s->parent >= 0 && s->mnt && s->mnt == w->v[s->parent].mnt) {
+	if (pinned && s->parent >= 0 && s->mnt && s->mnt == w->v[s->parent].mnt) {
 		errno = ESTALE;
 		return -1;
 	}
@@ -123,7 +128,7 @@ static int add_one(struct coverwatch *w, const char *staged, const char *rel, co
 	for (p = buf; *p; p = next) {
 		next = strchr(p, '/');
 		next = next ? (*next = '\0', next + 1) : p + strlen(p);
-		if (watch_dir(w, at) < 0 || (at = step(w, at, p, path)) < 0)
+		if (watch_dir(w, at, 1) < 0 || (at = step(w, at, p, path)) < 0)
 			return -1;
 	}
 	if (src >= 0 && fstat(src, &want) < 0)
@@ -132,6 +137,28 @@ static int add_one(struct coverwatch *w, const char *staged, const char *rel, co
 	    (w->v[at].parent >= 0 && w->v[at].mnt && w->v[at].mnt == w->v[w->v[at].parent].mnt)) {
 		errno = ESTALE;
 		return -1;
+	}
+	return 0;
+}
+
+/* The host's own way to root (resolved, absolute), from /: each directory on it watched, the
+ * root the last step. The unit binds the staged root at root's path; where that path is the
+ * host's (outside the unit's own tmpfs), renaming root or a directory above it, from any
+ * namespace where it is no mount point, moves the unit's bind away and leaves the path to her. */
+static int add_host(struct coverwatch *w, const char *root, const char *path)
+{
+	char buf[4096], *p, *next;
+	int at = step(w, -1, "/", path);
+
+	if (at < 0 || snprintf(buf, sizeof buf, "%s", root + 1) >= (int)sizeof buf) {
+		errno = at < 0 ? errno : ENAMETOOLONG;
+		return -1;
+	}
+	for (p = buf; *p; p = next) {
+		next = strchr(p, '/');
+		next = next ? (*next = '\0', next + 1) : p + strlen(p);
+		if (watch_dir(w, at, 0) < 0 || (at = step(w, at, p, path)) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -147,7 +174,8 @@ int coverwatch_add(struct coverwatch *w, const struct mounts *m, char *const *ro
 		if (!policy_within(path, roots[i]))
 			continue;
 		len = strlen(roots[i]);
-		if (add_one(w, m->staged[i], path[len] ? path + len + 1 : "", path, src) < 0)
+		if (add_one(w, m->staged[i], path[len] ? path + len + 1 : "", path, src) < 0 ||
+		    add_host(w, roots[i], path) < 0)
 			return -1;
 	}
 	return 0;

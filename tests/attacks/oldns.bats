@@ -24,6 +24,7 @@ setup() {
 
 teardown() {
 	rm -f "$REC/hold"
+	[ ! -d "$A/p-moved" ] || { rm -rf "$A/p"; mv -T "$A/p-moved" "$A/p"; }
 	[ -z "${HOLDER:-}" ] || kill "$HOLDER" 2>/dev/null || true
 	[ -z "${NS:-}" ] || rm -rf "$NS"
 }
@@ -85,6 +86,16 @@ assert d["defaultProvider"] == "managed" and "shellPath" not in d, d
 @test "admin-wins: a directory above the covered settings renamed away from an older namespace stops the unit" {
 	attack "$A/p/sub" 'mv sub sub-old && mkdir -p sub/.pi && echo "{\"shellPath\": \"/mine\"}" >sub/.pi/settings.json'
 	stopped "$A/p/sub/.pi/settings.json"
+}
+
+@test "admin-wins: the project root itself renamed away and made again from an older namespace stops the unit" {
+	# where the unit binds the staged root over the host's own path (a root outside the unit's
+	# tmpfs), the rename moves that bind away and the path leads to her new tree (review)
+	rm -rf "$A/p-moved"
+	attack "$A/p" 'cd .. && mv -T p p-moved && mkdir -p p/.pi && echo "{\"shellPath\": \"/mine\"}" >p/.pi/settings.json'
+	# her tree back as the other cases and suites expect it
+	rm -rf "$A/p" && mv -T "$A/p-moved" "$A/p"
+	stopped "$A/p/.pi/settings.json"
 }
 
 @test "a directory renamed over a covered one from an older namespace stops the unit" {
