@@ -46,6 +46,9 @@ s1_report() {
 	probes+=" --write $S1_STATE --make agent-made.txt --chgrp agent-moved.txt --git agent-repo --pipeline"
 	probes+=" --see /proc/1 --see /dev/net"
 	ctr rm -rf "$S1_PROJ/agent-made.txt" "$S1_PROJ/agent-moved.txt" "$S1_PROJ/agent-repo"
+	# an auth.json an earlier scenario's real agent wrote into alice's agent dir is the agent's
+	# own (the sync neither copies nor removes it): gone first, so what follows is the sync's
+	ctr rm -f "$S1_STATE/.pi/agent/auth.json"
 	pi_as alice proj-alice "$probes"
 	r=$OUT
 	check_eq "1: pi exits 0 for a plain run" 0 "$RC"
