@@ -94,14 +94,21 @@ static int same(const struct coverwatch *w, size_t i)
 	return ok;
 }
 
-/* A directory step: watched, and (but a staged root, or a directory of the host's path to a
- * root: pinned 0) a mount point of its own, pinned. */
+/* Whether step i sits on a mount of its own (a staged root has no parent to share one with). */
+static int own_mount(const struct coverwatch *w, int i)
+{
+	const struct coverwatch_step *s = &w->v[i];
+
+	return s->parent < 0 || !s->mnt || s->mnt != w->v[s->parent].mnt;
+}
+
+/* A directory step: watched; when pinned, a mount point of its own (cover.c bound it). */
 static int watch_dir(struct coverwatch *w, int i, int pinned)
 {
 	char proc[40];
 	struct coverwatch_step *s = &w->v[i];
 
-	if (pinned && s->parent >= 0 && s->mnt && s->mnt == w->v[s->parent].mnt) {
+	if (pinned && !own_mount(w, i)) {
 		errno = ESTALE;
 		return -1;
 	}
@@ -112,14 +119,13 @@ static int watch_dir(struct coverwatch *w, int i, int pinned)
 	return s->wd < 0 ? -1 : 0;
 }
 
-/* path at rel beneath the staged root staged: each directory watched, the last step the
- * cover. */
-static int add_one(struct coverwatch *w, const char *staged, const char *rel, const char *path,
-		   int src)
+/* The steps from the directory from (absolute) down rel, each directory on the way watched
+ * (pinned: each a mount point of its own): the last step's index, or -1 with errno. */
+static int walk(struct coverwatch *w, const char *from, const char *rel, const char *path,
+		int pinned)
 {
 	char buf[4096], *p, *next;
-	struct stat want;
-	int at = step(w, -1, staged, path);
+	int at = step(w, -1, from, path);
 
 	if (at < 0 || snprintf(buf, sizeof buf, "%s", rel) >= (int)sizeof buf) {
 		errno = at < 0 ? errno : ENAMETOOLONG;
@@ -128,13 +134,24 @@ static int add_one(struct coverwatch *w, const char *staged, const char *rel, co
 	for (p = buf; *p; p = next) {
 		next = strchr(p, '/');
 		next = next ? (*next = '\0', next + 1) : p + strlen(p);
-		if (watch_dir(w, at, 1) < 0 || (at = step(w, at, p, path)) < 0)
+		if (watch_dir(w, at, pinned) < 0 || (at = step(w, at, p, path)) < 0)
 			return -1;
 	}
-	if (src >= 0 && fstat(src, &want) < 0)
+	return at;
+}
+
+/* path at rel beneath the staged root staged: each directory pinned and watched, the last
+ * step the cover. */
+static int add_one(struct coverwatch *w, const char *staged, const char *rel, const char *path,
+		   int src)
+{
+	struct stat want;
+	int at = walk(w, staged, rel, path, 1);
+
+	if (at < 0 || (src >= 0 && fstat(src, &want) < 0))
 		return -1;
 	if (!same(w, (size_t)at) || cover_is(w->v[at].fd, src >= 0 ? &want : NULL) < 0 ||
-	    (w->v[at].parent >= 0 && w->v[at].mnt && w->v[at].mnt == w->v[w->v[at].parent].mnt)) {
+	    !own_mount(w, at)) {
 		errno = ESTALE;
 		return -1;
 	}
@@ -147,20 +164,7 @@ static int add_one(struct coverwatch *w, const char *staged, const char *rel, co
  * namespace where it is no mount point, moves the unit's bind away and leaves the path to her. */
 static int add_host(struct coverwatch *w, const char *root, const char *path)
 {
-	char buf[4096], *p, *next;
-	int at = step(w, -1, "/", path);
-
-	if (at < 0 || snprintf(buf, sizeof buf, "%s", root + 1) >= (int)sizeof buf) {
-		errno = at < 0 ? errno : ENAMETOOLONG;
-		return -1;
-	}
-	for (p = buf; *p; p = next) {
-		next = strchr(p, '/');
-		next = next ? (*next = '\0', next + 1) : p + strlen(p);
-		if (watch_dir(w, at, 0) < 0 || (at = step(w, at, p, path)) < 0)
-			return -1;
-	}
-	return 0;
+	return walk(w, "/", root + 1, path, 0) < 0 ? -1 : 0;
 }
 
 int coverwatch_add(struct coverwatch *w, const struct mounts *m, char *const *roots,

@@ -1,8 +1,11 @@
 /* check.h - the tiny assertion helper every C unit test uses. */
 #ifndef CHECK_H
 #define CHECK_H
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int check_failed, check_run;
 
@@ -26,6 +29,19 @@ static inline const char *check_path(const char *dir, const char *rel)
 	k = (k + 1) % 8;
 	snprintf(buf[k], sizeof buf[k], "%s/%s", dir, rel);
 	return buf[k];
+}
+
+/* Writes text to dir/rel (created or truncated, 0644); a failure is said on stderr, for the
+ * checks that follow to catch. */
+static inline void check_put(const char *dir, const char *rel, const char *text)
+{
+	const char *path = check_path(dir, rel);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		fprintf(stderr, "setup: cannot write %s: %s\n", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
 }
 
 /* Prints the closing line the CI reads: "N passed, N failed". */

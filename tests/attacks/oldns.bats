@@ -29,27 +29,32 @@ teardown() {
 	[ -z "${NS:-}" ] || rm -rf "$NS"
 }
 
-# old_namespace: alice makes a user and mount namespace of her own now (unshare -Urm), before
-# any launch; in it, once told, she runs one shell command in $A/p and says its status.
-old_namespace() {
+# old_shell: alice makes a user and mount namespace of her own now (unshare -Urm), before any
+# launch; in it, in $A/p, she runs each command sent (in_ns CMD) and says its status.
+old_shell() {
 	setpriv --reuid pitest-alice --regid pitest-alice --init-groups --reset-env \
-		unshare -Urm sh -c 'echo ready >"$1/ready"; read -r cmd <"$1/in"; cd "$2" && sh -c "$cmd"; echo $? >"$1/done"' \
+		unshare -Urm sh -c 'echo ready >"$1/ready"; cd "$2"; while read -r cmd <"$1/in"; do sh -c "$cmd"; echo $? >"$1/done"; done' \
 		oldns "$NS" "$A/p" &
 	HOLDER=$!
 	read -r _ <"$NS/ready"
 }
 
+in_ns() {
+	local rc
+	echo "$1" >"$NS/in"
+	read -r rc <"$NS/done"
+	[ "$rc" -eq 0 ] || { echo "alice's command failed: $1: $rc" >&2; return 1; }
+}
+
 # attack DIR CMD: alice launches in DIR; once the unit is up, CMD runs in her old namespace;
 # then pi's end is waited for (its output in $output, its status in $status).
 attack() {
-	local dir=$1 cmd=$2 pid rc
-	old_namespace
+	local dir=$1 cmd=$2 pid
+	old_shell
 	T=20 pi_as pitest-alice "$dir" >"$BATS_TEST_TMPDIR/out" 2>&1 &
 	pid=$!
 	read -r UNIT <"$REC/started"
-	echo "$cmd" >"$NS/in"
-	read -r rc <"$NS/done"
-	[ "$rc" -eq 0 ] || { echo "the attack itself failed: $rc" >&2; return 1; }
+	in_ns "$cmd"
 	# what the staged root shows now (the unit binds it), for the record
 	echo "# staged after the attack: $(cat /run/pi-agent-binds/*/0/.pi/settings.json 2>&1 | head -c 200)" >&3
 	status=0
@@ -103,22 +108,6 @@ assert d["defaultProvider"] == "managed" and "shellPath" not in d, d
 	rm "$A/p/.pi/settings.json"
 	attack "$A/p" 'mkdir x && echo "{}" >x/settings.json && mv -T x .pi'
 	stopped "$A/p/.pi"
-}
-
-# old_shell: like old_namespace, but alice's namespace runs every command sent (in_ns CMD).
-old_shell() {
-	setpriv --reuid pitest-alice --regid pitest-alice --init-groups --reset-env \
-		unshare -Urm sh -c 'echo ready >"$1/ready"; cd "$2"; while read -r cmd <"$1/in"; do sh -c "$cmd"; echo $? >"$1/done"; done' \
-		oldns "$NS" "$A/p" &
-	HOLDER=$!
-	read -r _ <"$NS/ready"
-}
-
-in_ns() {
-	local rc
-	echo "$1" >"$NS/in"
-	read -r rc <"$NS/done"
-	[ "$rc" -eq 0 ] || { echo "alice's command failed: $1: $rc" >&2; return 1; }
 }
 
 @test "deny: a cover moved before systemd has loaded the unit and put back is still the end of the session" {

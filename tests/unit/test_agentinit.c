@@ -24,12 +24,7 @@ static const char *at(const char *rel)
 
 static void put(const char *rel, const char *text)
 {
-	int fd = open(at(rel), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		fprintf(stderr, "setup: cannot write %s: %s\n", at(rel), strerror(errno));
-	if (fd >= 0)
-		close(fd);
+	check_put(top, rel, text);
 }
 
 /* pi-agent-init CHECK... /bin/sh -c 'echo ran >TOP/ran' in a child: its exit status; whether
