@@ -769,7 +769,8 @@ static int launch(struct run *r, char **args, size_t nargs)
 		audit("fail", r->user, r->pol.cwd, "reason=proxy-account");
 		return EXIT_DENIED;
 	}
-	if (slice_devices(r->host, q, sizeof q) < 0 || slice_apply(&r->c, r->host, q, sizeof q) < 0) {
+	if (slice_devices(r->host, q, sizeof q) < 0 ||
+	    slice_apply(&r->c, r->host, r->runtime_fd, SLICE_CONTROL, q, sizeof q) < 0) {
 		pi_say("%s: %s", r->c.path, q);
 		audit("deny", r->user, r->pol.cwd, "reason=resources");
 		return EXIT_DENIED;

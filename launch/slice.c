@@ -6,21 +6,28 @@
  *   binds later is what was checked here, no other user can swap it in between;
  * - systemctl runs from an absolute path (beside systemdRunPath) with an argv built from the
  *   checked slice name and checked values only, an environment built from scratch, an empty
- *   signal mask and default dispositions, its stdout on /dev/null.
+ *   signal mask and default dispositions, its stdout on /dev/null;
+ * - set-property is skipped only when the record in the runtime directory (root's alone) names
+ *   the same properties and systemd's drop-in directory for the slice is the very one, with
+ *   the very times, that the last set-property left: anything else runs it again.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "resources.h"
 #include "slice.h"
+
+#define RECORD_MAX (RES_N * 96 + 512)  /* a record: the properties' line and the directory's */
 
 static const char *refuse(char *why, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -113,12 +120,49 @@ static int run(char *const argv[], char *const envp[])
 	return st;
 }
 
-int slice_apply(const struct config *c, const struct host_user *h, char *err, size_t n)
+/* The drop-in directory `set-property --runtime` leaves for slice, as one line (its device,
+ * inode, mtime and ctime), after the line of properties; "" when there is no such directory. Any
+ * set-property or revert since renames or removes a file there and changes its times. */
+static void control_state(const char *control, const char *slice, const char *props, char *out,
+			  size_t n)
+{
+	char dir[1024];
+	struct stat st;
+
+	*out = 0;
+	if (!control || snprintf(dir, sizeof dir, "%s/%s.d", control, slice) >= (int)sizeof dir ||
+	    lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return;
+	snprintf(out, n, "%s\n%ju:%ju %lld.%09ld %lld.%09ld\n", props, (uintmax_t)st.st_dev,
+		 (uintmax_t)st.st_ino, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+		 (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+}
+
+/* Whether the record name in dirfd says exactly state. */
+static int recorded(int dirfd, const char *name, const char *state)
+{
+	char buf[RECORD_MAX];
+	ssize_t got = -1;
+	int fd;
+
+	if (dirfd < 0 || !*state)
+		return 0;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		got = read(fd, buf, sizeof buf);
+		close(fd);
+	}
+	return got == (ssize_t)strlen(state) && !memcmp(buf, state, (size_t)got);
+}
+
+int slice_apply(const struct config *c, const struct host_user *h, int dirfd, const char *control,
+		char *err, size_t n)
 {
 	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C", NULL };
 	char ctl[4096], slice[300], prop[RES_N][96], *argv[RES_N + 5];
+	char props[RES_N * 96 + 300], state[RECORD_MAX], name[300];
 	struct resources res;
-	size_t k, j = 0;
+	size_t k, j = 0, m;
 	int st;
 
 	if (slice_of(c, h, slice, sizeof slice, &res) < 0) {
@@ -128,16 +172,29 @@ int slice_apply(const struct config *c, const struct host_user *h, char *err, si
 	}
 	config_systemctl(c, ctl, sizeof ctl);
 	argv[j++] = ctl, argv[j++] = "set-property", argv[j++] = "--runtime", argv[j++] = slice;
+	m = (size_t)snprintf(props, sizeof props, "%s", slice);
 	for (k = 0; k < RES_N; k++)
 		if (resources_on_slice(k)) {
 			snprintf(prop[k], sizeof prop[k], "%s=%s", resources_property(k),
 				 res.v[k] ? res.v[k] : resources_unset(k));
 			argv[j++] = prop[k];
+			m += (size_t)snprintf(props + m, sizeof props - m, " %s", prop[k]);
 		}
 	argv[j] = NULL;
-	st = run(argv, envp);
-	if (st == 0)
+	snprintf(name, sizeof name, "%s.slice", h->name);
+	/* as this user's last launch left it, with the same values: nothing to ask of systemd */
+	control_state(control, slice, props, state, sizeof state);
+	if (recorded(dirfd, name, state))
 		return 0;
+	st = run(argv, envp);
+	if (st == 0) {
+		control_state(control, slice, props, state, sizeof state);
+		if (dirfd >= 0 && (!*state || fs_write_atomic(dirfd, name, state, strlen(state), 0600) < 0))
+			unlinkat(dirfd, name, 0);
+		return 0;
+	}
+	if (dirfd >= 0)
+		unlinkat(dirfd, name, 0);
 	if (st < 0)
 		snprintf(err, n, "cannot run %s: %s", ctl, strerror(errno));
 	else

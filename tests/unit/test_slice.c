@@ -1,6 +1,7 @@
 // links: launch/slice.c lib/resources.c lib/config.c lib/json.c priv/fs.c net/netpolicy.c
 /* test_slice.c - unit tests for a user's devices checked at launch, the slice's set-property argv and its words. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +93,7 @@ static void test_apply(void)
 	h.resources.v[RES_MEMORY_MAX] = "16G", h.resources.v[RES_TASKS_MAX] = "512";
 	setenv("HOME", "/root", 1);
 	setenv("FAIL", "0", 1);
-	CHECK(slice_apply(&c, &h, line, sizeof line) == 0);
+	CHECK(slice_apply(&c, &h, -1, NULL, line, sizeof line) == 0);
 	f = fopen(rec, "r");
 	CHECK(f && fgets(line, sizeof line, f));
 	/* every slice key, set or undone; the session's runtimeMaxSec never on the slice */
@@ -104,15 +105,111 @@ static void test_apply(void)
 	if (f)
 		fclose(f);
 	chmod(check_path(dir, "systemctl"), 0644);
-	CHECK(slice_apply(&c, &h, line, sizeof line) == -1);
+	CHECK(slice_apply(&c, &h, -1, NULL, line, sizeof line) == -1);
 	CHECK(strstr(line, "cannot run ") && strstr(line, "systemctl: Permission denied"));
 	f = fopen(check_path(dir, "systemctl"), "w");
 	if (f)
 		fputs("#!/bin/sh\nexit 3\n", f), fclose(f);
 	chmod(check_path(dir, "systemctl"), 0755);
-	CHECK(slice_apply(&c, &h, line, sizeof line) == -1);
+	CHECK(slice_apply(&c, &h, -1, NULL, line, sizeof line) == -1);
 	CHECK(strstr(line, "cannot give pi-agent-john\\x2ddoe.slice its resources: ") &&
 	      strstr(line, "set-property pi-agent-john\\x2ddoe.slice exited 3"));
+}
+
+/* A fake systemctl that does what set-property --runtime does to systemd's runtime drop-ins (a
+ * file renamed into <control>/<slice>.d) and counts its runs in runs; it fails while
+ * runs.fail exists (systemctl gets an environment of its own: no variable reaches it). */
+static void fake_systemd(const char *control, const char *runs)
+{
+	FILE *f = fopen(check_path(dir, "systemctl"), "w");
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fprintf(f, "#!/bin/sh\necho run >>%s\n[ -e %s.fail ] && exit 1\n"
+		"mkdir -p \"%s/$3.d\" && echo \"$*\" >\"%s/$3.d/.tmp\" && "
+		"mv \"%s/$3.d/.tmp\" \"%s/$3.d/50-props.conf\"\n", runs, runs, control, control,
+		control, control);
+	fclose(f);
+	chmod(check_path(dir, "systemctl"), 0755);
+}
+
+static int runs_of(const char *runs)
+{
+	char line[64];
+	int k = 0;
+	FILE *f = fopen(runs, "r");
+
+	while (f && fgets(line, sizeof line, f))
+		k++;
+	if (f)
+		fclose(f);
+	return k;
+}
+
+/* The record: set-property runs when the properties or systemd's drop-ins changed, not else. */
+static void test_record(void)
+{
+	char run[4096], control[4096], runs[4096], err[4096], conf[4096];
+	struct config c = { .systemd_run_path = run };
+	struct host_user h = { .name = "alice" };
+	int rt;
+	FILE *f;
+
+	snprintf(run, sizeof run, "%s", check_path(dir, "systemd-run"));
+	snprintf(control, sizeof control, "%s", check_path(dir, "control"));
+	snprintf(runs, sizeof runs, "%s", check_path(dir, "runs"));
+	snprintf(conf, sizeof conf, "%s/pi-agent-alice.slice.d/50-props.conf", control);
+	CHECK(mkdir(check_path(dir, "rt"), 0700) == 0);
+	rt = open(check_path(dir, "rt"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(rt >= 0);
+	fake_systemd(control, runs);
+	c.resources.v[RES_MEMORY_MAX] = "8G";
+	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 1);
+	CHECK(faccessat(rt, "alice.slice", F_OK, 0) == 0);
+	/* the same again: systemd is not asked */
+	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 1);
+	/* another value: asked */
+	c.resources.v[RES_MEMORY_MAX] = "4G";
+	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 2);
+	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 2);
+	/* the drop-ins changed behind it (an admin's set-property or revert): asked */
+	f = fopen(check_path(dir, "other"), "w");
+	if (f)
+		fclose(f);
+	CHECK(rename(check_path(dir, "other"), conf) == 0);
+	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 3);
+	CHECK(unlink(conf) == 0);
+	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 4);
+	/* no drop-in directory at all (systemd keeps them elsewhere): asked every time */
+	CHECK(slice_apply(&c, &h, rt, NULL, err, sizeof err) == 0);
+	CHECK(slice_apply(&c, &h, rt, NULL, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 6);
+	/* a failed set-property leaves no record behind: the next launch asks again */
+	snprintf(err, sizeof err, "%s.fail", runs);
+	f = fopen(err, "w");
+	if (f)
+		fclose(f);
+	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == -1);
+	CHECK(runs_of(runs) == 7);
+	CHECK(faccessat(rt, "alice.slice", F_OK, 0) == -1 && errno == ENOENT);
+	snprintf(err, sizeof err, "%s.fail", runs);
+	CHECK(unlink(err) == 0);
+	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == 0);
+	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 8);
+	/* another user's record is not this one's */
+	h.name = "bob";
+	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 9);
+	if (rt >= 0)
+		close(rt);
 }
 
 static void test_describe(void)
@@ -146,6 +243,7 @@ int main(void)
 	test_devices();
 	test_host_devices();
 	test_apply();
+	test_record();
 	test_describe();
 	pid = fork();
 	if (pid == 0)
