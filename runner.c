@@ -770,7 +770,7 @@ static int launch(struct run *r, char **args, size_t nargs)
 		return EXIT_DENIED;
 	}
 	if (slice_devices(r->host, q, sizeof q) < 0 ||
-	    slice_apply(&r->c, r->host, r->runtime_fd, SLICE_CONTROL, q, sizeof q) < 0) {
+	    slice_apply(&r->c, r->host, r->runtime_fd, SLICE_SYSROOT, q, sizeof q) < 0) {
 		pi_say("%s: %s", r->c.path, q);
 		audit("deny", r->user, r->pol.cwd, "reason=resources");
 		return EXIT_DENIED;

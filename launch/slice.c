@@ -8,9 +8,11 @@
  *   checked slice name and checked values only, an environment built from scratch, an empty
  *   signal mask and default dispositions, its stdout on /dev/null;
  * - set-property is skipped only when the record in the runtime directory (root's alone) names
- *   the same properties and systemd's drop-in directory for the slice is the very one, with
- *   the very times, that the last set-property left: anything else runs it again.
+ *   the same properties and systemd's drop-in directories for the slice and its generator
+ *   directory are the very ones, with the very entries and times, that the last set-property
+ *   left: anything else (or nothing to compare) runs it again.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -27,7 +29,7 @@
 #include "resources.h"
 #include "slice.h"
 
-#define RECORD_MAX (RES_N * 96 + 512)  /* a record: the properties' line and the directory's */
+#define RECORD_MAX 8192   /* a record: the properties' line and the directories' */
 
 static const char *refuse(char *why, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -120,22 +122,81 @@ static int run(char *const argv[], char *const envp[])
 	return st;
 }
 
-/* The drop-in directory `set-property --runtime` leaves for slice, as one line (its device,
- * inode, mtime and ctime), after the line of properties; "" when there is no such directory. Any
- * set-property or revert since renames or removes a file there and changes its times. */
-static void control_state(const char *control, const char *slice, const char *props, char *out,
-			  size_t n)
+/* Appends to out at *j: 0, or -1 when it does not fit. */
+static int put(char *out, size_t n, size_t *j, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int put(char *out, size_t n, size_t *j, const char *fmt, ...)
 {
-	char dir[1024];
-	struct stat st;
+	va_list ap;
+	int k;
 
-	*out = 0;
-	if (!control || snprintf(dir, sizeof dir, "%s/%s.d", control, slice) >= (int)sizeof dir ||
-	    lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		return;
-	snprintf(out, n, "%s\n%ju:%ju %lld.%09ld %lld.%09ld\n", props, (uintmax_t)st.st_dev,
+	va_start(ap, fmt);
+	k = *j < n ? vsnprintf(out + *j, n - *j, fmt, ap) : -1;
+	va_end(ap);
+	if (k < 0 || (size_t)k >= n - *j)
+		return -1;
+	*j += (size_t)k;
+	return 0;
+}
+
+/* One directory as a line at *j: its device, inode, mtime and ctime and each entry's name and
+ * inode, or "absent". 0, or -1 when it cannot be read or out is full. */
+static int dir_state(const char *path, char *out, size_t n, size_t *j)
+{
+	struct dirent *e;
+	struct stat st;
+	DIR *d = NULL;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? put(out, n, j, "absent\n") : -1;
+	if (fstat(fd, &st) < 0 || !(d = fdopendir(fd))) {
+		close(fd);
+		return -1;
+	}
+	rc = put(out, n, j, "%ju:%ju %lld.%09ld %lld.%09ld", (uintmax_t)st.st_dev,
 		 (uintmax_t)st.st_ino, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
 		 (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+	while (rc == 0 && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			rc = put(out, n, j, " %s:%ju", e->d_name, (uintmax_t)e->d_ino);
+	closedir(d);
+	return rc < 0 ? -1 : put(out, n, j, "\n");
+}
+
+/* What tells that systemd still holds what the last set-property gave the slice, after the
+ * line of properties; "" when it cannot be told. set-property --runtime leaves a drop-in
+ * directory under sysroot/run/systemd/system.control: none there, no record. A set-property
+ * or revert since renames or removes a file there (a new inode, new times); one without
+ * --runtime does the same under /etc/systemd/system.control; a daemon-reload or reexec
+ * (which reads any other drop-in an admin added) makes /run/systemd/generator anew. */
+static void control_state(const char *sysroot, const char *slice, const char *props, char *out,
+			  size_t n)
+{
+	/* the slice's drop-ins at run time and persistent, then the generators' directory */
+	static const char *const where[] = { "run/systemd/system.control", "etc/systemd/system.control",
+		"run/systemd/generator" };
+	char path[1024];
+	struct stat st;
+	size_t i, j = 0;
+
+	*out = 0;
+	if (!sysroot || put(out, n, &j, "%s\n", props) < 0)
+		goto none;
+	for (i = 0; i < sizeof where / sizeof *where; i++) {
+		if (snprintf(path, sizeof path, "%s/%s%s%s%s", sysroot, where[i], i < 2 ? "/" : "",
+			     i < 2 ? slice : "", i < 2 ? ".d" : "") >= (int)sizeof path)
+			goto none;
+		/* no runtime drop-ins after set-property --runtime: nothing to compare with */
+		if (i == 0 && (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode)))
+			goto none;
+		if (dir_state(path, out, n, &j) < 0)
+			goto none;
+	}
+	return;
+none:
+	*out = 0;
 }
 
 /* Whether the record name in dirfd says exactly state. */
@@ -155,7 +216,7 @@ static int recorded(int dirfd, const char *name, const char *state)
 	return got == (ssize_t)strlen(state) && !memcmp(buf, state, (size_t)got);
 }
 
-int slice_apply(const struct config *c, const struct host_user *h, int dirfd, const char *control,
+int slice_apply(const struct config *c, const struct host_user *h, int dirfd, const char *sysroot,
 		char *err, size_t n)
 {
 	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C", NULL };
@@ -183,12 +244,12 @@ int slice_apply(const struct config *c, const struct host_user *h, int dirfd, co
 	argv[j] = NULL;
 	snprintf(name, sizeof name, "%s.slice", h->name);
 	/* as this user's last launch left it, with the same values: nothing to ask of systemd */
-	control_state(control, slice, props, state, sizeof state);
+	control_state(sysroot, slice, props, state, sizeof state);
 	if (recorded(dirfd, name, state))
 		return 0;
 	st = run(argv, envp);
 	if (st == 0) {
-		control_state(control, slice, props, state, sizeof state);
+		control_state(sysroot, slice, props, state, sizeof state);
 		if (dirfd >= 0 && (!*state || fs_write_atomic(dirfd, name, state, strlen(state), 0600) < 0))
 			unlinkat(dirfd, name, 0);
 		return 0;

@@ -17,12 +17,12 @@ int slice_of(const struct config *c, const struct host_user *h, char *slice, siz
  * environment of its own: every slice key, the configured value or the one that undoes it,
  * so a key taken out of the config is undone at the next launch. A round trip to systemd
  * (25-60 ms) at each launch is saved by a record, <user>.slice in dirfd (-1: none): when it
- * names the same properties and the slice's drop-in directory under control (systemd's
- * runtime one, SLICE_CONTROL) is as the last set-property left it, nothing runs. 0, or -1
- * with why in err. */
-int slice_apply(const struct config *c, const struct host_user *h, int dirfd, const char *control,
+ * names the same properties and systemd's drop-in directories for the slice and its
+ * generator directory (under sysroot, SLICE_SYSROOT; NULL: none) are as the last call left
+ * them, nothing runs. 0, or -1 with why in err. */
+int slice_apply(const struct config *c, const struct host_user *h, int dirfd, const char *sysroot,
 		char *err, size_t n);
-#define SLICE_CONTROL "/run/systemd/system.control"
+#define SLICE_SYSROOT ""
 /* One line of words: "pi-agent-alice.slice in pi-agent.slice: MemoryMax=8G ... (all of
  * alice's sessions together); each session: RuntimeMaxSec=8h". */
 void slice_describe(const struct config *c, const struct host_user *h, char *out, size_t n);

@@ -117,9 +117,10 @@ static void test_apply(void)
 }
 
 /* A fake systemctl that does what set-property --runtime does to systemd's runtime drop-ins (a
- * file renamed into <control>/<slice>.d) and counts its runs in runs; it fails while
- * runs.fail exists (systemctl gets an environment of its own: no variable reaches it). */
-static void fake_systemd(const char *control, const char *runs)
+ * file renamed into <sys>/run/systemd/system.control/<slice>.d) and counts its runs in runs; it
+ * fails while runs.fail exists (systemctl gets an environment of its own: no variable reaches
+ * it). */
+static void fake_systemd(const char *sys, const char *runs)
 {
 	FILE *f = fopen(check_path(dir, "systemctl"), "w");
 
@@ -127,11 +128,21 @@ static void fake_systemd(const char *control, const char *runs)
 	if (!f)
 		return;
 	fprintf(f, "#!/bin/sh\necho run >>%s\n[ -e %s.fail ] && exit 1\n"
-		"mkdir -p \"%s/$3.d\" && echo \"$*\" >\"%s/$3.d/.tmp\" && "
-		"mv \"%s/$3.d/.tmp\" \"%s/$3.d/50-props.conf\"\n", runs, runs, control, control,
-		control, control);
+		"d=\"%s/run/systemd/system.control/$3.d\"\n"
+		"mkdir -p \"$d\" && echo \"$*\" >\"$d/.tmp\" && mv \"$d/.tmp\" \"$d/50-props.conf\"\n",
+		runs, runs, sys);
 	fclose(f);
 	chmod(check_path(dir, "systemctl"), 0755);
+}
+
+/* A file renamed into path, as systemd writes its drop-ins. */
+static void drop_in(const char *path)
+{
+	FILE *f = fopen(check_path(dir, "other"), "w");
+
+	if (f)
+		fclose(f);
+	CHECK(rename(check_path(dir, "other"), path) == 0);
 }
 
 static int runs_of(const char *runs)
@@ -150,64 +161,94 @@ static int runs_of(const char *runs)
 /* The record: set-property runs when the properties or systemd's drop-ins changed, not else. */
 static void test_record(void)
 {
-	char run[4096], control[4096], runs[4096], err[4096], conf[4096];
+	char run[4096], sys[4096], runs[4096], err[4096], conf[4096], path[4096];
 	struct config c = { .systemd_run_path = run };
 	struct host_user h = { .name = "alice" };
 	int rt;
 	FILE *f;
 
 	snprintf(run, sizeof run, "%s", check_path(dir, "systemd-run"));
-	snprintf(control, sizeof control, "%s", check_path(dir, "control"));
+	snprintf(sys, sizeof sys, "%s", check_path(dir, "sys"));
 	snprintf(runs, sizeof runs, "%s", check_path(dir, "runs"));
-	snprintf(conf, sizeof conf, "%s/pi-agent-alice.slice.d/50-props.conf", control);
+	snprintf(conf, sizeof conf, "%s/run/systemd/system.control/pi-agent-alice.slice.d/"
+		 "50-props.conf", sys);
+	snprintf(path, sizeof path, "mkdir -p %s/run/systemd/generator "
+		 "%s/etc/systemd/system.control", sys, sys);
+	CHECK(system(path) == 0);
 	CHECK(mkdir(check_path(dir, "rt"), 0700) == 0);
 	rt = open(check_path(dir, "rt"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	CHECK(rt >= 0);
-	fake_systemd(control, runs);
+	fake_systemd(sys, runs);
 	c.resources.v[RES_MEMORY_MAX] = "8G";
-	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == 0);
+	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
 	CHECK(runs_of(runs) == 1);
 	CHECK(faccessat(rt, "alice.slice", F_OK, 0) == 0);
 	/* the same again: systemd is not asked */
-	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == 0);
+	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
 	CHECK(runs_of(runs) == 1);
 	/* another value: asked */
 	c.resources.v[RES_MEMORY_MAX] = "4G";
-	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == 0);
+	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
 	CHECK(runs_of(runs) == 2);
-	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == 0);
+	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
 	CHECK(runs_of(runs) == 2);
-	/* the drop-ins changed behind it (an admin's set-property or revert): asked */
-	f = fopen(check_path(dir, "other"), "w");
-	if (f)
-		fclose(f);
-	CHECK(rename(check_path(dir, "other"), conf) == 0);
-	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == 0);
+	/* the runtime drop-ins changed behind it (an admin's set-property --runtime, a revert) */
+	drop_in(conf);
+	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
 	CHECK(runs_of(runs) == 3);
 	CHECK(unlink(conf) == 0);
-	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == 0);
+	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
 	CHECK(runs_of(runs) == 4);
-	/* no drop-in directory at all (systemd keeps them elsewhere): asked every time */
-	CHECK(slice_apply(&c, &h, rt, NULL, err, sizeof err) == 0);
-	CHECK(slice_apply(&c, &h, rt, NULL, err, sizeof err) == 0);
+	/* a set-property without --runtime: its drop-ins in /etc win over the launcher's */
+	snprintf(path, sizeof path, "%s/etc/systemd/system.control/pi-agent-alice.slice.d", sys);
+	CHECK(mkdir(path, 0755) == 0);
+	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 5);
+	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 5);
+	snprintf(path, sizeof path, "%s/etc/systemd/system.control/pi-agent-alice.slice.d/"
+		 "50-MemoryMax.conf", sys);
+	drop_in(path);
+	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
 	CHECK(runs_of(runs) == 6);
+	/* a daemon-reload (which reads drop-ins an admin added anywhere) makes the generators'
+	 * directory anew */
+	snprintf(path, sizeof path, "%s/run/systemd/generator", sys);
+	CHECK(rmdir(path) == 0 && mkdir(path, 0755) == 0);
+	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 7);
+	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 7);
+	/* nothing to compare with (no sysroot, or systemd left no runtime drop-ins): every time */
+	CHECK(slice_apply(&c, &h, rt, NULL, err, sizeof err) == 0);
+	CHECK(slice_apply(&c, &h, rt, NULL, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 9);
+	h.name = "carol";
+	snprintf(path, sizeof path, "%s/nowhere", sys);
+	CHECK(slice_apply(&c, &h, rt, path, err, sizeof err) == 0);
+	CHECK(slice_apply(&c, &h, rt, path, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 11);
+	CHECK(faccessat(rt, "carol.slice", F_OK, 0) == -1 && errno == ENOENT);
+	h.name = "alice";
 	/* a failed set-property leaves no record behind: the next launch asks again */
-	snprintf(err, sizeof err, "%s.fail", runs);
-	f = fopen(err, "w");
+	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 12);
+	snprintf(path, sizeof path, "%s.fail", runs);
+	f = fopen(path, "w");
 	if (f)
 		fclose(f);
-	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == -1);
-	CHECK(runs_of(runs) == 7);
+	c.resources.v[RES_MEMORY_MAX] = "2G";
+	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == -1);
+	CHECK(runs_of(runs) == 13);
 	CHECK(faccessat(rt, "alice.slice", F_OK, 0) == -1 && errno == ENOENT);
-	snprintf(err, sizeof err, "%s.fail", runs);
-	CHECK(unlink(err) == 0);
-	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == 0);
-	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == 0);
-	CHECK(runs_of(runs) == 8);
+	CHECK(unlink(path) == 0);
+	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
+	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 14);
 	/* another user's record is not this one's */
 	h.name = "bob";
-	CHECK(slice_apply(&c, &h, rt, control, err, sizeof err) == 0);
-	CHECK(runs_of(runs) == 9);
+	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 15);
 	if (rt >= 0)
 		close(rt);
 }
