@@ -1,4 +1,4 @@
-# scenario-resources.sh - per-user slices with the admin's limits, the session's RuntimeMaxSec enforced, a granted device opened and an ungranted one not, bad values and devices refused with the key named.
+# scenario-resources.sh - per-user slices with the admin's limits (set again after any change an admin makes to the slice, skipped while none), the session's RuntimeMaxSec enforced, a granted device opened and an ungranted one not, bad values and devices refused with the key named.
 # shellcheck shell=bash
 
 RS_TOP='"resources": { "memoryMax": "2G", "memoryHigh": "1536M", "cpuWeight": 50, "tasksMax": 200, "ioWeight": 80, "runtimeMaxSec": "5min" }'
@@ -12,6 +12,7 @@ scenario_resources() {
 		ln -s pi-e2e-granted /dev/pi-e2e-link'
 	E2E_TOP_EXTRA=$RS_TOP E2E_ALICE_EXTRA=$RS_ALICE write_config /opt/fake-agent
 	rs_slices
+	rs_record
 	rs_devices
 	rs_runtime
 	rs_refused
@@ -69,6 +70,46 @@ rs_slices() {
 	fi
 	rs_release alice; rs_release bob
 	wait "$j1" "$j2" "$jb" || true
+}
+
+# The slice's set-property is skipped while nothing changed, and runs again after anything an
+# admin does to the slice: her TasksMax (200, the top level's) is back after each.
+rs_record() {
+	local ids
+	rs_launch first
+	check_eq "resources: the record names alice's slice and its properties" \
+		"pi-agent-alice.slice MemoryMax=1G MemoryHigh=1536M CPUWeight=50 CPUQuota=150% TasksMax=200 IOWeight=80" \
+		"$(ctr head -n 1 /run/pi-agent/alice.slice)"
+	ids=$(ctr stat -c '%n %i' /run/systemd/system.control/pi-agent-alice.slice.d/50-TasksMax.conf)
+	rs_launch unchanged
+	check_eq "resources: an unchanged launch leaves systemd's drop-ins as they were (no set-property)" \
+		"$ids" "$(ctr stat -c '%n %i' /run/systemd/system.control/pi-agent-alice.slice.d/50-TasksMax.conf)"
+	ctr systemctl set-property --runtime pi-agent-alice.slice TasksMax=7
+	check_eq "resources: an admin's set-property --runtime took" 7 "$(rs_tasks)"
+	rs_launch "after set-property --runtime"
+	check_eq "resources: ... the next launch puts the config's value back" 200 "$(rs_tasks)"
+	ctr systemctl set-property pi-agent-alice.slice TasksMax=9
+	check_eq "resources: an admin's persistent set-property took" 9 "$(rs_tasks)"
+	rs_launch "after set-property"
+	check_eq "resources: ... the next launch puts the config's value back" 200 "$(rs_tasks)"
+	ctr systemctl revert pi-agent-alice.slice >/dev/null 2>&1
+	check_eq "resources: systemctl revert undid the limits" infinity "$(rs_tasks)"
+	rs_launch "after revert"
+	check_eq "resources: ... the next launch puts the config's value back" 200 "$(rs_tasks)"
+	ctr bash -c 'mkdir -p /etc/systemd/system/pi-agent-alice.slice.d &&
+		printf "[Slice]\nTasksMax=5\n" >/etc/systemd/system/pi-agent-alice.slice.d/zz-e2e.conf &&
+		systemctl daemon-reload'
+	check_eq "resources: an admin's drop-in and daemon-reload took" 5 "$(rs_tasks)"
+	rs_launch "after daemon-reload"
+	check_eq "resources: ... the next launch puts the config's value back" 200 "$(rs_tasks)"
+	ctr bash -c 'rm -r /etc/systemd/system/pi-agent-alice.slice.d && systemctl daemon-reload'
+}
+
+# rs_tasks: the TasksMax alice's slice has now. rs_launch WHEN: a quiet launch of alice's agent.
+rs_tasks() { ctr systemctl show -P TasksMax pi-agent-alice.slice; }
+rs_launch() {
+	pi_as alice proj-alice --quiet
+	[ "$RC" -eq 0 ] || fail "resources: alice launches ($1)" "$ERR"
 }
 
 # systemctl show's lines sorted (its own order follows the unit type's table).
