@@ -9,8 +9,8 @@
  *   signal mask and default dispositions, its stdout on /dev/null;
  * - set-property is skipped only when the record in the runtime directory (root's alone) names
  *   the same properties and systemd's drop-in directories for the slice and its generator
- *   directory are the very ones, with the very entries and times, that the last set-property
- *   left: anything else (or nothing to compare) runs it again.
+ *   directory are the very ones, with the very entries (names and inodes), that the last
+ *   set-property left: anything else (or nothing to compare) runs it again.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -139,8 +139,10 @@ static int put(char *out, size_t n, size_t *j, const char *fmt, ...)
 	return 0;
 }
 
-/* One directory as a line at *j: its device, inode, mtime and ctime and each entry's name and
- * inode, or "absent". 0, or -1 when it cannot be read or out is full. */
+/* One directory as a line at *j: its device, inode and times (a directory removed and made
+ * again may get the same inode number) and each entry's name and inode (systemd writes a
+ * drop-in to a new file it renames over the old one: a new inode, whatever the clock), or
+ * "absent". 1 when absent, 0 when not, -1 when it cannot be read or out is full. */
 static int dir_state(const char *path, char *out, size_t n, size_t *j)
 {
 	struct dirent *e;
@@ -150,7 +152,7 @@ static int dir_state(const char *path, char *out, size_t n, size_t *j)
 
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? put(out, n, j, "absent\n") : -1;
+		return errno == ENOENT && put(out, n, j, "absent\n") == 0 ? 1 : -1;
 	if (fstat(fd, &st) < 0 || !(d = fdopendir(fd))) {
 		close(fd);
 		return -1;
@@ -165,49 +167,47 @@ static int dir_state(const char *path, char *out, size_t n, size_t *j)
 	return rc < 0 ? -1 : put(out, n, j, "\n");
 }
 
-/* What tells that systemd still holds what the last set-property gave the slice, after the
- * line of properties; "" when it cannot be told. set-property --runtime leaves a drop-in
- * directory under sysroot/run/systemd/system.control: none there, no record. A set-property
- * or revert since renames or removes a file there (a new inode, new times); one without
- * --runtime does the same under /etc/systemd/system.control; a daemon-reload or reexec
- * (which reads any other drop-in an admin added) makes /run/systemd/generator anew. */
-static void control_state(const char *sysroot, const char *slice, const char *props, char *out,
-			  size_t n)
+/* What tells that systemd still holds what the last set-property (argv, from its slice on)
+ * gave the slice: that argv as a line, then the directories below; "" when it cannot be told.
+ * set-property --runtime leaves a drop-in directory under sysroot/run/systemd/system.control:
+ * none there, no record. A set-property or revert since renames or removes a file there; one
+ * without --runtime does the same under /etc/systemd/system.control; a daemon-reload or
+ * reexec (which reads any other drop-in an admin added) makes /run/systemd/generator anew. */
+static void control_state(const char *sysroot, char *const *argv, char *out, size_t n)
 {
-	/* the slice's drop-ins at run time and persistent, then the generators' directory */
-	static const char *const where[] = { "run/systemd/system.control", "etc/systemd/system.control",
-		"run/systemd/generator" };
+	static const struct { const char *dir; int per_slice; } where[] = {
+		{ "run/systemd/system.control", 1 },
+		{ "etc/systemd/system.control", 1 },
+		{ "run/systemd/generator", 0 },
+	};
 	char path[1024];
-	struct stat st;
 	size_t i, j = 0;
+	int rc = sysroot ? 0 : -1, k;
 
-	*out = 0;
-	if (!sysroot || put(out, n, &j, "%s\n", props) < 0)
-		goto none;
-	for (i = 0; i < sizeof where / sizeof *where; i++) {
-		if (snprintf(path, sizeof path, "%s/%s%s%s%s", sysroot, where[i], i < 2 ? "/" : "",
-			     i < 2 ? slice : "", i < 2 ? ".d" : "") >= (int)sizeof path)
-			goto none;
+	for (i = 0; rc == 0 && argv[i]; i++)
+		rc = put(out, n, &j, "%s%s", argv[i], argv[i + 1] ? " " : "\n");
+	for (i = 0; rc == 0 && i < sizeof where / sizeof *where; i++) {
+		k = where[i].per_slice ?
+			snprintf(path, sizeof path, "%s/%s/%s.d", sysroot, where[i].dir, argv[0]) :
+			snprintf(path, sizeof path, "%s/%s", sysroot, where[i].dir);
+		rc = k < 0 || k >= (int)sizeof path ? -1 : dir_state(path, out, n, &j);
 		/* no runtime drop-ins after set-property --runtime: nothing to compare with */
-		if (i == 0 && (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode)))
-			goto none;
-		if (dir_state(path, out, n, &j) < 0)
-			goto none;
+		if (rc > 0 && i == 0)
+			rc = -1;
+		else if (rc > 0)
+			rc = 0;
 	}
-	return;
-none:
-	*out = 0;
+	if (rc < 0)
+		*out = 0;
 }
 
-/* Whether the record name in dirfd says exactly state. */
+/* Whether the record name in dirfd says exactly state (not empty). */
 static int recorded(int dirfd, const char *name, const char *state)
 {
 	char buf[RECORD_MAX];
 	ssize_t got = -1;
 	int fd;
 
-	if (dirfd < 0 || !*state)
-		return 0;
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0) {
 		got = read(fd, buf, sizeof buf);
@@ -221,9 +221,9 @@ int slice_apply(const struct config *c, const struct host_user *h, int dirfd, co
 {
 	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C", NULL };
 	char ctl[4096], slice[300], prop[RES_N][96], *argv[RES_N + 5];
-	char props[RES_N * 96 + 300], state[RECORD_MAX], name[300];
+	char state[RECORD_MAX], name[300];
 	struct resources res;
-	size_t k, j = 0, m;
+	size_t k, j = 0;
 	int st;
 
 	if (slice_of(c, h, slice, sizeof slice, &res) < 0) {
@@ -233,23 +233,21 @@ int slice_apply(const struct config *c, const struct host_user *h, int dirfd, co
 	}
 	config_systemctl(c, ctl, sizeof ctl);
 	argv[j++] = ctl, argv[j++] = "set-property", argv[j++] = "--runtime", argv[j++] = slice;
-	m = (size_t)snprintf(props, sizeof props, "%s", slice);
 	for (k = 0; k < RES_N; k++)
 		if (resources_on_slice(k)) {
 			snprintf(prop[k], sizeof prop[k], "%s=%s", resources_property(k),
 				 res.v[k] ? res.v[k] : resources_unset(k));
 			argv[j++] = prop[k];
-			m += (size_t)snprintf(props + m, sizeof props - m, " %s", prop[k]);
 		}
 	argv[j] = NULL;
 	snprintf(name, sizeof name, "%s.slice", h->name);
 	/* as this user's last launch left it, with the same values: nothing to ask of systemd */
-	control_state(sysroot, slice, props, state, sizeof state);
-	if (recorded(dirfd, name, state))
+	control_state(sysroot, argv + 3, state, sizeof state);
+	if (dirfd >= 0 && *state && recorded(dirfd, name, state))
 		return 0;
 	st = run(argv, envp);
 	if (st == 0) {
-		control_state(sysroot, slice, props, state, sizeof state);
+		control_state(sysroot, argv + 3, state, sizeof state);
 		if (dirfd >= 0 && (!*state || fs_write_atomic(dirfd, name, state, strlen(state), 0600) < 0))
 			unlinkat(dirfd, name, 0);
 		return 0;

@@ -15,11 +15,12 @@ int slice_of(const struct config *c, const struct host_user *h, char *slice, siz
 	     struct resources *res);
 /* `systemctl set-property --runtime <slice> KEY=VALUE...` beside systemdRunPath, with an
  * environment of its own: every slice key, the configured value or the one that undoes it,
- * so a key taken out of the config is undone at the next launch. A round trip to systemd
- * (25-60 ms) at each launch is saved by a record, <user>.slice in dirfd (-1: none): when it
- * names the same properties and systemd's drop-in directories for the slice and its
- * generator directory (under sysroot, SLICE_SYSROOT; NULL: none) are as the last call left
- * them, nothing runs. 0, or -1 with why in err. */
+ * so a key taken out of the config is undone at the next launch. That round trip to systemd
+ * (27-60 ms in the launches traced here) is saved by a record, <user>.slice in dirfd (-1:
+ * none): when it names the same properties and systemd's drop-in directories for the slice
+ * and its generator directory (under sysroot, SLICE_SYSROOT; NULL: none) are as the last
+ * call left them, nothing runs; a record that cannot be read or written only means the
+ * call runs. 0, or -1 with why in err. */
 int slice_apply(const struct config *c, const struct host_user *h, int dirfd, const char *sysroot,
 		char *err, size_t n);
 #define SLICE_SYSROOT ""

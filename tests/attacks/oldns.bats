@@ -24,6 +24,7 @@ setup() {
 
 teardown() {
 	rm -f "$REC/hold"
+	# her tree back as the other cases expect it, after a case that renamed it away
 	[ ! -d "$A/p-moved" ] || { rm -rf "$A/p"; mv -T "$A/p-moved" "$A/p"; }
 	[ -z "${HOLDER:-}" ] || kill "$HOLDER" 2>/dev/null || true
 	[ -z "${NS:-}" ] || rm -rf "$NS"
@@ -98,8 +99,6 @@ assert d["defaultProvider"] == "managed" and "shellPath" not in d, d
 	# tmpfs), the rename moves that bind away and the path leads to her new tree (review)
 	rm -rf "$A/p-moved"
 	attack "$A/p" 'cd .. && mv -T p p-moved && mkdir -p p/.pi && echo "{\"shellPath\": \"/mine\"}" >p/.pi/settings.json'
-	# her tree back as the other cases and suites expect it
-	rm -rf "$A/p" && mv -T "$A/p-moved" "$A/p"
 	stopped "$A/p/.pi/settings.json"
 }
 

@@ -138,10 +138,7 @@ static void fake_systemd(const char *sys, const char *runs)
 /* A file renamed into path, as systemd writes its drop-ins. */
 static void drop_in(const char *path)
 {
-	FILE *f = fopen(check_path(dir, "other"), "w");
-
-	if (f)
-		fclose(f);
+	check_put(dir, "other", "");
 	CHECK(rename(check_path(dir, "other"), path) == 0);
 }
 
@@ -164,8 +161,7 @@ static void test_record(void)
 	char run[4096], sys[4096], runs[4096], err[4096], conf[4096], path[4096];
 	struct config c = { .systemd_run_path = run };
 	struct host_user h = { .name = "alice" };
-	int rt;
-	FILE *f;
+	int rt, bad, k;
 
 	snprintf(run, sizeof run, "%s", check_path(dir, "systemd-run"));
 	snprintf(sys, sizeof sys, "%s", check_path(dir, "sys"));
@@ -233,15 +229,12 @@ static void test_record(void)
 	/* a failed set-property leaves no record behind: the next launch asks again */
 	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
 	CHECK(runs_of(runs) == 12);
-	snprintf(path, sizeof path, "%s.fail", runs);
-	f = fopen(path, "w");
-	if (f)
-		fclose(f);
+	check_put(dir, "runs.fail", "");
 	c.resources.v[RES_MEMORY_MAX] = "2G";
 	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == -1);
 	CHECK(runs_of(runs) == 13);
 	CHECK(faccessat(rt, "alice.slice", F_OK, 0) == -1 && errno == ENOENT);
-	CHECK(unlink(path) == 0);
+	CHECK(unlink(check_path(dir, "runs.fail")) == 0);
 	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
 	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
 	CHECK(runs_of(runs) == 14);
@@ -249,6 +242,28 @@ static void test_record(void)
 	h.name = "bob";
 	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
 	CHECK(runs_of(runs) == 15);
+	/* a record that can be neither read nor written (its directory is no directory, as a
+	 * record on a full disk is never written): each launch asks systemd, none fails for it */
+	h.name = "dave";
+	check_put(dir, "notadir", "");
+	bad = open(check_path(dir, "notadir"), O_RDONLY | O_CLOEXEC);
+	CHECK(bad >= 0);
+	CHECK(slice_apply(&c, &h, bad, sys, err, sizeof err) == 0);
+	CHECK(slice_apply(&c, &h, bad, sys, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 17);
+	if (bad >= 0)
+		close(bad);
+	/* more entries than a record holds (the last directory it reads, the generators'): no
+	 * record, each launch asks */
+	h.name = "erin";
+	for (k = 0; k < 800; k++) {
+		snprintf(path, sizeof path, "run/systemd/generator/%03d-x.conf", k);
+		check_put(sys, path, "");
+	}
+	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
+	CHECK(slice_apply(&c, &h, rt, sys, err, sizeof err) == 0);
+	CHECK(runs_of(runs) == 19);
+	CHECK(faccessat(rt, "erin.slice", F_OK, 0) == -1 && errno == ENOENT);
 	if (rt >= 0)
 		close(rt);
 }
